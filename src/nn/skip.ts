@@ -1,0 +1,71 @@
+// The DIP "skip" generator (Ulyanov et al.), the network behind every Double-DIP layer:
+// an encoder-decoder whose level i is  [skip_i(x), up(deeper_i(down_i(x)))] -> BN -> conv -> conv1x1.
+import * as torch from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { BatchNorm2d, Conv2d, Sequential, convBlock, type Module } from './layers.js';
+
+export interface SkipConfig {
+  channels: number[]; // down = up channels per level
+  skip: number[]; // skip-branch channels per level (0 = none)
+  kernel: number;
+}
+
+/** The configurations of the authors' code (A-D) and DIP's default. */
+export const CONFIGS = {
+  A: { channels: [8, 16, 32], skip: [0, 0, 0], kernel: 3 },
+  B: { channels: [8, 16, 32, 64, 128], skip: [0, 0, 0, 4, 4], kernel: 3 },
+  C: { channels: [8, 16, 32, 64, 128], skip: [0, 0, 0, 4, 4], kernel: 5 },
+  D: { channels: [8, 16, 32, 64], skip: [0, 0, 0, 4], kernel: 3 },
+  dip: { channels: [128, 128, 128, 128, 128], skip: [4, 4, 4, 4, 4], kernel: 3 },
+} satisfies Record<string, SkipConfig>;
+export type ConfigName = keyof typeof CONFIGS;
+
+class Level implements Module {
+  readonly skip: Sequential | null;
+  readonly down: Sequential;
+  readonly deeper: Level | null;
+  readonly merge: Sequential;
+  constructor(cfg: SkipConfig, i: number, inChannels: number) {
+    const c = cfg.channels[i], s = cfg.skip[i], k = cfg.kernel;
+    this.skip = s > 0 ? convBlock(inChannels, s, 1) : null;
+    this.down = new Sequential(convBlock(inChannels, c, k, 2), convBlock(c, c, k));
+    this.deeper = i + 1 < cfg.channels.length ? new Level(cfg, i + 1, c) : null;
+    const fromBelow = this.deeper ? cfg.channels[i + 1] : c;
+    this.merge = new Sequential(new BatchNorm2d(s + fromBelow), convBlock(s + fromBelow, c, k), convBlock(c, c, 1));
+  }
+  forward(x: Tensor): Tensor {
+    let h = this.down.forward(x);
+    if (this.deeper) h = this.deeper.forward(h);
+    h = torch.interpolate(h, [x.size(2), x.size(3)], { mode: 'bilinear', alignCorners: true });
+    if (this.skip) h = torch.cat([this.skip.forward(x), h], 1);
+    return this.merge.forward(h);
+  }
+  parameters(): Tensor[] {
+    return [...(this.skip?.parameters() ?? []), ...this.down.parameters(), ...(this.deeper?.parameters() ?? []), ...this.merge.parameters()];
+  }
+}
+
+/** z (1 x inChannels x H x W) -> sigmoid image (1 x outChannels x H x W); H, W multiples of 2^levels. */
+export class Skip implements Module {
+  readonly body: Level;
+  readonly head: Conv2d;
+  readonly levels: number;
+  constructor(readonly config: SkipConfig, readonly inChannels: number, readonly outChannels: number) {
+    if (config.channels.length !== config.skip.length) throw new Error('Skip config: channels and skip need one entry per level');
+    this.levels = config.channels.length;
+    this.body = new Level(config, 0, inChannels);
+    this.head = new Conv2d(config.channels[0], outChannels, 1);
+  }
+  forward(z: Tensor): Tensor {
+    const m = 2 ** this.levels;
+    if (z.size(2) % m || z.size(3) % m)
+      throw new Error(`Skip network with ${this.levels} levels needs height and width multiples of ${m}, got ${z.size(2)}x${z.size(3)}`);
+    return this.head.forward(this.body.forward(z)).sigmoid();
+  }
+  parameters(): Tensor[] { return [...this.body.parameters(), ...this.head.parameters()]; }
+  parameterCount(): number { return this.parameters().reduce((n, p) => n + p.numel, 0); }
+}
+
+export function skip(config: ConfigName | SkipConfig, inChannels: number, outChannels: number): Skip {
+  return new Skip(typeof config === 'string' ? CONFIGS[config] : config, inChannels, outChannels);
+}

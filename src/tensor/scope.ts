@@ -1,0 +1,72 @@
+// Deterministic release of native memory. Every tensor made inside tidy(fn) is freed when
+// fn returns, except what fn returns (or keep() marks); the GC finalizer is only a backstop.
+import type { Tensor } from './tensor.js';
+
+const scopes: Set<Tensor>[] = [];
+
+/** Called by every new Tensor: the innermost open scope owns it. */
+export function track(t: Tensor): void {
+  scopes[scopes.length - 1]?.add(t);
+}
+
+/** Removes t from every open scope so it outlives them (parameters, results). */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+function collect(value: unknown, out: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if ((value as Tensor).isTensor === true) { out.add(value as Tensor); return; }
+  if (Array.isArray(value)) { for (const v of value) collect(v, out, seen); return; }
+  if (value instanceof Map) { for (const v of value.values()) collect(v, out, seen); return; }
+  if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, seen);
+}
+
+/** Runs fn; frees the tensors it made except those in its result (which move to the outer scope). */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  for (const t of scope) if (!kept.has(t)) t.dispose();
+  const outer = scopes[scopes.length - 1];
+  if (outer) for (const t of kept) if (scope.has(t)) outer.add(t);
+  return result;
+}
+
+/** Async variant: tensors made before the promise settles are scoped (one tidyAsync at a time). */
+export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  try {
+    const result = await fn();
+    const kept = new Set<Tensor>();
+    collect(result, kept);
+    for (const t of scope) if (!kept.has(t)) t.dispose();
+    return result;
+  } catch (e) {
+    for (const t of scope) t.dispose();
+    throw e;
+  } finally {
+    const i = scopes.lastIndexOf(scope);
+    if (i >= 0) scopes.splice(i, 1);
+  }
+}
+
+/** Frees every tensor found in value (a tensor, array or plain object of them). */
+export function dispose(value: unknown): void {
+  const all = new Set<Tensor>();
+  collect(value, all);
+  for (const t of all) t.dispose();
+}
