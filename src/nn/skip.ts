@@ -60,8 +60,14 @@ export class Skip implements Module {
     const m = 2 ** this.levels;
     if (z.size(2) % m || z.size(3) % m)
       throw new Error(`Skip network with ${this.levels} levels needs height and width multiples of ${m}, got ${z.size(2)}x${z.size(3)}`);
+    const deepest = Math.min(z.size(2), z.size(3)) / m, pad = (this.config.kernel - 1) >> 1;
+    if (deepest <= pad)
+      throw new Error(`Input ${z.size(2)}x${z.size(3)} is too small for this ${this.levels}-level network with ${this.config.kernel}x${this.config.kernel} kernels: ` +
+        `the short side must be at least ${m * (pad + 1)} px`);
     return this.head.forward(this.body.forward(z)).sigmoid();
   }
+  /** The smallest side this network accepts. */
+  get minSide(): number { return 2 ** this.levels * (((this.config.kernel - 1) >> 1) + 1); }
   parameters(): Tensor[] { return [...this.body.parameters(), ...this.head.parameters()]; }
   parameterCount(): number { return this.parameters().reduce((n, p) => n + p.numel, 0); }
 }

@@ -1,0 +1,296 @@
+// The one training loop of Double-DIP: builds a DIP per layer, mixes their outputs into each
+// input as the decomposition says, and minimises its loss terms with Adam, phase by phase.
+import * as torch from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { skip, type Skip } from '../nn/skip.js';
+import { l1, maskedL1, mse } from '../losses/reconstruction.js';
+import { exclusionLoss } from '../losses/exclusion.js';
+import { binaryMask, distanceTo, smoothness } from '../losses/regularisers.js';
+import { IDENTITY, TRANSFORMS, transform } from './augment.js';
+import { makeNoise, noiseChannels } from './noise.js';
+import { valueAt } from './schedule.js';
+import { mulberry32 } from './random.js';
+import type { Decomposition, LayerSpec, Mixture, Phase, Term } from './spec.js';
+
+export interface Progress {
+  phase: string;
+  iteration: number; // over all phases, from 1
+  total: number;
+  loss: number;
+  psnr: number;
+  bestPsnr: number;
+  terms: Record<string, number>;
+  elapsed: number; // seconds
+  eta: number; // seconds
+}
+
+/** Current outputs for one input, valid only during the callback. */
+export interface Preview { iteration: number; input: number; layers: Record<string, Tensor>; reconstruction: Tensor }
+
+export interface TrainOptions {
+  seed?: number;
+  maxSeconds?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  onPreview?: (p: Preview) => void;
+  previewEvery?: number;
+}
+
+export interface HistoryPoint { iteration: number; phase: string; loss: number; psnr: number; terms: Record<string, number> }
+
+export interface TrainResult {
+  /** Each layer at each input it takes part in: K x C x H x W (scalars: K x 1 x 1 x 1); index by input. */
+  layers: Record<string, Tensor[]>;
+  reconstructions: Tensor[];
+  psnr: number; // of the returned reconstructions, over all inputs
+  iterations: number;
+  seconds: number;
+  stopReason: 'completed' | 'psnr' | 'time' | 'aborted';
+  history: HistoryPoint[];
+}
+
+export class TrainingError extends Error {}
+
+interface Generator { spec: LayerSpec; net: Skip; noise: Tensor; inputs: Set<number> }
+
+const termLabel = (t: Term): string => {
+  switch (t.kind) {
+    case 'reconstruction': return `reconstruction(${t.metric ?? 'l1'})`;
+    case 'hint-reconstruction': return `hint(${t.layer})`;
+    case 'exclusion': return `exclusion(${t.layers.join(',')})`;
+    case 'match': return `match(${t.layer})`;
+    default: return `${t.kind}(${t.layer})`;
+  }
+};
+
+export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<TrainResult> {
+  const K = d.inputs.size(0), H = d.inputs.size(2), W = d.inputs.size(3);
+  if (d.mixtures.length !== K) throw new Error(`Decomposition has ${K} inputs but ${d.mixtures.length} mixtures`);
+  const seed = opts.seed ?? 0;
+  torch.manualSeed(seed);
+  const rng = mulberry32(seed);
+  const gens = buildGenerators(d, K, H, W);
+  const params = [...gens.values()].flatMap((g) => g.net.parameters());
+  const keepBest = d.keepBest ?? true;
+  const batchSize = Math.min(d.batch ?? K, K);
+  const total = d.phases.reduce((n, p) => n + p.iterations, 0);
+  const start = performance.now();
+  const history: HistoryPoint[] = [];
+  let best: { psnr: number; params: Tensor[] } | null = null;
+  let stopReason: TrainResult['stopReason'] = 'completed';
+  let iteration = 0;
+  let order: number[] = [];
+  const nextBatch = (): number[] => {
+    if (batchSize === K) return [...Array(K).keys()];
+    if (order.length < batchSize) order = order.concat(shuffle([...Array(K).keys()], rng));
+    return order.splice(0, batchSize);
+  };
+
+  try {
+    outer: for (const phase of d.phases) {
+      const optimizer = new torch.Adam([...gens.values()].map((g) => ({ params: g.net.parameters(), lr: g.spec.lr ?? phase.lr ?? 1e-3 })),
+        { lr: phase.lr ?? 1e-3 });
+      for (let t = 0; t < phase.iterations; t++) {
+        iteration++;
+        const elapsed = (performance.now() - start) / 1000;
+        if (opts.signal?.aborted) { stopReason = 'aborted'; break outer; }
+        if (opts.maxSeconds !== undefined && elapsed > opts.maxSeconds) { stopReason = 'time'; break outer; }
+        const a = augmentation(phase, t, iteration === total, rng);
+        const batch = nextBatch();
+        const step = torch.tidy(() => {
+          optimizer.zeroGrad();
+          const ev = evaluate(d, gens, batch, a, t, true);
+          const { loss, terms } = objective(d, phase.terms, ev, t);
+          loss.backward();
+          optimizer.step();
+          const lossValue = loss.item();
+          const psnr = ev.psnr();
+          if (opts.onPreview && a === IDENTITY && iteration % (opts.previewEvery ?? 50) === 0) {
+            const k = batch[0];
+            opts.onPreview({ iteration, input: k, reconstruction: ev.recon.get(k)!,
+              layers: Object.fromEntries([...gens.keys()].filter((n) => gens.get(n)!.inputs.has(k)).map((n) => [n, ev.output(n, k)])) });
+          }
+          return { lossValue, terms, psnr };
+        });
+        if (!Number.isFinite(step.lossValue)) {
+          throw new TrainingError(`Training diverged: the loss became ${step.lossValue} at iteration ${iteration} (phase "${phase.name}"). ` +
+            'Try a lower learning rate, a smaller --size, or another --seed.');
+        }
+        history.push({ iteration, phase: phase.name, loss: step.lossValue, psnr: step.psnr, terms: step.terms });
+        if (keepBest && a === IDENTITY && (!best || step.psnr > best.psnr)) best = snapshot(params, best, step.psnr);
+        opts.onProgress?.({ phase: phase.name, iteration, total, loss: step.lossValue, psnr: step.psnr, bestPsnr: best?.psnr ?? step.psnr,
+          terms: step.terms, elapsed, eta: (elapsed / iteration) * (total - iteration) });
+        if (phase.stopAbovePsnr !== undefined && step.psnr > phase.stopAbovePsnr) {
+          if (phase === d.phases[d.phases.length - 1]) { stopReason = 'psnr'; break outer; }
+          break;
+        }
+        // Let signals (Ctrl-C), timers and servers run between steps.
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    if (best) torch.noGrad(() => best!.params.forEach((p, i) => params[i].copy_(p)));
+    const out = render(d, gens);
+    return { ...out, iterations: iteration, seconds: (performance.now() - start) / 1000, stopReason, history };
+  } finally {
+    torch.dispose(best?.params);
+    for (const g of gens.values()) { torch.dispose(g.net.parameters()); g.noise.dispose(); }
+  }
+}
+
+function buildGenerators(d: Decomposition, K: number, H: number, W: number): Map<string, Generator> {
+  const gens = new Map<string, Generator>();
+  for (const spec of d.layers) {
+    if (gens.has(spec.name) || d.given?.[spec.name]) throw new Error(`Duplicate layer name "${spec.name}"`);
+    const shared = spec.noise.shareWith ? gens.get(spec.noise.shareWith) : undefined;
+    if (spec.noise.shareWith && !shared) throw new Error(`Layer "${spec.name}" shares noise with unknown layer "${spec.noise.shareWith}" (list it first)`);
+    const noise = torch.keep(shared ? shared.noise.clone() : makeNoise(spec.noise, K, H, W));
+    const net = skip(spec.net, noiseChannels(shared?.spec.noise ?? spec.noise), spec.channels);
+    gens.set(spec.name, { spec, net, noise, inputs: new Set(spec.inputs ?? [...Array(K).keys()]) });
+  }
+  return gens;
+}
+
+/** Augmentation index for this iteration: identity on the last iteration, as the reference. */
+function augmentation(phase: Phase, t: number, last: boolean, rng: () => number): number {
+  const mode = phase.augment ?? 'none';
+  if (mode === 'none' || last || (mode === 'even' && t % 2 === 1)) return IDENTITY;
+  return Math.floor(rng() * TRANSFORMS);
+}
+
+interface Evaluation {
+  output(name: string, k: number): Tensor;
+  recon: Map<number, Tensor>;
+  target(k: number): Tensor;
+  given(name: string, k: number): Tensor;
+  batch: number[];
+  psnr(): number;
+}
+
+/** Forward pass for a batch of inputs under transform a; layer outputs are computed lazily, once. */
+function evaluate(d: Decomposition, gens: Map<string, Generator>, batch: number[], a: number, t: number, perturb: boolean): Evaluation {
+  const cache = new Map<string, Tensor>();
+  const pick = (x: Tensor, k: number) => transform(x.size(0) === 1 ? x : x.narrow(0, k, 1), a);
+  const given = (name: string, k: number): Tensor => {
+    const g = d.given?.[name];
+    if (!g) throw new Error(`Unknown layer or given map "${name}"`);
+    return pick(g, k);
+  };
+  const output = (name: string, k: number): Tensor => {
+    const g = gens.get(name);
+    if (!g) return given(name, k);
+    if (!g.inputs.has(k)) throw new Error(`Layer "${name}" does not take part in input ${k}`);
+    const key = g.noise.size(0) === 1 ? name : `${name}@${k}`;
+    let y = cache.get(key);
+    if (!y) {
+      let z = pick(g.noise, k);
+      const sigma = perturb ? valueAt(g.spec.perturb, t, 0) : 0;
+      if (sigma > 0) z = z.add(torch.randn(z.shape).mul(sigma));
+      y = g.net.forward(z);
+      if (g.spec.output === 'scalar') {
+        const [lo, hi] = g.spec.range ?? [0.05, 0.95];
+        y = y.mean([1, 2, 3], true).mul(hi - lo).add(lo);
+      }
+      cache.set(key, y);
+    }
+    return y;
+  };
+  const recon = new Map<number, Tensor>();
+  for (const k of batch) recon.set(k, mix(d.mixtures[k], (n) => output(n, k), (n) => given(n, k)));
+  const target = (k: number) => pick(d.inputs, k);
+  return {
+    output, recon, target, given, batch,
+    psnr: () => torch.noGrad(() => {
+      const m = batch.reduce((s, k) => s + mse(recon.get(k)!, target(k)).item(), 0) / batch.length;
+      return -10 * Math.log10(Math.max(m, 1e-12));
+    }),
+  };
+}
+
+function mix(m: Mixture, layer: (n: string) => Tensor, given: (n: string) => Tensor): Tensor {
+  if (m.kind === 'sum') return m.layers.map(layer).reduce((s, y) => s.add(y));
+  let mask = layer(m.mask);
+  if (m.maskWithin) mask = mask.mul(given(m.maskWithin));
+  return mask.mul(layer(m.a)).add(mask.rsub(1).mul(layer(m.b)));
+}
+
+/** The loss of eq. 1: sum of weighted terms, each averaged over the inputs it applies to. */
+function objective(d: Decomposition, terms: Term[], ev: Evaluation, t: number): { loss: Tensor; terms: Record<string, number> } {
+  let loss: Tensor | null = null;
+  const values: Record<string, number> = {};
+  for (const term of terms) {
+    const w = valueAt(term.weight, t, 1);
+    if (w === 0) continue;
+    const refs = referencedLayers(term);
+    const ks = ev.batch.filter((k) => refs.every((n) => !d.layers.some((l) => l.name === n && l.inputs && !l.inputs.includes(k))));
+    if (ks.length === 0) continue;
+    let value: Tensor | null = null;
+    for (const k of ks) {
+      const v = termValue(term, ev, k);
+      value = value ? value.add(v) : v;
+    }
+    value = value!.div(ks.length);
+    values[termLabel(term)] = value.item();
+    const weighted = value.mul(w);
+    loss = loss ? loss.add(weighted) : weighted;
+  }
+  if (!loss) throw new Error('Phase has no active loss term');
+  return { loss, terms: values };
+}
+
+function referencedLayers(term: Term): string[] {
+  switch (term.kind) {
+    case 'reconstruction': return [];
+    case 'exclusion': return term.layers;
+    case 'match': return typeof term.target === 'string' ? [term.layer] : [term.layer];
+    default: return [term.layer];
+  }
+}
+
+function termValue(term: Term, ev: Evaluation, k: number): Tensor {
+  switch (term.kind) {
+    case 'reconstruction': return (term.metric === 'mse' ? mse : l1)(ev.recon.get(k)!, ev.target(k));
+    case 'hint-reconstruction': return maskedL1(ev.output(term.layer, k), ev.target(k), ev.given(term.hint, k));
+    case 'exclusion': return exclusionLoss(ev.output(term.layers[0], k), ev.output(term.layers[1], k));
+    case 'binary': return binaryMask(ev.output(term.layer, k));
+    case 'smooth': return smoothness(ev.output(term.layer, k));
+    case 'match': {
+      const y = ev.output(term.layer, k);
+      if (typeof term.target !== 'string') return distanceTo(y, term.target, term.metric);
+      return (term.metric === 'mse' ? mse : l1)(y, ev.given(term.target, k));
+    }
+  }
+}
+
+/** Copies the parameters (detached) as the best so far. */
+function snapshot(params: Tensor[], previous: { params: Tensor[] } | null, psnr: number) {
+  return torch.noGrad(() => {
+    if (previous) { previous.params.forEach((s, i) => s.copy_(params[i])); return { psnr, params: previous.params }; }
+    return { psnr, params: params.map((p) => torch.keep(p.detach().clone())) };
+  });
+}
+
+/** Final outputs at every input: unperturbed noise, identity transform, no gradients. */
+function render(d: Decomposition, gens: Map<string, Generator>): Pick<TrainResult, 'layers' | 'reconstructions' | 'psnr'> {
+  const K = d.inputs.size(0);
+  const layers: Record<string, Tensor[]> = Object.fromEntries([...gens.keys()].map((n) => [n, []]));
+  const reconstructions: Tensor[] = [];
+  let sqErr = 0;
+  torch.noGrad(() => {
+    for (let k = 0; k < K; k++) {
+      const out = torch.tidy(() => {
+        const ev = evaluate(d, gens, [k], IDENTITY, 0, false);
+        const ls = [...gens.keys()].filter((n) => gens.get(n)!.inputs.has(k)).map((n) => [n, ev.output(n, k).detach()] as const);
+        return { ls, recon: ev.recon.get(k)!, err: mse(ev.recon.get(k)!, ev.target(k)).item() };
+      });
+      for (const [n, y] of out.ls) layers[n][k] = torch.keep(y);
+      reconstructions.push(torch.keep(out.recon));
+      sqErr += out.err;
+    }
+  });
+  return { layers, reconstructions, psnr: -10 * Math.log10(Math.max(sqErr / K, 1e-12)) };
+}
+
+function shuffle<T>(xs: T[], rng: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) { const j = Math.floor(rng() * (i + 1)); [xs[i], xs[j]] = [xs[j], xs[i]]; }
+  return xs;
+}
