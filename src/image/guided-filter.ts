@@ -1,0 +1,200 @@
+// Guided filter (He, Sun & Tang, "Guided Image Filtering", ECCV 2010 / TPAMI 2013).
+//
+// The output is locally a linear function of the guide, q = a·I + b, fitted per window by
+// ridge regression (eps penalises large a). Where the guide has an edge the fit follows it,
+// so edges of the guide survive; where the guide is flat the output is the window mean.
+// With an RGB guide, a is a 3-vector found with the per-pixel 3x3 covariance of the guide.
+//
+// All window means use running box sums: O(1) per pixel whatever the radius.
+// Windows are clipped at the borders and divided by their true pixel count.
+import { createImage, type Image } from './image.js';
+
+/**
+ * Filter `input` (any channel count, each filtered independently) guided by `guide`
+ * (1 channel: grey guided filter; 3 channels: colour guided filter). Same size required.
+ * `radius` is the window half-size (window is 2r+1 square), `eps` the regulariser (in
+ * squared intensity units, e.g. 1e-3 for images in [0, 1]).
+ */
+export function guidedFilter(guide: Image, input: Image, radius: number, eps: number): Image {
+  if (guide.width !== input.width || guide.height !== input.height) {
+    throw new Error(
+      `guidedFilter: guide is ${guide.width}x${guide.height} but input is ${input.width}x${input.height}. Resize them to the same size.`,
+    );
+  }
+  if (guide.channels !== 1 && guide.channels !== 3) {
+    throw new Error(`guidedFilter: guide has ${guide.channels} channels. Pass a 1-channel or 3-channel guide.`);
+  }
+  if (!Number.isInteger(radius) || radius < 0) {
+    throw new Error(`guidedFilter: radius must be a non-negative integer, got ${radius}. Pass e.g. 30.`);
+  }
+  if (!(eps > 0)) {
+    throw new Error(`guidedFilter: eps must be positive, got ${eps}. Pass e.g. 1e-3.`);
+  }
+  const { width: w, height: h } = guide;
+  const n = w * h;
+  const box = new BoxMean(w, h, radius);
+  const I = splitChannels(guide);
+  const out = createImage(w, h, input.channels);
+
+  for (let c = 0; c < input.channels; c++) {
+    const p = input.channels === 1 ? Float64Array.from(input.data) : channel(input, c);
+    const q = guide.channels === 1 ? greyGuided(box, I[0], p, eps, n) : colourGuided(box, I, p, eps, n);
+    for (let i = 0; i < n; i++) out.data[i * input.channels + c] = q[i];
+  }
+  return out;
+}
+
+function greyGuided(box: BoxMean, I: Float64Array, p: Float64Array, eps: number, n: number): Float64Array {
+  const meanI = box.mean(I);
+  const meanP = box.mean(p);
+  const meanII = box.meanOfProduct(I, I);
+  const meanIP = box.meanOfProduct(I, p);
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const varI = meanII[i] - meanI[i] * meanI[i];
+    const covIP = meanIP[i] - meanI[i] * meanP[i];
+    a[i] = covIP / (varI + eps);
+    b[i] = meanP[i] - a[i] * meanI[i];
+  }
+  // Each pixel lies in many windows: average their linear models.
+  const meanA = box.mean(a);
+  const meanB = box.mean(b);
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = meanA[i] * I[i] + meanB[i];
+  return q;
+}
+
+function colourGuided(box: BoxMean, I: Float64Array[], p: Float64Array, eps: number, n: number): Float64Array {
+  const [R, G, B] = I;
+  const mR = box.mean(R);
+  const mG = box.mean(G);
+  const mB = box.mean(B);
+  const mP = box.mean(p);
+  const mRP = box.meanOfProduct(R, p);
+  const mGP = box.meanOfProduct(G, p);
+  const mBP = box.meanOfProduct(B, p);
+  // Upper triangle of the guide's covariance in each window.
+  const vRR = box.meanOfProduct(R, R);
+  const vRG = box.meanOfProduct(R, G);
+  const vRB = box.meanOfProduct(R, B);
+  const vGG = box.meanOfProduct(G, G);
+  const vGB = box.meanOfProduct(G, B);
+  const vBB = box.meanOfProduct(B, B);
+
+  const aR = new Float64Array(n);
+  const aG = new Float64Array(n);
+  const aB = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const mr = mR[i];
+    const mg = mG[i];
+    const mb = mB[i];
+    // Sigma + eps·U, symmetric.
+    const rr = vRR[i] - mr * mr + eps;
+    const rg = vRG[i] - mr * mg;
+    const rb = vRB[i] - mr * mb;
+    const gg = vGG[i] - mg * mg + eps;
+    const gb = vGB[i] - mg * mb;
+    const bb = vBB[i] - mb * mb + eps;
+    const cR = mRP[i] - mr * mP[i];
+    const cG = mGP[i] - mg * mP[i];
+    const cB = mBP[i] - mb * mP[i];
+    // Inverse via the adjugate (symmetric, so only six cofactors).
+    const i00 = gg * bb - gb * gb;
+    const i01 = rb * gb - rg * bb;
+    const i02 = rg * gb - rb * gg;
+    const i11 = rr * bb - rb * rb;
+    const i12 = rb * rg - rr * gb;
+    const i22 = rr * gg - rg * rg;
+    const det = rr * i00 + rg * i01 + rb * i02; // positive: eps·U makes the matrix positive definite
+    const ar = (i00 * cR + i01 * cG + i02 * cB) / det;
+    const ag = (i01 * cR + i11 * cG + i12 * cB) / det;
+    const ab = (i02 * cR + i12 * cG + i22 * cB) / det;
+    aR[i] = ar;
+    aG[i] = ag;
+    aB[i] = ab;
+    b[i] = mP[i] - ar * mr - ag * mg - ab * mb;
+  }
+  const maR = box.mean(aR);
+  const maG = box.mean(aG);
+  const maB = box.mean(aB);
+  const mb = box.mean(b);
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = maR[i] * R[i] + maG[i] * G[i] + maB[i] * B[i] + mb[i];
+  return q;
+}
+
+/** Mean over the (2r+1)^2 window clipped to the image, by running sums (float64). */
+class BoxMean {
+  private readonly rowSums: Float64Array;
+  private readonly colAcc: Float64Array;
+  private readonly scratch: Float64Array;
+  private readonly invCount: Float64Array;
+
+  constructor(
+    private readonly w: number,
+    private readonly h: number,
+    private readonly r: number,
+  ) {
+    this.rowSums = new Float64Array(w * h);
+    this.colAcc = new Float64Array(w);
+    this.scratch = new Float64Array(w * h);
+    this.invCount = new Float64Array(w * h);
+    for (let y = 0; y < h; y++) {
+      const ny = Math.min(h - 1, y + r) - Math.max(0, y - r) + 1;
+      for (let x = 0; x < w; x++) {
+        const nx = Math.min(w - 1, x + r) - Math.max(0, x - r) + 1;
+        this.invCount[y * w + x] = 1 / (nx * ny);
+      }
+    }
+  }
+
+  /** Window mean of a[i] * b[i] (a reused buffer holds the product: big arrays are slow to allocate). */
+  meanOfProduct(a: Float64Array, b: Float64Array): Float64Array {
+    const p = this.scratch;
+    for (let i = 0; i < p.length; i++) p[i] = a[i] * b[i];
+    return this.mean(p);
+  }
+
+  mean(src: Float64Array): Float64Array {
+    const { w, h, r, rowSums, colAcc, invCount } = this;
+    // Horizontal window sums: slide along each row, adding the entering pixel, dropping the leaving one.
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      let acc = 0;
+      for (let x = 0; x <= Math.min(r, w - 1); x++) acc += src[row + x];
+      for (let x = 0; x < w; x++) {
+        rowSums[row + x] = acc;
+        if (x + r + 1 < w) acc += src[row + x + r + 1];
+        if (x - r >= 0) acc -= src[row + x - r];
+      }
+    }
+    // Vertical: the same slide, a whole row of column sums at a time (memory in order).
+    const out = new Float64Array(w * h);
+    colAcc.fill(0);
+    for (let y = 0; y <= Math.min(r, h - 1); y++) {
+      for (let x = 0, row = y * w; x < w; x++) colAcc[x] += rowSums[row + x];
+    }
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      for (let x = 0; x < w; x++) out[row + x] = colAcc[x] * invCount[row + x];
+      if (y + r + 1 < h) for (let x = 0, add = (y + r + 1) * w; x < w; x++) colAcc[x] += rowSums[add + x];
+      if (y - r >= 0) for (let x = 0, sub = (y - r) * w; x < w; x++) colAcc[x] -= rowSums[sub + x];
+    }
+    return out;
+  }
+}
+
+function channel(img: Image, c: number): Float64Array {
+  const n = img.width * img.height;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = img.data[i * img.channels + c];
+  return out;
+}
+
+function splitChannels(img: Image): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let c = 0; c < img.channels; c++) out.push(channel(img, c));
+  return out;
+}

@@ -1,0 +1,312 @@
+// Automatic saliency, used to seed foreground/background hints for segmentation when the user
+// gives none. Three published cues, combined:
+//
+// - Frequency-tuned saliency (Achanta, Hemami, Estrada & Süsstrunk, CVPR 2009): the CIELab
+//   distance of each pixel of a slightly blurred image from the image's mean Lab colour.
+//   Full resolution, sharp object boundaries, good at "a colour that stands out".
+// - Spectral residual (Hou & Zhang, CVPR 2007): on a 64x64 grey downscale, the log amplitude
+//   spectrum minus its local average is the "unexpected" part of the image; transforming it
+//   back (with the original phase) lights up structurally novel regions. Coarse but catches
+//   objects whose colour is close to the background's.
+// - Centre prior: photographers centre their subjects; a Gaussian centred in the image with
+//   sigma one third of each side.
+//
+// Combination: saliency = normalise( mean(FT, SR) * centre ), FT and SR each min-max
+// normalised first. The two bottom-up cues are averaged because they are complementary
+// evidence of the same thing (either one may miss); the centre prior multiplies because it
+// is not evidence of an object, only a weighting of where objects are likely to be.
+import { createImage, type Image } from './image.js';
+import { resizeImage, toGrey, toRgb } from './resize.js';
+
+const SR_SIZE = 64;
+const SR_SIGMA = 8;
+
+/** Saliency in [0, 1], 1 channel, same size as `img` (grey or RGB). */
+export function saliencyMap(img: Image): Image {
+  if (img.channels !== 1 && img.channels !== 3) {
+    throw new Error(`saliencyMap: image has ${img.channels} channels. Pass a 1-channel or 3-channel image.`);
+  }
+  const { width: w, height: h } = img;
+  const ft = normalise(frequencyTuned(img).data);
+  const sr = normalise(resizeImage(spectralResidual(img), w, h).data);
+  const centre = centrePrior(w, h).data;
+  const out = createImage(w, h, 1);
+  for (let i = 0; i < w * h; i++) out.data[i] = 0.5 * (ft[i] + sr[i]) * centre[i];
+  out.data.set(normalise(out.data));
+  return out;
+}
+
+/** Achanta et al. 2009: |mean Lab - Lab of the 5x5 binomially blurred image| (unnormalised). */
+export function frequencyTuned(img: Image): Image {
+  const { width: w, height: h } = img;
+  const lab = toLab(img.channels === 3 ? img : toRgb(img));
+  const mean = [0, 0, 0];
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) mean[c] += lab[i * 3 + c];
+  for (let c = 0; c < 3; c++) mean[c] /= w * h;
+  // The blur removes the highest frequencies (noise, fine texture), as in the paper.
+  const blurred = separableBlur(lab, w, h, 3, [1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16]);
+  const out = createImage(w, h, 1);
+  for (let i = 0; i < w * h; i++) {
+    const dl = blurred[i * 3] - mean[0];
+    const da = blurred[i * 3 + 1] - mean[1];
+    const db = blurred[i * 3 + 2] - mean[2];
+    out.data[i] = Math.sqrt(dl * dl + da * da + db * db);
+  }
+  return out;
+}
+
+/** Hou & Zhang 2007 on a 64x64 grey downscale; returns the 64x64 map (unnormalised). */
+export function spectralResidual(img: Image): Image {
+  const n = SR_SIZE;
+  const small = resizeImage(toGrey(img), n, n);
+  const re = Float64Array.from(small.data);
+  const im = new Float64Array(n * n);
+  fft2d(re, im, n, false);
+
+  const logAmp = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) logAmp[i] = Math.log(Math.hypot(re[i], im[i]) + 1e-12);
+  const avg = separableBlur(logAmp, n, n, 1, [1 / 3, 1 / 3, 1 / 3]);
+  // Keep the phase, replace the amplitude by exp(residual).
+  for (let i = 0; i < n * n; i++) {
+    const amp = Math.hypot(re[i], im[i]);
+    const scale = amp > 0 ? Math.exp(logAmp[i] - avg[i]) / amp : 0;
+    re[i] *= scale;
+    im[i] *= scale;
+  }
+  fft2d(re, im, n, true);
+  const power = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) power[i] = re[i] * re[i] + im[i] * im[i];
+  // Gaussian smoothing with the paper's sigma of 8 (at 64 px). It turns the residual's
+  // response at object outlines into a blob over the whole object.
+  const smooth = separableBlur(power, n, n, 1, gaussianKernel(3 * SR_SIGMA, SR_SIGMA));
+  const out = createImage(n, n, 1);
+  out.data.set(smooth);
+  return out;
+}
+
+/** Gaussian centred in the image, sigma = 1/3 of each side, peak 1. */
+export function centrePrior(width: number, height: number): Image {
+  const out = createImage(width, height, 1);
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const sx = width / 3;
+  const sy = height / 3;
+  for (let y = 0; y < height; y++) {
+    const gy = ((y - cy) * (y - cy)) / (2 * sy * sy);
+    for (let x = 0; x < width; x++) {
+      out.data[y * width + x] = Math.exp(-(gy + ((x - cx) * (x - cx)) / (2 * sx * sx)));
+    }
+  }
+  return out;
+}
+
+/**
+ * Histogram equalisation of a 1-channel image on 256 levels, as OpenCV's equalizeHist does
+ * on 8-bit images (values are quantised to k/255 first; the lowest level present maps to 0,
+ * the highest to 1). A constant image is returned quantised but unchanged.
+ */
+export function histogramEqualise(img: Image): Image {
+  if (img.channels !== 1) {
+    throw new Error(`histogramEqualise: image has ${img.channels} channels. Pass a 1-channel image (use toGrey()).`);
+  }
+  const n = img.width * img.height;
+  const level = new Uint8Array(n);
+  const hist = new Float64Array(256);
+  for (let i = 0; i < n; i++) {
+    const v = img.data[i];
+    level[i] = v > 0 ? Math.round(Math.min(v, 1) * 255) : 0;
+    hist[level[i]]++;
+  }
+  let cdfMin = 0;
+  for (let k = 0; k < 256; k++) {
+    if (hist[k] > 0) {
+      cdfMin = hist[k];
+      break;
+    }
+  }
+  const lut = new Float32Array(256);
+  let cdf = 0;
+  for (let k = 0; k < 256; k++) {
+    cdf += hist[k];
+    lut[k] = n === cdfMin ? k / 255 : Math.round(((cdf - cdfMin) * 255) / (n - cdfMin)) / 255;
+  }
+  const out = createImage(img.width, img.height, 1);
+  for (let i = 0; i < n; i++) out.data[i] = lut[level[i]];
+  return out;
+}
+
+export interface HintThresholds {
+  /** Equalised saliency strictly above this is foreground (default 239.5/255). */
+  fgAbove?: number;
+  /** Equalised saliency at or below this is background (default 15.5/255). */
+  bgAtOrBelow?: number;
+}
+
+/**
+ * Foreground/background hint masks (1 where hinted, else 0) from a saliency map: equalise,
+ * then keep only the extremes, roughly the most and least salient ~6% of pixels. This is
+ * how the Double-DIP authors turn an external saliency map into segmentation hints.
+ */
+export function saliencyHints(sal: Image, opts: HintThresholds = {}): { fg: Image; bg: Image } {
+  const fgAbove = opts.fgAbove ?? 239.5 / 255;
+  const bgAtOrBelow = opts.bgAtOrBelow ?? 15.5 / 255;
+  if (!(bgAtOrBelow < fgAbove)) {
+    throw new Error(
+      `saliencyHints: bgAtOrBelow (${bgAtOrBelow}) must be below fgAbove (${fgAbove}), or a pixel could be both. Lower bgAtOrBelow or raise fgAbove.`,
+    );
+  }
+  const eq = histogramEqualise(sal);
+  const fg = createImage(sal.width, sal.height, 1);
+  const bg = createImage(sal.width, sal.height, 1);
+  for (let i = 0; i < eq.data.length; i++) {
+    if (eq.data[i] > fgAbove) fg.data[i] = 1;
+    else if (eq.data[i] <= bgAtOrBelow) bg.data[i] = 1;
+  }
+  return { fg, bg };
+}
+
+// ---- helpers ----
+
+/** sRGB in [0, 1] to CIELab (D65), interleaved 3 channels. */
+function toLab(img: Image): Float64Array {
+  const n = img.width * img.height;
+  const out = new Float64Array(n * 3);
+  const lin = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  for (let i = 0; i < n; i++) {
+    const r = lin(img.data[i * 3]);
+    const g = lin(img.data[i * 3 + 1]);
+    const b = lin(img.data[i * 3 + 2]);
+    const fx = f((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
+    const fy = f(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
+    const fz = f((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
+    out[i * 3] = 116 * fy - 16;
+    out[i * 3 + 1] = 500 * (fx - fy);
+    out[i * 3 + 2] = 200 * (fy - fz);
+  }
+  return out;
+}
+
+/** Normalised Gaussian taps for offsets -radius..radius. */
+function gaussianKernel(radius: number, sigma: number): number[] {
+  const k: number[] = [];
+  for (let i = -radius; i <= radius; i++) k.push(Math.exp(-(i * i) / (2 * sigma * sigma)));
+  const s = k.reduce((a, b) => a + b, 0);
+  return k.map((v) => v / s);
+}
+
+/** Separable convolution with an odd symmetric kernel; borders replicate the edge pixel. */
+function separableBlur(src: ArrayLike<number>, w: number, h: number, c: number, kernel: number[]): Float64Array {
+  const r = (kernel.length - 1) / 2;
+  const tmp = new Float64Array(w * h * c);
+  const out = new Float64Array(w * h * c);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let ch = 0; ch < c; ch++) {
+        let acc = 0;
+        for (let k = -r; k <= r; k++) {
+          const xx = Math.min(w - 1, Math.max(0, x + k));
+          acc += kernel[k + r] * src[(y * w + xx) * c + ch];
+        }
+        tmp[(y * w + x) * c + ch] = acc;
+      }
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let ch = 0; ch < c; ch++) {
+        let acc = 0;
+        for (let k = -r; k <= r; k++) {
+          const yy = Math.min(h - 1, Math.max(0, y + k));
+          acc += kernel[k + r] * tmp[(yy * w + x) * c + ch];
+        }
+        out[(y * w + x) * c + ch] = acc;
+      }
+    }
+  }
+  return out;
+}
+
+/** Min-max normalisation to [0, 1]; a constant map becomes all zeros. */
+function normalise(v: ArrayLike<number>): Float32Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    lo = Math.min(lo, v[i]);
+    hi = Math.max(hi, v[i]);
+  }
+  const out = new Float32Array(v.length);
+  const range = hi - lo;
+  if (range > 0) for (let i = 0; i < v.length; i++) out[i] = (v[i] - lo) / range;
+  return out;
+}
+
+/** In-place 2D FFT of an n x n complex array (n a power of two); inverse includes the 1/n^2. */
+function fft2d(re: Float64Array, im: Float64Array, n: number, inverse: boolean): void {
+  const rowRe = new Float64Array(n);
+  const rowIm = new Float64Array(n);
+  for (let y = 0; y < n; y++) {
+    rowRe.set(re.subarray(y * n, (y + 1) * n));
+    rowIm.set(im.subarray(y * n, (y + 1) * n));
+    fft1d(rowRe, rowIm, inverse);
+    re.set(rowRe, y * n);
+    im.set(rowIm, y * n);
+  }
+  for (let x = 0; x < n; x++) {
+    for (let y = 0; y < n; y++) {
+      rowRe[y] = re[y * n + x];
+      rowIm[y] = im[y * n + x];
+    }
+    fft1d(rowRe, rowIm, inverse);
+    for (let y = 0; y < n; y++) {
+      re[y * n + x] = rowRe[y];
+      im[y * n + x] = rowIm[y];
+    }
+  }
+  if (inverse) {
+    const s = 1 / (n * n);
+    for (let i = 0; i < n * n; i++) {
+      re[i] *= s;
+      im[i] *= s;
+    }
+  }
+}
+
+/** Iterative radix-2 Cooley-Tukey FFT, in place, unscaled. */
+export function fft1d(re: Float64Array, im: Float64Array, inverse = false): void {
+  const n = re.length;
+  if (n & (n - 1)) throw new Error(`fft1d: length ${n} is not a power of two. Pad or resize to a power of two.`);
+  // Bit-reversal permutation.
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  const sign = inverse ? 1 : -1;
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = (sign * 2 * Math.PI) / len;
+    const wr = Math.cos(ang);
+    const wi = Math.sin(ang);
+    for (let i = 0; i < n; i += len) {
+      let cr = 1;
+      let ci = 0;
+      for (let k = 0; k < len / 2; k++) {
+        const a = i + k;
+        const b = a + len / 2;
+        const tr = re[b] * cr - im[b] * ci;
+        const ti = re[b] * ci + im[b] * cr;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+        const ncr = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = ncr;
+      }
+    }
+  }
+}

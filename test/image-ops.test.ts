@@ -1,0 +1,360 @@
+// Pure image operations: resize, guided filter, dark channel / airlight, saliency.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { estimateAirlight, darkChannel } from '../src/image/dark-channel.js';
+import { guidedFilter } from '../src/image/guided-filter.js';
+import { createImage, type Image } from '../src/image/image.js';
+import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
+import { fft1d, histogramEqualise, saliencyHints, saliencyMap } from '../src/image/saliency.js';
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function image(w: number, h: number, c: number, f: (x: number, y: number, ch: number) => number): Image {
+  const img = createImage(w, h, c);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) img.data[(y * w + x) * c + ch] = f(x, y, ch);
+  return img;
+}
+
+const px = (img: Image, x: number, y: number, c = 0) => img.data[(y * img.width + x) * img.channels + c];
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = ''): void {
+  assert.equal(actual.length, expected.length, `${what} length`);
+  for (let i = 0; i < actual.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+describe('resize', () => {
+  test('fitLongSide keeps the aspect ratio and never enlarges', () => {
+    assert.deepEqual(fitLongSide(1000, 600, 500), { width: 500, height: 300 });
+    assert.deepEqual(fitLongSide(600, 1000, 500), { width: 300, height: 500 });
+    assert.deepEqual(fitLongSide(300, 200, 500), { width: 300, height: 200 });
+    assert.deepEqual(fitLongSide(1001, 3, 100), { width: 100, height: 1 });
+    assert.throws(() => fitLongSide(0, 10, 10), /Pass positive width, height and longSide/);
+  });
+
+  test('bilinear enlargement interpolates between pixel centres', () => {
+    const img = image(2, 1, 1, (x) => x);
+    const up = resizeImage(img, 4, 1);
+    assertClose(up.data, [0, 0.25, 0.75, 1], 1e-6);
+  });
+
+  test('halving averages pixel pairs; shrinking more than 2x averages areas', () => {
+    const r = rng(1);
+    const img = image(12, 8, 3, () => r());
+    const half = resizeImage(img, 6, 4);
+    const quarter = resizeImage(img, 3, 2);
+    for (const [out, f] of [[half, 2], [quarter, 4]] as const) {
+      for (let y = 0; y < out.height; y++) {
+        for (let x = 0; x < out.width; x++) {
+          for (let c = 0; c < 3; c++) {
+            let s = 0;
+            for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) s += px(img, x * f + dx, y * f + dy, c);
+            assert.ok(Math.abs(px(out, x, y, c) - s / (f * f)) < 1e-5, `factor ${f} at ${x},${y},${c}`);
+          }
+        }
+      }
+    }
+  });
+
+  test('constants stay constant at any size; sizes and channels are as asked', () => {
+    const img = createImage(37, 23, 3, 0.3);
+    for (const [w, h] of [[100, 7], [5, 60], [3, 2], [37, 23]]) {
+      const out = resizeImage(img, w, h);
+      assert.deepEqual([out.width, out.height, out.channels], [w, h, 3]);
+      for (const v of out.data) assert.ok(Math.abs(v - 0.3) < 1e-6);
+    }
+    assert.throws(() => resizeImage(img, 0, 5), /Pass positive integer width and height/);
+  });
+
+  test('toGrey uses BT.601 weights; toRgb replicates', () => {
+    const img = image(2, 1, 3, (x, _y, c) => (x === 0 ? [1, 0, 0][c] : [0, 0.5, 1][c]));
+    assertClose(toGrey(img).data, [0.299, 0.587 * 0.5 + 0.114], 1e-6);
+    const rgb = toRgb(image(2, 1, 1, (x) => x * 0.5));
+    assertClose(rgb.data, [0, 0, 0, 0.5, 0.5, 0.5], 0);
+    assert.throws(() => toGrey(createImage(2, 2, 4)), /4 channels\. Pass a 1-channel/);
+  });
+});
+
+/** Guided filter straight from the paper's equations, O(N r^2), with a generic 3x3 solve. */
+function bruteGuided(I: Image, p: Image, r: number, eps: number): Float64Array {
+  const { width: w, height: h, channels: c } = I;
+  const n = w * h;
+  const window = (x: number, y: number) => {
+    const out: number[] = [];
+    for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+      for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) out.push(yy * w + xx);
+    }
+    return out;
+  };
+  const a: number[][] = [];
+  const b: number[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const idx = window(x, y);
+      const mu = Array.from({ length: c }, (_, k) => idx.reduce((s, i) => s + I.data[i * c + k], 0) / idx.length);
+      const pm = idx.reduce((s, i) => s + p.data[i], 0) / idx.length;
+      // Solve (Sigma + eps U) a = cov(I, p) by Gaussian elimination.
+      const M = Array.from({ length: c }, (_, j) => {
+        const row = Array.from({ length: c }, (_, k) => idx.reduce((s, i) => s + I.data[i * c + j] * I.data[i * c + k], 0) / idx.length - mu[j] * mu[k] + (j === k ? eps : 0));
+        row.push(idx.reduce((s, i) => s + I.data[i * c + j] * p.data[i], 0) / idx.length - mu[j] * pm);
+        return row;
+      });
+      for (let col = 0; col < c; col++) {
+        for (let row = col + 1; row < c; row++) {
+          const f = M[row][col] / M[col][col];
+          for (let k = col; k <= c; k++) M[row][k] -= f * M[col][k];
+        }
+      }
+      const sol = new Array<number>(c).fill(0);
+      for (let row = c - 1; row >= 0; row--) {
+        let s = M[row][c];
+        for (let k = row + 1; k < c; k++) s -= M[row][k] * sol[k];
+        sol[row] = s / M[row][row];
+      }
+      a.push(sol);
+      b.push(pm - sol.reduce((s, v, k) => s + v * mu[k], 0));
+    }
+  }
+  const q = new Float64Array(n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const idx = window(x, y);
+      let v = idx.reduce((s, i) => s + b[i], 0) / idx.length;
+      for (let k = 0; k < c; k++) v += (idx.reduce((s, i) => s + a[i][k], 0) / idx.length) * I.data[(y * w + x) * c + k];
+      q[y * w + x] = v;
+    }
+  }
+  return q;
+}
+
+describe('guided filter', () => {
+  test('matches a brute-force reference (grey and colour guides)', () => {
+    const r = rng(2);
+    const p = image(11, 9, 1, () => r());
+    for (const c of [1, 3]) {
+      const I = image(11, 9, c, () => r());
+      for (const [radius, eps] of [[1, 1e-3], [2, 0.01], [6, 0.1]]) {
+        const got = guidedFilter(I, p, radius, eps);
+        assert.equal(got.channels, 1);
+        assertClose(got.data, bruteGuided(I, p, radius, eps), 1e-4, `c=${c} r=${radius}`);
+      }
+    }
+  });
+
+  test('a constant input stays constant', () => {
+    const r = rng(3);
+    for (const c of [1, 3]) {
+      const out = guidedFilter(image(30, 20, c, () => r()), createImage(30, 20, 1, 0.42), 4, 1e-3);
+      for (const v of out.data) assert.ok(Math.abs(v - 0.42) < 1e-5);
+    }
+  });
+
+  test('edge-preserving: a step edge stays sharp while noise is smoothed', () => {
+    const r = rng(4);
+    const noisy = image(40, 40, 1, (x) => (x < 20 ? 0.2 : 0.8) + (r() - 0.5) * 0.1);
+    for (const guide of [noisy, toRgb(noisy)]) {
+      const out = guidedFilter(guide, noisy, 4, 0.01);
+      // Noise in a flat region: standard deviation down by more than 3x.
+      const std = (img: Image) => {
+        const v: number[] = [];
+        for (let y = 10; y < 30; y++) for (let x = 3; x < 12; x++) v.push(px(img, x, y));
+        const m = v.reduce((a, b) => a + b, 0) / v.length;
+        return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
+      };
+      assert.ok(std(out) < std(noisy) / 3, `noise ${std(noisy)} -> ${std(out)}`);
+      // Two pixels from the edge: a 9x9 box blur would give 0.4 and 0.6; the guided filter keeps the step.
+      for (let y = 10; y < 30; y++) {
+        assert.ok(px(out, 18, y) < 0.3, `left of edge at y=${y}: ${px(out, 18, y)}`);
+        assert.ok(px(out, 21, y) > 0.7, `right of edge at y=${y}: ${px(out, 21, y)}`);
+      }
+    }
+  });
+
+  test('filters each channel of a multi-channel input', () => {
+    const r = rng(5);
+    const I = image(16, 12, 3, () => r());
+    const p = image(16, 12, 2, () => r());
+    const both = guidedFilter(I, p, 2, 0.01);
+    for (let c = 0; c < 2; c++) {
+      const one = guidedFilter(I, image(16, 12, 1, (x, y) => px(p, x, y, c)), 2, 0.01);
+      for (let i = 0; i < 16 * 12; i++) assert.ok(Math.abs(both.data[i * 2 + c] - one.data[i]) < 1e-6);
+    }
+  });
+
+  test('1000x600 colour guide, radius 50, well under a second', () => {
+    const r = rng(6);
+    const I = image(1000, 600, 3, () => r());
+    const p = image(1000, 600, 1, () => r());
+    const t0 = performance.now();
+    guidedFilter(I, p, 50, 1e-4);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+  });
+
+  test('bad arguments', () => {
+    const a = createImage(10, 10, 3);
+    assert.throws(() => guidedFilter(a, createImage(10, 9, 1), 2, 0.01), /guide is 10x10 but input is 10x9\. Resize them to the same size/);
+    assert.throws(() => guidedFilter(a, createImage(10, 10, 1), -1, 0.01), /radius must be a non-negative integer/);
+    assert.throws(() => guidedFilter(a, createImage(10, 10, 1), 2, 0), /eps must be positive/);
+    assert.throws(() => guidedFilter(createImage(10, 10, 2), createImage(10, 10, 1), 2, 0.01), /Pass a 1-channel or 3-channel guide/);
+  });
+});
+
+describe('dark channel', () => {
+  test('equals a brute-force min filter (odd, even and unit patches)', () => {
+    const r = rng(7);
+    for (const c of [1, 3]) {
+      const img = image(23, 17, c, () => r());
+      for (const patch of [1, 4, 5, 15, 40]) {
+        const left = Math.floor((patch - 1) / 2);
+        const right = patch - 1 - left;
+        const expected: number[] = [];
+        for (let y = 0; y < 17; y++) {
+          for (let x = 0; x < 23; x++) {
+            let m = Infinity;
+            for (let yy = Math.max(0, y - left); yy <= Math.min(16, y + right); yy++) {
+              for (let xx = Math.max(0, x - left); xx <= Math.min(22, x + right); xx++) {
+                for (let k = 0; k < c; k++) m = Math.min(m, px(img, xx, yy, k));
+              }
+            }
+            expected.push(m);
+          }
+        }
+        const got = darkChannel(img, patch);
+        assert.equal(got.channels, 1);
+        assertClose(got.data, expected, 0, `c=${c} patch=${patch}`);
+      }
+    }
+    assert.throws(() => darkChannel(createImage(4, 4, 3), 0), /Pass e\.g\. 15/);
+  });
+
+  test('airlight is the haze colour, not the brightest object', () => {
+    // Hazy image I = J t + A (1 - t): haze thickens towards the top; a small white object
+    // (smaller than the patch) sits in the clear part, where naive "brightest pixel" would look.
+    const w = 120;
+    const h = 90;
+    const A = [0.7, 0.78, 0.86];
+    const r = rng(8);
+    const img = image(w, h, 3, (x, y, c) => {
+      const t = Math.max(0, (y - 10) / (h - 11)); // the top rows are all haze
+      const white = x >= 60 && x < 65 && y >= 80 && y < 85;
+      const J = white ? 1 : 0.05 + 0.4 * r();
+      return J * t + A[c] * (1 - t);
+    });
+    const dark = darkChannel(img, 15);
+    for (const mode of ['mean', 'brightest', 'channelMax'] as const) {
+      const est = estimateAirlight(img, dark, 0.001, mode);
+      assertClose(est, A, 0.03, mode);
+    }
+    assert.throws(() => estimateAirlight(img, createImage(10, 10, 1)), /Pass the 1-channel darkChannel\(\) of the same image/);
+  });
+});
+
+describe('saliency', () => {
+  test('radix-2 FFT matches a direct DFT and inverts', () => {
+    const r = rng(9);
+    const n = 16;
+    const re = Float64Array.from({ length: n }, () => r());
+    const im = Float64Array.from({ length: n }, () => r());
+    const [re0, im0] = [re.slice(), im.slice()];
+    fft1d(re, im);
+    for (let k = 0; k < n; k++) {
+      let sr = 0;
+      let si = 0;
+      for (let t = 0; t < n; t++) {
+        const a = (-2 * Math.PI * k * t) / n;
+        sr += re0[t] * Math.cos(a) - im0[t] * Math.sin(a);
+        si += re0[t] * Math.sin(a) + im0[t] * Math.cos(a);
+      }
+      assert.ok(Math.abs(re[k] - sr) < 1e-9 && Math.abs(im[k] - si) < 1e-9, `bin ${k}`);
+    }
+    fft1d(re, im, true);
+    assertClose(Array.from(re, (v) => v / n), re0, 1e-12);
+    assertClose(Array.from(im, (v) => v / n), im0, 1e-12);
+  });
+
+  test('histogram equalisation spreads levels over [0, 1], keeping order', () => {
+    // A ramp concentrated in [0.4, 0.6] comes out covering [0, 1] nearly uniformly.
+    const img = image(256, 4, 1, (x) => 0.4 + (0.2 * x) / 255);
+    const eq = histogramEqualise(img);
+    assert.equal(px(eq, 0, 0), 0);
+    assert.equal(px(eq, 255, 0), 1);
+    for (let x = 1; x < 256; x++) assert.ok(px(eq, x, 0) >= px(eq, x - 1, 0));
+    assert.ok(Math.abs(px(eq, 128, 0) - 0.5) < 0.05);
+    assert.throws(() => histogramEqualise(createImage(4, 4, 3)), /Pass a 1-channel image/);
+  });
+
+  test('hints keep only the extremes of the equalised map', () => {
+    const ramp = image(100, 100, 1, (x, y) => (y * 100 + x) / 9999);
+    const { fg, bg } = saliencyHints(ramp);
+    const count = (m: Image) => m.data.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(count(fg) / 1e4 - 15 / 255) < 0.01, `fg fraction ${count(fg) / 1e4}`);
+    assert.ok(Math.abs(count(bg) / 1e4 - 16 / 255) < 0.01, `bg fraction ${count(bg) / 1e4}`);
+    assert.equal(px(fg, 99, 99), 1);
+    assert.equal(px(bg, 0, 0), 1);
+    for (let i = 0; i < 1e4; i++) assert.ok(fg.data[i] + bg.data[i] <= 1);
+    assert.throws(() => saliencyHints(ramp, { fgAbove: 0.1, bgAtOrBelow: 0.2 }), /must be below fgAbove/);
+  });
+
+  test('on a central object over a plain background, fg lands on the object and bg on the background', () => {
+    const w = 96;
+    const h = 72;
+    const r = rng(10);
+    const inObject = (x: number, y: number) => ((x - 50) / 16) ** 2 + ((y - 34) / 13) ** 2 <= 1;
+    const img = image(w, h, 3, (x, y, c) => (inObject(x, y) ? [0.85, 0.2, 0.15][c] : [0.45, 0.5, 0.55][c]) + (r() - 0.5) * 0.04);
+    const sal = saliencyMap(img);
+    assert.deepEqual([sal.width, sal.height, sal.channels], [w, h, 1]);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of sal.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    assert.ok(min === 0 && max === 1, `range ${min}..${max}`);
+
+    const { fg, bg } = saliencyHints(sal);
+    let fgIn = 0;
+    let fgAll = 0;
+    let bgIn = 0;
+    let bgAll = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        fgAll += px(fg, x, y);
+        bgAll += px(bg, x, y);
+        if (inObject(x, y)) {
+          fgIn += px(fg, x, y);
+          bgIn += px(bg, x, y);
+        }
+      }
+    }
+    assert.ok(fgAll > 50, `only ${fgAll} foreground hint pixels`);
+    assert.equal(fgIn, fgAll, 'every foreground hint pixel is on the object');
+    assert.ok(bgAll > 50, `only ${bgAll} background hint pixels`);
+    assert.equal(bgIn, 0, 'no background hint pixel is on the object');
+  });
+
+  test('an off-centre object still outscores the background', () => {
+    const w = 80;
+    const h = 60;
+    const inObject = (x: number, y: number) => x >= 8 && x < 24 && y >= 40 && y < 54;
+    const img = image(w, h, 3, (x, y, c) => (inObject(x, y) ? [0.1, 0.3, 0.9][c] : [0.8, 0.75, 0.6][c]));
+    const sal = saliencyMap(img);
+    let sIn = 0;
+    let nIn = 0;
+    let sOut = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (inObject(x, y)) {
+          sIn += px(sal, x, y);
+          nIn++;
+        } else sOut += px(sal, x, y);
+      }
+    }
+    assert.ok(sIn / nIn > 2 * (sOut / (w * h - nIn)), `object ${sIn / nIn} vs background ${sOut / (w * h - nIn)}`);
+  });
+});
