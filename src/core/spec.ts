@@ -28,6 +28,8 @@ export interface LayerSpec {
   /** scalar: one learned value per input (a uniform mask or mixing coefficient), in `range`. */
   output?: 'map' | 'scalar';
   range?: [number, number];
+  /** Noise size [H, W] when not the inputs' own (a scalar layer needs no full-size net). */
+  size?: [number, number];
   /** Inputs this layer takes part in (default: all). */
   inputs?: number[];
   lr?: number;

@@ -143,7 +143,8 @@ function buildGenerators(d: Decomposition, K: number, H: number, W: number): Map
     if (gens.has(spec.name) || d.given?.[spec.name]) throw new Error(`Duplicate layer name "${spec.name}"`);
     const shared = spec.noise.shareWith ? gens.get(spec.noise.shareWith) : undefined;
     if (spec.noise.shareWith && !shared) throw new Error(`Layer "${spec.name}" shares noise with unknown layer "${spec.noise.shareWith}" (list it first)`);
-    const noise = torch.keep(shared ? shared.noise.clone() : makeNoise(spec.noise, K, H, W));
+    const [h, w] = spec.size ?? [H, W];
+    const noise = torch.keep(shared ? shared.noise.clone() : makeNoise(spec.noise, K, h, w));
     const net = skip(spec.net, noiseChannels(shared?.spec.noise ?? spec.noise), spec.channels);
     gens.set(spec.name, { spec, net, noise, inputs: new Set(spec.inputs ?? [...Array(K).keys()]) });
   }

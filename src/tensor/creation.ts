@@ -26,8 +26,9 @@ export const meshgrid = (tensors: Tensor[], indexing: 'ij' | 'xy' = 'ij'): Tenso
   (native.meshgrid(tensors.map((t) => t.handle), indexing) as never[]).map((h) => new Tensor(h));
 
 type HostData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
-/** Copies host data (typed array, or numbers as float32) into a new tensor of the given shape. */
+/** Copies host data (typed array, or numbers: float32 unless o.dtype says otherwise) into a new tensor of the given shape. */
 export function tensor(data: HostData | number[], shape?: number[], o?: Options): Tensor {
-  const arr = Array.isArray(data) ? Float32Array.from(data) : data;
+  // Numbers go through float64 when another dtype is asked for, so float64/int data is not rounded to float32 first.
+  const arr = Array.isArray(data) ? (o?.dtype && o.dtype !== 'float32' ? Float64Array.from(data) : Float32Array.from(data)) : data;
   return new Tensor(native.fromData(arr, shape ?? [arr.length], o?.dtype ?? null, dev(o)));
 }

@@ -1,0 +1,33 @@
+import { readImage } from '../../io/image-file.js';
+import { segment } from '../../tasks/segment.js';
+import { parseBox } from '../../tasks/hints.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { runTask } from '../run.js';
+
+export const summary = 'foreground/background segmentation of one image';
+export const help = `Usage: double-dip segment IMAGE -o DIR [--hint MASK.png | --box X,Y,W,H]
+
+Splits IMAGE into a foreground layer, a background layer and a binary mask
+(I = m * foreground + (1 - m) * background). Without a hint, an automatic saliency
+estimate says roughly where the object is.
+
+Writes DIR/mask.png (255 = foreground), mask-soft.png, foreground.png, background.png,
+reconstruction.png, loss.png and report.json.
+
+  --hint MASK.png       white = foreground, black = background, grey = unknown (image size)
+  --box X,Y,W,H         a box around the object, in pixels
+
+${COMMON_HELP}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { hint: { type: 'string' }, box: { type: 'string' } });
+  if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  if (positionals.length !== 1) throw new UsageError(`segment takes one IMAGE, got ${positionals.length}`);
+  if (values.hint && values.box) throw new UsageError('Give either --hint or --box, not both');
+  const dir = requireOutput(values);
+  const options = taskOptions(values);
+  const image = await readImage(positionals[0]);
+  const hint = values.hint ? await readImage(String(values.hint)) : undefined;
+  const box = values.box ? parseBox(String(values.box)) : undefined;
+  return runTask('segment', dir, values as never, options, (o) => segment(image, { ...o, hint, box }), positionals);
+}

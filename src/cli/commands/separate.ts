@@ -1,0 +1,29 @@
+import { readImage } from '../../io/image-file.js';
+import { separate } from '../../tasks/separate.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { runTask } from '../run.js';
+
+export const summary = 'transparent layer separation (one image, or two mixtures of the same layers)';
+export const help = `Usage: double-dip separate IMAGE [IMAGE2] -o DIR [--model blend|sum]
+
+One image:  I = m * layer1 + (1 - m) * layer2 with a learned uniform m (--model blend,
+            the default) or I = layer1 + layer2 (--model sum), with the exclusion loss.
+Two images of the same two layers mixed differently (e.g. a reflection photographed twice):
+            I_k = m_k * layer1 + (1 - m_k) * layer2; recovers both layers and both m_k.
+
+Writes DIR/layer1.png, layer2.png, reconstruction(-k).png, loss.png and report.json
+(the learned coefficients are in report.json as "coefficients").
+
+${COMMON_HELP}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { model: { type: 'string' } });
+  if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`separate takes one or two images, got ${positionals.length}`);
+  if (values.model !== undefined && values.model !== 'blend' && values.model !== 'sum') throw new UsageError(`Expected blend or sum for --model but received "${values.model}"`);
+  if (values.model && positionals.length === 2) throw new UsageError('--model applies to one image; two images always use the two-mixture model');
+  const dir = requireOutput(values);
+  const options = taskOptions(values);
+  const images = await Promise.all(positionals.map((p) => readImage(p)));
+  return runTask('separate', dir, values as never, options, (o) => separate(images, { ...o, model: values.model as 'blend' | 'sum' | undefined }), positionals);
+}

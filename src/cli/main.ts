@@ -1,0 +1,39 @@
+// The `double-dip` command: dispatches to one module per subcommand.
+import { UsageError } from './options.js';
+
+interface Command { summary: string; help: string; run(argv: string[]): Promise<number> }
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  segment: () => import('./commands/segment.js'),
+  separate: () => import('./commands/separate.js'),
+  complexity: () => import('./commands/complexity.js'),
+};
+
+async function usage(): Promise<string> {
+  const lines = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(12)} ${(await load()).summary}`));
+  return `Usage: double-dip COMMAND [options]   (double-dip COMMAND --help for details)
+
+Unsupervised image decomposition with coupled Deep Image Priors (Gandelsman, Shocher & Irani, CVPR 2019).
+
+Commands:
+${lines.join('\n')}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write((await usage()) + '\n');
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  try {
+    if (!load) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await (await load()).run(rest);
+  } catch (e) {
+    const err = e as Error;
+    process.stderr.write(`double-dip ${name}: error: ${err.message}\n`);
+    if (err instanceof UsageError) process.stderr.write(`Run "double-dip ${COMMANDS[name] ? name + ' ' : ''}--help" for usage.\n`);
+    if (process.env.DOUBLE_DIP_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

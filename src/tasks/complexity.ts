@@ -1,0 +1,35 @@
+// The complexity curve (paper section 2.1, Fig. 3): one DIP learns an image alone; a mixture
+// takes longer and ends higher than its layers, which is what Double-DIP relies on.
+import * as torch from '../tensor/index.js';
+import type { Image } from '../image/image.js';
+import { DEFAULT_SIZE, deviceOf, disposeResult, runDecomposition, toBatch, workingSize, type TaskOptions } from './common.js';
+import type { ConfigName } from '../nn/skip.js';
+
+export interface ComplexityOptions extends TaskOptions { net?: ConfigName }
+export interface ComplexityCurve { name: string; width: number; height: number; mse: number[]; finalMse: number; areaUnderCurve: number; seconds: number }
+
+export const COMPLEXITY_ITERATIONS = 500;
+
+export async function complexity(images: { name: string; image: Image }[], o: ComplexityOptions = {}): Promise<ComplexityCurve[]> {
+  const device = deviceOf(o);
+  const curves: ComplexityCurve[] = [];
+  for (const { name, image } of images) {
+    const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 32, 128);
+    const input = torch.keep(toBatch([image], size, device));
+    try {
+      const r = await runDecomposition({
+        inputs: input, keepBest: false,
+        layers: [{ name: 'y', net: o.net ?? 'B', channels: 3, noise: { channels: 8, scale: 0.1 } }],
+        mixtures: [{ kind: 'sum', layers: ['y'] }],
+        phases: [{ name: 'fit', iterations: o.iterations ?? COMPLEXITY_ITERATIONS, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' }] }],
+      }, o);
+      const mse = r.history.map((h) => h.loss);
+      curves.push({ name, width: image.width, height: image.height, mse, finalMse: mse[mse.length - 1],
+        areaUnderCurve: mse.reduce((s, v) => s + v, 0) / mse.length, seconds: r.seconds });
+      disposeResult(r);
+    } finally {
+      input.dispose();
+    }
+  }
+  return curves;
+}

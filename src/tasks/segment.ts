@@ -1,0 +1,79 @@
+// Foreground/background segmentation (paper section 3):  I = m * y_fg + (1 - m) * y_bg,
+// the mask pushed to binary (eq. 3). Crude hints decide which DIP takes the foreground,
+// then are relaxed: the authors' two-step schedule.
+import * as torch from '../tensor/index.js';
+import type { Image } from '../image/image.js';
+import { resizeImage } from '../image/resize.js';
+import { imageToTensor } from '../core/images.js';
+import { referencePerturbation } from '../core/schedule.js';
+import type { Decomposition } from '../core/spec.js';
+import { hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
+import { refineMask, threshold } from './refine.js';
+import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
+  type TaskOptions, type TaskResult } from './common.js';
+
+export interface SegmentOptions extends TaskOptions {
+  /** White = foreground, black = background, grey = unknown; at the image's size. */
+  hint?: Image;
+  box?: Box;
+}
+
+export const SEGMENT_ITERATIONS = { hints: 500, joint: 1500 };
+
+export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Tensor, o: SegmentOptions): Decomposition {
+  const noise = { channels: 2, scale: 0.1 };
+  const hintTerms = [
+    { kind: 'hint-reconstruction', layer: 'foreground', hint: 'fgHint' },
+    { kind: 'hint-reconstruction', layer: 'background', hint: 'bgHint' },
+    { kind: 'match', layer: 'mask', target: 'maskHint', metric: 'l1' },
+  ] as const;
+  const relaxed = { steps: [[0, 1], [SEGMENT_ITERATIONS.hints, 0]] as [number, number][] };
+  return {
+    inputs: input,
+    layers: [
+      { name: 'foreground', net: 'A', channels: 3, noise, perturb: referencePerturbation },
+      { name: 'background', net: 'A', channels: 3, noise: { ...noise, shareWith: 'foreground' }, perturb: referencePerturbation },
+      { name: 'mask', net: 'A', channels: 1, noise, perturb: referencePerturbation },
+    ],
+    given: { fgHint: fg, bgHint: bg, maskHint: torch.tidy(() => fg.sub(bg).add(1).div(2)) },
+    mixtures: [{ kind: 'blend', mask: 'mask', a: 'foreground', b: 'background' }],
+    phases: scalePhases([
+      { name: 'hints', iterations: SEGMENT_ITERATIONS.hints, lr: 1e-3, terms: [...hintTerms] },
+      {
+        name: 'joint', iterations: SEGMENT_ITERATIONS.joint, lr: 1e-3, stopAbovePsnr: 30,
+        terms: [
+          ...hintTerms.map((t) => ({ ...t, weight: relaxed })),
+          { kind: 'reconstruction', metric: 'l1', weight: 0.5 },
+          { kind: 'binary', layer: 'mask', weight: { steps: Array.from({ length: 11 }, (_, i) => [i * 100, 0.001 * i] as [number, number]) } },
+        ],
+      },
+    ], o.iterations),
+  };
+}
+
+export async function segment(image: Image, o: SegmentOptions = {}): Promise<TaskResult> {
+  const device = deviceOf(o);
+  const hints: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
+    : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);
+  const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 8, 64);
+  const [input, fg, bg] = [toBatch([image], size, device),
+    torch.keep(imageToTensor(resizeImage(hints.fg, size.width, size.height), device)),
+    torch.keep(imageToTensor(resizeImage(hints.bg, size.width, size.height), device))];
+  const d = segmentation(input, fg, bg, o);
+  try {
+    const r = await runDecomposition(d, o);
+    const soft = refineMask(image, toOutput(r.layers.mask[0], image.width, image.height));
+    const images = {
+      mask: threshold(soft),
+      'mask-soft': soft,
+      foreground: toOutput(r.layers.foreground[0], image.width, image.height),
+      background: toOutput(r.layers.background[0], image.width, image.height),
+      reconstruction: toOutput(r.reconstructions[0], image.width, image.height),
+    };
+    const report = makeReport('segment', [image], size, r, d, o, { hints: hints.source });
+    disposeResult(r);
+    return { task: 'segment', images, report, history: r.history };
+  } finally {
+    torch.dispose([input, fg, bg, d.given]);
+  }
+}

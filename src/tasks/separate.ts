@@ -1,0 +1,72 @@
+// Transparent layer separation (paper section 4).
+//  two mixtures (eq. 6):  I_k = m_k * y1 + (1 - m_k) * y2, k = 1, 2; y1, y2 shared, m_k learned
+//  one image:             I = m * y1 + (1 - m) * y2 with one learned uniform m, exclusion loss
+//  texture sum:           I = y1 + y2 (the authors' texture demo)
+import * as torch from '../tensor/index.js';
+import type { Image } from '../image/image.js';
+import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
+import { referencePerturbation } from '../core/schedule.js';
+import { DEFAULT_SIZE, assertSameSize, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
+  workingSize, type TaskOptions, type TaskResult } from './common.js';
+
+export interface SeparateOptions extends TaskOptions {
+  /** single image: 'blend' (uniform mask, the paper) or 'sum' (I = y1 + y2). */
+  model?: 'blend' | 'sum';
+}
+
+export const SEPARATE_ITERATIONS = { two: 2000, single: 2000 };
+
+/** A learned mixing coefficient per input: a small DIP at low resolution, averaged to one value. */
+const coefficient = (inputs: number): LayerSpec => ({
+  name: 'm', net: 'A', channels: 1, output: 'scalar', range: [0.05, 0.95], size: [32, 32],
+  noise: { channels: 2, scale: 0.1, perInput: inputs > 1 ? 'independent' : 'shared' },
+});
+
+export function separation(inputs: torch.Tensor, model: 'two' | 'blend' | 'sum', o: TaskOptions): Decomposition {
+  const K = inputs.size(0);
+  const layer = (name: string): LayerSpec => ({ name, net: 'C', channels: 3, noise: { channels: model === 'sum' ? 3 : 2, scale: 0.1 },
+    perturb: model === 'two' ? undefined : referencePerturbation });
+  const blend: Mixture = { kind: 'blend', mask: 'm', a: 'y1', b: 'y2' };
+  if (model === 'two') {
+    return {
+      inputs, layers: [layer('y1'), layer('y2'), coefficient(K)], mixtures: Array(K).fill(blend),
+      phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.two, lr: 1e-3, terms: [
+        { kind: 'reconstruction', metric: 'mse' },
+        { kind: 'exclusion', layers: ['y1', 'y2'], weight: 0.1 },
+        // Keeps the coefficients off the trivial 0/1 early on, as the reference.
+        { kind: 'match', layer: 'm', target: 0.5, metric: 'mse', weight: { steps: [[0, 0.5], [1000, 0]] } },
+      ] }], o.iterations),
+    };
+  }
+  const terms: Term[] = [{ kind: 'reconstruction', metric: 'l1' }, { kind: 'exclusion', layers: ['y1', 'y2'], weight: model === 'sum' ? 0.01 : 0.1 }];
+  return {
+    inputs,
+    layers: model === 'sum' ? [layer('y1'), layer('y2')] : [layer('y1'), layer('y2'), coefficient(1)],
+    mixtures: [model === 'sum' ? { kind: 'sum', layers: ['y1', 'y2'] } : blend],
+    phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.single, lr: 5e-4, augment: 'even', terms }], o.iterations),
+  };
+}
+
+/** Separates one image, or two mixtures of the same two layers, into layer1 and layer2. */
+export async function separate(images: Image[], o: SeparateOptions = {}): Promise<TaskResult> {
+  if (images.length < 1 || images.length > 2) throw new Error(`separate takes one or two images, got ${images.length}`);
+  assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
+  const device = deviceOf(o);
+  const [first] = images;
+  const size = workingSize(first.width, first.height, o.size ?? DEFAULT_SIZE, 32, 128);
+  const inputs = torch.keep(toBatch(images, size, device));
+  const model = images.length === 2 ? 'two' : o.model ?? 'blend';
+  const d = separation(inputs, model, o);
+  try {
+    const r = await runDecomposition(d, o);
+    const out = (t: torch.Tensor) => toOutput(t, first.width, first.height);
+    const coefficients = r.layers.m ? r.layers.m.map((t) => t.item()) : undefined;
+    const images_: Record<string, Image> = { layer1: out(r.layers.y1[0]), layer2: out(r.layers.y2[0]) };
+    r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
+    const report = makeReport('separate', images, size, r, d, o, { model, coefficients: coefficients ?? null });
+    disposeResult(r);
+    return { task: 'separate', images: images_, report, history: r.history };
+  } finally {
+    inputs.dispose();
+  }
+}
