@@ -189,16 +189,6 @@ describe('guided filter', () => {
     }
   });
 
-  test('1000x600 colour guide, radius 50, well under a second', () => {
-    const r = rng(6);
-    const I = image(1000, 600, 3, () => r());
-    const p = image(1000, 600, 1, () => r());
-    const t0 = performance.now();
-    guidedFilter(I, p, 50, 1e-4);
-    const ms = performance.now() - t0;
-    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
-  });
-
   test('bad arguments', () => {
     const a = createImage(10, 10, 3);
     assert.throws(() => guidedFilter(a, createImage(10, 9, 1), 2, 0.01), /guide is 10x10 but input is 10x9\. Resize them to the same size/);
