@@ -1,0 +1,82 @@
+// The classic Dark Channel Prior dehazer (He, Sun & Tang, CVPR 2009 / TPAMI 2011), the
+// paper's main baseline: host-side only, no training, seconds.
+//   dark channel (15 px patches) -> airlight A from the brightest 0.1% dark-channel pixels
+//   -> t = 1 - omega * dark(I / A) -> colour guided filter (He's refinement) -> J = (I - A) / max(t, t0) + A
+import * as torch from '../tensor/index.js';
+import { createImage, type Image } from '../image/image.js';
+import { toRgb } from '../image/resize.js';
+import { darkChannel, estimateAirlight, type AirlightMode } from '../image/dark-channel.js';
+import { refineMask } from './refine.js';
+import type { Report, TaskResult } from './common.js';
+
+export interface DcpOptions {
+  patch?: number; // dark-channel window, px (He: 15)
+  omega?: number; // keeps a little haze for depth perception (He: 0.95)
+  t0?: number; // lower bound on t (He: 0.1)
+  radius?: number; // guided-filter radius at full resolution (He: 60)
+  eps?: number; // guided-filter regulariser
+  airlightMode?: AirlightMode; // how the brightest-dark-channel candidates give one colour
+}
+
+export const DCP_DEFAULTS: Required<DcpOptions> = { patch: 15, omega: 0.95, t0: 0.1, radius: 60, eps: 1e-3, airlightMode: 'brightest' };
+
+/** Transmission t = 1 - omega * dark(I / A), before refinement. */
+export function dcpTransmission(img: Image, A: [number, number, number], patch: number, omega: number): Image {
+  const n = img.width * img.height;
+  const norm = createImage(img.width, img.height, 3);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) norm.data[i * 3 + c] = img.data[i * 3 + c] / Math.max(A[c], 1e-3);
+  const dark = darkChannel(norm, patch);
+  const t = createImage(img.width, img.height, 1);
+  for (let i = 0; i < n; i++) t.data[i] = 1 - omega * dark.data[i];
+  return t;
+}
+
+/** J = clip((I - (1 - t) * A) / max(t, t0)); A is one colour or a 3-channel map. */
+export function recoverScene(img: Image, t: Image, A: [number, number, number] | Image, t0: number): Image {
+  const n = img.width * img.height;
+  const J = createImage(img.width, img.height, 3);
+  for (let i = 0; i < n; i++) {
+    const ti = Math.max(t.data[i], t0);
+    for (let c = 0; c < 3; c++) {
+      const a = Array.isArray(A) ? A[c] : A.data[i * 3 + c];
+      J.data[i * 3 + c] = Math.min(1, Math.max(0, (img.data[i * 3 + c] - a) / ti + a));
+    }
+  }
+  return J;
+}
+
+export function airlightImage(width: number, height: number, A: readonly number[]): Image {
+  const img = createImage(width, height, 3);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) img.data[i * 3 + c] = A[c];
+  return img;
+}
+
+export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
+  const start = performance.now();
+  const o = { ...DCP_DEFAULTS, ...options };
+  const img = toRgb(image);
+  const A = estimateAirlight(img, darkChannel(img, o.patch), 0.001, o.airlightMode);
+  const raw = dcpTransmission(img, A, o.patch, o.omega);
+  const t = refineMask(img, raw, o.radius, o.eps); // clipped to [0, 1]
+  const dehazed = recoverScene(img, t, A, o.t0);
+  // How well the haze model with these t, A, J explains the input (lower where J was clipped).
+  let se = 0;
+  for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) {
+    const r = t.data[i] * dehazed.data[i * 3 + c] + (1 - t.data[i]) * A[c] - img.data[i * 3 + c];
+    se += r * r;
+  }
+  const psnr = -10 * Math.log10(Math.max(se / (3 * img.width * img.height), 1e-12));
+  const info = torch.engineInfo();
+  const report: Report = {
+    task: 'dehaze', method: 'dcp',
+    inputs: [{ width: image.width, height: image.height }],
+    processedSize: { width: image.width, height: image.height },
+    iterations: 0, plannedIterations: 0,
+    seconds: Math.round((performance.now() - start) / 10) / 100,
+    stopReason: 'completed', psnr: Math.round(psnr * 1000) / 1000, finalLosses: {}, seed: 0,
+    settings: { ...o },
+    engine: { torch: info.torchVersion, device: 'cpu', threads: info.threads, allocator: info.allocator },
+    A0: A.map((v) => Math.round(v * 1e4) / 1e4),
+  };
+  return { task: 'dehaze', images: { dehazed, transmission: t, airlight: airlightImage(image.width, image.height, A) }, report, history: [] };
+}
