@@ -1,0 +1,197 @@
+// The decomposition core: schedules, augmentation, noise, losses and the trainer.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../src/tensor/index.js';
+import { valueAt } from '../src/core/schedule.js';
+import { transform, TRANSFORMS } from '../src/core/augment.js';
+import { makeNoise } from '../src/core/noise.js';
+import { exclusionLoss } from '../src/losses/exclusion.js';
+import { binaryMask, smoothness } from '../src/losses/regularisers.js';
+import { maskedL1 } from '../src/losses/reconstruction.js';
+import { train, TrainingError } from '../src/core/trainer.js';
+import type { Decomposition } from '../src/core/spec.js';
+
+describe('schedules', () => {
+  test('constant, steps and linear', () => {
+    assert.equal(valueAt(0.5, 100), 0.5);
+    assert.equal(valueAt(undefined, 3, 7), 7);
+    const s = { steps: [[0, 1], [1000, 0]] as [number, number][] };
+    assert.equal(valueAt(s, 999), 1);
+    assert.equal(valueAt(s, 1000), 0);
+    const l = { linear: [[0, 0], [100, 1]] as [number, number][] };
+    assert.equal(valueAt(l, 50), 0.5);
+    assert.equal(valueAt(l, 500), 1);
+  });
+});
+
+describe('8-fold augmentation', () => {
+  test('eight distinct transforms of a non-symmetric image, identity first', () => {
+    torch.tidy(() => {
+      const x = torch.arange(16).reshape(1, 1, 4, 4);
+      const seen = new Set<string>();
+      for (let a = 0; a < TRANSFORMS; a++) seen.add(transform(x, a).toArray().join(','));
+      assert.equal(seen.size, 8);
+      assert.deepEqual(transform(x, 0).toArray(), x.toArray());
+    });
+  });
+  test('non-square inputs swap height and width under odd rotations', () => {
+    torch.tidy(() => assert.deepEqual(transform(torch.zeros([1, 3, 8, 16]), 1).shape, [1, 3, 16, 8]));
+  });
+});
+
+describe('noise', () => {
+  test('uniform noise is scaled and shared noise has one copy', () => {
+    torch.tidy(() => {
+      torch.manualSeed(0);
+      const z = makeNoise({ channels: 4, scale: 0.1 }, 3, 8, 8);
+      assert.deepEqual(z.shape, [1, 4, 8, 8]);
+      assert.ok(z.abs().max().item() <= 0.05 + 1e-7);
+    });
+  });
+  test('drift noise changes little from frame to frame (paper eq. 5)', () => {
+    torch.tidy(() => {
+      const z = makeNoise({ channels: 2, scale: 1, perInput: 'drift', drift: 0.01 }, 5, 8, 8);
+      assert.deepEqual(z.shape, [5, 2, 8, 8]);
+      const step = z.narrow(0, 1, 4).sub(z.narrow(0, 0, 4)).abs().max().item();
+      assert.ok(step <= 0.005 + 1e-6, `step ${step}`);
+      assert.ok(z.narrow(0, 0, 1).var().item() > 0.05);
+    });
+  });
+  test('meshgrid noise holds the coordinates', () => {
+    torch.tidy(() => {
+      const z = makeNoise({ channels: 2, kind: 'meshgrid' }, 1, 4, 5);
+      assert.deepEqual(z.shape, [1, 2, 4, 5]);
+      assert.deepEqual(z.narrow(1, 0, 1).narrow(2, 0, 1).reshape(5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
+    });
+  });
+});
+
+describe('losses', () => {
+  test('exclusion loss is small for layers with edges in different places, larger for the same edges', () => {
+    torch.tidy(() => {
+      const [y, x] = torch.meshgrid([torch.linspace(0, 1, 32), torch.linspace(0, 1, 32)]);
+      const vertical = x.gt(0.5).float().expand(1, 3, 32, 32).contiguous();
+      const horizontal = y.gt(0.5).float().expand(1, 3, 32, 32).contiguous();
+      const apart = exclusionLoss(vertical, horizontal).item();
+      const same = exclusionLoss(vertical, vertical).item();
+      assert.ok(apart < 0.01, `apart ${apart}`);
+      assert.ok(same > 10 * apart, `same ${same} apart ${apart}`);
+    });
+  });
+  test('exclusion loss has finite gradients', () => {
+    torch.tidy(() => {
+      const a = torch.rand([1, 3, 16, 16]).requiresGrad_();
+      exclusionLoss(a, torch.rand([1, 3, 16, 16])).backward();
+      assert.equal(a.grad!.isfinite().all().item(), 1);
+    });
+  });
+  test('binary-mask regulariser prefers binary masks; smoothness prefers flat maps', () => {
+    torch.tidy(() => {
+      assert.ok(binaryMask(torch.full([1, 1, 8, 8], 0.5)).item() > binaryMask(torch.rand([1, 1, 8, 8]).round()).item());
+      assert.ok(Math.abs(binaryMask(torch.ones([1, 1, 4, 4])).item() - 2) < 1e-4);
+      assert.ok(smoothness(torch.full([1, 3, 16, 16], 0.3)).item() < 1e-10);
+      assert.ok(smoothness(torch.rand([1, 3, 16, 16])).item() > 1e-3);
+    });
+  });
+  test('masked L1 looks only where the hint is on', () => {
+    torch.tidy(() => {
+      const h = torch.tensor([1, 1, 0, 0], [1, 1, 2, 2]);
+      const a = torch.tensor([1, 1, 5, 5], [1, 1, 2, 2]), b = torch.tensor([1, 1, 0, 0], [1, 1, 2, 2]);
+      assert.equal(maskedL1(a, b, h).item(), 0);
+    });
+  });
+});
+
+function fitOne(iterations: number, extra: Partial<Decomposition> = {}): Decomposition {
+  torch.manualSeed(3);
+  const inputs = torch.keep(torch.rand([1, 3, 32, 32]).mul(0.5).add(0.25));
+  return {
+    inputs,
+    layers: [{ name: 'y', net: 'A', channels: 3, noise: { channels: 2, scale: 0.1 } }],
+    mixtures: [{ kind: 'sum', layers: ['y'] }],
+    phases: [{ name: 'fit', iterations, lr: 0.01, terms: [{ kind: 'reconstruction', metric: 'mse' }] }],
+    ...extra,
+  };
+}
+
+describe('trainer', () => {
+  test('fits an image and returns the best iterate', async () => {
+    const d = fitOne(60);
+    const progress: number[] = [];
+    const r = await train(d, { seed: 1, onProgress: (p) => progress.push(p.loss) });
+    assert.equal(r.iterations, 60);
+    assert.equal(r.stopReason, 'completed');
+    assert.ok(progress[59] < progress[0] * 0.8, `loss ${progress[0]} -> ${progress[59]}`);
+    assert.ok(r.psnr >= Math.max(...r.history.map((h) => h.psnr)) - 1, 'best iterate kept');
+    assert.deepEqual(r.layers.y[0].shape, [1, 3, 32, 32]);
+    torch.dispose([d.inputs, r.layers, r.reconstructions]);
+  });
+
+  test('is deterministic for a seed on CPU', async () => {
+    const run = async (seed: number) => {
+      const d = fitOne(10);
+      const r = await train(d, { seed });
+      const v = r.layers.y[0].toArray();
+      torch.dispose([d.inputs, r.layers, r.reconstructions]);
+      return v;
+    };
+    const [a, b, c] = [await run(5), await run(5), await run(6)];
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+
+  test('stops on abort and on the time budget, keeping a result', async () => {
+    const controller = new AbortController();
+    const d = fitOne(1000);
+    const r = await train(d, { signal: controller.signal, onProgress: (p) => { if (p.iteration === 5) controller.abort(); } });
+    assert.equal(r.stopReason, 'aborted');
+    assert.equal(r.iterations, 6);
+    assert.ok(r.reconstructions[0].isfinite().all().item());
+    const r2 = await train(d, { maxSeconds: 0 });
+    assert.equal(r2.stopReason, 'time');
+    torch.dispose([d.inputs, r.layers, r.reconstructions, r2.layers, r2.reconstructions]);
+  });
+
+  test('stops once the reconstruction PSNR passes the phase threshold', async () => {
+    const d = fitOne(500);
+    d.phases[0].stopAbovePsnr = 15;
+    const r = await train(d);
+    assert.equal(r.stopReason, 'psnr');
+    assert.ok(r.iterations < 500);
+    torch.dispose([d.inputs, r.layers, r.reconstructions]);
+  });
+
+  test('a NaN loss is a clear error', async () => {
+    const d = fitOne(5, { given: { bad: torch.keep(torch.full([1, 3, 32, 32], NaN)) } });
+    d.phases[0].terms.push({ kind: 'match', layer: 'y', target: 'bad', metric: 'l1' });
+    await assert.rejects(train(d), (e: Error) => e instanceof TrainingError && /diverged.*NaN.*iteration 1/.test(e.message));
+    torch.dispose([d.inputs, d.given]);
+  });
+
+  test('bad descriptions are rejected with the reason', async () => {
+    const d = fitOne(5);
+    await assert.rejects(train({ ...d, mixtures: [] }), /1 inputs but 0 mixtures/);
+    await assert.rejects(train({ ...d, mixtures: [{ kind: 'sum', layers: ['nope'] }] }), /Unknown layer or given map "nope"/);
+    d.inputs.dispose();
+  });
+
+  test('two mixtures share layers and learn one coefficient each', async () => {
+    torch.manualSeed(0);
+    const inputs = torch.keep(torch.rand([2, 3, 32, 32]));
+    const r = await train({
+      inputs,
+      layers: [
+        { name: 'a', net: 'A', channels: 3, noise: { channels: 2 } },
+        { name: 'b', net: 'A', channels: 3, noise: { channels: 2 } },
+        { name: 'm', net: 'A', channels: 1, output: 'scalar', range: [0.1, 0.9], size: [16, 16], noise: { channels: 2, perInput: 'independent' } },
+      ],
+      mixtures: [{ kind: 'blend', mask: 'm', a: 'a', b: 'b' }, { kind: 'blend', mask: 'm', a: 'a', b: 'b' }],
+      phases: [{ name: 'p', iterations: 4, augment: 'all', terms: [{ kind: 'reconstruction' }, { kind: 'exclusion', layers: ['a', 'b'], weight: 0.1 }] }],
+    });
+    assert.equal(r.reconstructions.length, 2);
+    const [m0, m1] = r.layers.m.map((t) => t.item());
+    for (const m of [m0, m1]) assert.ok(m > 0.1 && m < 0.9);
+    assert.notEqual(m0, m1);
+    torch.dispose([inputs, r.layers, r.reconstructions]);
+  });
+});

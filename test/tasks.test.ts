@@ -1,0 +1,95 @@
+// Tasks through the library API, on tiny synthetic images.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createImage, type Image } from '../src/image/image.js';
+import { segment } from '../src/tasks/segment.js';
+import { separate } from '../src/tasks/separate.js';
+import { complexity } from '../src/tasks/complexity.js';
+import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
+import { workingSize, scalePhases } from '../src/tasks/common.js';
+
+/** A square object of colour fg on a textured background. */
+function scene(width: number, height: number): Image {
+  const img = createImage(width, height, 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.3 && y < height * 0.7;
+    const i = (y * width + x) * 3;
+    img.data[i] = inside ? 0.9 : 0.2 + 0.1 * Math.sin(x / 3);
+    img.data[i + 1] = inside ? 0.8 : 0.4;
+    img.data[i + 2] = inside ? 0.1 : 0.6 + 0.1 * Math.cos(y / 4);
+  }
+  return img;
+}
+
+describe('working size', () => {
+  test('keeps the aspect ratio, uses multiples, never below the minimum', () => {
+    assert.deepEqual(workingSize(1000, 500, 256, 32, 64), { width: 256, height: 128 });
+    assert.deepEqual(workingSize(50, 30, 256, 32, 128), { width: 256, height: 160 }); // small images are upsampled to the net's size
+    const s = workingSize(101, 37, 96, 8, 64);
+    assert.equal(s.width % 8, 0);
+    assert.ok(s.height >= 64);
+    assert.throws(() => workingSize(100, 100, 10), /too small/);
+  });
+  test('phases scale to the requested total', () => {
+    const p = scalePhases([{ name: 'a', iterations: 500, terms: [] }, { name: 'b', iterations: 1500, terms: [] }], 100);
+    assert.deepEqual(p.map((x) => x.iterations), [25, 75]);
+  });
+});
+
+describe('segment', () => {
+  test('writes every output at the input resolution (odd size), mask binary', async () => {
+    const img = scene(75, 53);
+    const r = await segment(img, { size: 64, iterations: 8, box: { x: 15, y: 10, width: 45, height: 33 } });
+    for (const k of ['mask', 'mask-soft', 'foreground', 'background', 'reconstruction']) {
+      assert.equal(r.images[k].width, 75, k);
+      assert.equal(r.images[k].height, 53, k);
+    }
+    assert.ok(r.images.mask.data.every((v) => v === 0 || v === 1));
+    assert.equal(r.report.task, 'segment');
+    assert.equal(r.report.iterations, 8);
+    assert.equal(r.report.hints, 'box');
+    assert.ok(Number.isFinite(r.report.psnr));
+  });
+  test('automatic hints run without user input', async () => {
+    const r = await segment(scene(64, 64), { size: 64, iterations: 3 });
+    assert.equal(r.report.hints, 'saliency');
+  });
+  test('bad hints are clear errors', async () => {
+    await assert.rejects(segment(scene(64, 64), { box: { x: 50, y: 0, width: 30, height: 10 } }), /outside the 64x64 image/);
+    await assert.rejects(segment(scene(64, 64), { hint: createImage(32, 32, 1) }), /hint mask is 32x32 but the image is 64x64/);
+    await assert.rejects(segment(scene(64, 64), { hint: createImage(64, 64, 1) }), /needs both white/);
+    assert.throws(() => parseBox('1,2,3'), /X,Y,W,H/);
+    const h = hintsFromBox({ x: 10, y: 10, width: 20, height: 20 }, 40, 40);
+    assert.equal(h.bg.data[0], 1);
+    assert.equal(h.fg.data[20 * 40 + 20], 1);
+  });
+});
+
+describe('separate', () => {
+  test('two mixtures give two layers and two coefficients', async () => {
+    const a = scene(80, 60), b = scene(80, 60);
+    b.data.forEach((v, i) => { b.data[i] = 1 - v; });
+    const r = await separate([a, b], { size: 128, iterations: 3 });
+    assert.equal(r.images.layer1.width, 80);
+    assert.equal(r.images.layer2.height, 60);
+    assert.equal((r.report.coefficients as number[]).length, 2);
+    assert.ok(r.images['reconstruction-2']);
+  });
+  test('single image, blend and sum models', async () => {
+    const blend = await separate([scene(64, 64)], { size: 128, iterations: 2 });
+    assert.equal((blend.report.coefficients as number[]).length, 1);
+    const sum = await separate([scene(64, 64)], { size: 128, iterations: 2, model: 'sum' });
+    assert.equal(sum.report.coefficients, null);
+  });
+  test('images of different sizes are refused', async () => {
+    await assert.rejects(separate([scene(64, 64), scene(64, 32)]), /same size.*64x64.*64x32/);
+  });
+});
+
+describe('complexity', () => {
+  test('one curve per image, one value per iteration', async () => {
+    const c = await complexity([{ name: 'a', image: scene(64, 64) }], { size: 128, iterations: 5 });
+    assert.equal(c.length, 1);
+    assert.equal(c[0].mse.length, 5);
+  });
+});
