@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   segment: () => import('./commands/segment.js'),
   separate: () => import('./commands/separate.js'),
   complexity: () => import('./commands/complexity.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 async function usage(): Promise<string> {

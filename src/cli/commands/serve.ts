@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startServer } from '../../web/server.js';
+import { UsageError } from '../options.js';
+
+export const summary = 'local web app: upload images, run tasks, watch them train, download the results';
+export const help = `Usage: double-dip serve [--port N] [--host H] [--data DIR]
+
+Starts a local web server with a page to run the tasks: pick images, draw a box,
+set the size and iterations, watch live previews and the loss, stop when it looks
+good, download each output, report.json or everything as a ZIP. One job trains at a
+time; the others wait in a queue. Results are kept in DIR/jobs/ across restarts.
+
+  --port N      port to listen on (default 8080; 0 = any free port)
+  --host H      address to listen on (default 127.0.0.1: this machine only)
+  --data DIR    where jobs and their outputs are kept (default ./double-dip-data)
+  -h, --help    this help`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
+      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    } }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Expected a port from 0 to 65535 for --port but received "${values.port}"`);
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  const dataDir = resolve((values.data as string | undefined) ?? 'double-dip-data');
+  let server;
+  try {
+    server = await startServer({ port, host, dataDir });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`Port ${port} is already in use: pick another with --port N (or --port 0 for any free one)`);
+    if (code === 'EACCES') throw new Error(`No permission to listen on ${host}:${port}: use a port above 1023`);
+    throw e;
+  }
+  process.stdout.write(`double-dip web app: ${server.url}\n(data in ${dataDir}; Ctrl-C to stop)\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stderr.write('\nStopping the server...\n');
+      void server.close().finally(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,330 @@
+// The job queue behind the web app: one job trains at a time, the others wait in order.
+//
+// On disk, under dataDir/jobs/<id>/:
+//   job.json     what was asked (written when the job is created)
+//   out.partial/ outputs being written; renamed to out/ when complete
+//   out/         the outputs (PNGs, loss.png, report.json)
+//   done.json    the final state, written last (atomically): its presence means out/ is complete
+//   failed.json  the error of a failed job
+// A restart lists jobs with done.json or failed.json again; any other job was cut short and is
+// marked failed ("server restarted"), its partial outputs removed.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Image } from '../image/image.js';
+import { resizeImage } from '../image/resize.js';
+import { encodePng } from '../io/image-file.js';
+import { writeFileAtomic, writeTaskResult } from '../io/outputs.js';
+import type { Box } from '../tasks/hints.js';
+import type { TaskOptions } from '../tasks/common.js';
+import type { WebTaskRunner } from './tasks.js';
+
+export type JobState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(['done', 'stopped', 'failed', 'cancelled']);
+
+export interface JobSettings {
+  size?: number;
+  iterations?: number;
+  maxSeconds?: number;
+  seed?: number;
+  previewEvery?: number;
+  box?: Box;
+  hint: boolean;
+  choices: Record<string, string>;
+}
+
+export interface ProgressInfo {
+  phase: string; iteration: number; total: number; loss: number; psnr: number; bestPsnr: number; elapsed: number; eta: number;
+}
+
+/** What the API shows of a job. */
+export interface JobInfo {
+  id: string;
+  task: string;
+  state: JobState;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** 1 = next to run; only while queued. */
+  queuePosition?: number;
+  inputs: { width: number; height: number }[];
+  settings: JobSettings;
+  progress?: ProgressInfo;
+  error?: string;
+  /** Output file names (only once the job is finished). */
+  files: string[];
+  result?: { iterations: number; seconds: number; psnr: number; stopReason: string };
+}
+
+export type JobEvent =
+  | { type: 'state'; data: JobInfo }
+  | { type: 'progress'; data: ProgressInfo }
+  | { type: 'preview'; data: { iteration: number; images: Record<string, string> } }
+  /** [iteration, loss, psnr] so far, sent to a new subscriber. */
+  | { type: 'history'; data: [number, number, number][] };
+
+interface Job {
+  info: JobInfo;
+  dir: string;
+  run?: WebTaskRunner;
+  images?: Image[];
+  hint?: Image;
+  controller?: AbortController;
+  /** [iteration, loss, psnr], thinned to at most HISTORY_POINTS. */
+  history: [number, number, number][];
+  historyStride: number;
+  lastPreview?: { iteration: number; images: Record<string, string> };
+  listeners: Set<(e: JobEvent) => void>;
+}
+
+const HISTORY_POINTS = 2000;
+const PREVIEW_SIDE = 256;
+const ID = /^[0-9a-f]{12}$/;
+
+export interface NewJob {
+  task: string;
+  run: WebTaskRunner;
+  images: Image[];
+  hint?: Image;
+  settings: JobSettings;
+}
+
+export class JobQueue {
+  private jobs = new Map<string, Job>();
+  private queue: string[] = [];
+  private running: Job | null = null;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+  readonly jobsDir: string;
+
+  constructor(dataDir: string, private maxQueued = 20) {
+    this.jobsDir = join(dataDir, 'jobs');
+  }
+
+  /** Loads the jobs of earlier runs. */
+  async open(): Promise<void> {
+    await mkdir(this.jobsDir, { recursive: true });
+    for (const id of await readdir(this.jobsDir)) {
+      if (!ID.test(id)) continue;
+      const dir = join(this.jobsDir, id);
+      const read = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')) as JobInfo;
+      let info: JobInfo;
+      try {
+        info = await read('job.json');
+      } catch {
+        continue; // not a job, or created too early to count
+      }
+      try {
+        info = await read('done.json');
+      } catch {
+        try {
+          info = { ...info, ...(await read('failed.json')) };
+        } catch {
+          info = { ...info, state: 'failed', error: 'The server restarted before this job finished. Start it again.', files: [],
+            finishedAt: new Date().toISOString() };
+          delete info.progress;
+          await rm(join(dir, 'out.partial'), { recursive: true, force: true });
+          await rm(join(dir, 'out'), { recursive: true, force: true });
+          await writeFileAtomic(join(dir, 'failed.json'), JSON.stringify(info, null, 2));
+        }
+      }
+      delete info.queuePosition;
+      this.jobs.set(id, { info, dir, history: [], historyStride: 1, listeners: new Set() });
+    }
+  }
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => j.info).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  get(id: string): JobInfo | undefined {
+    return ID.test(id) ? this.jobs.get(id)?.info : undefined;
+  }
+
+  /** The path of an output file, or undefined unless the job produced a file of that name. */
+  filePath(id: string, name: string): string | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    if (!job || !job.info.files.includes(name)) return undefined;
+    return join(job.dir, 'out', name);
+  }
+
+  async add(n: NewJob): Promise<JobInfo> {
+    if (this.closed) throw new Error('The server is shutting down');
+    if (this.queue.length >= this.maxQueued) throw new QueueFullError(`The queue is full (${this.maxQueued} jobs waiting): wait for some to finish.`);
+    const id = randomBytes(6).toString('hex');
+    const dir = join(this.jobsDir, id);
+    const info: JobInfo = {
+      id, task: n.task, state: 'queued', createdAt: new Date().toISOString(),
+      inputs: n.images.map((i) => ({ width: i.width, height: i.height })), settings: n.settings, files: [],
+    };
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(info, null, 2));
+    const job: Job = { info, dir, run: n.run, images: n.images, hint: n.hint, history: [], historyStride: 1, listeners: new Set() };
+    this.jobs.set(id, job);
+    this.queue.push(id);
+    this.updatePositions();
+    this.pump();
+    return info;
+  }
+
+  /** Stops a running job (keeping the best result so far) or cancels a queued one. */
+  stop(id: string): JobInfo | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    if (!job) return undefined;
+    if (job.info.state === 'running') job.controller?.abort();
+    else if (job.info.state === 'queued') {
+      this.queue = this.queue.filter((q) => q !== id);
+      this.release(job);
+      this.finish(job, { state: 'cancelled' });
+      void writeFileAtomic(join(job.dir, 'done.json'), JSON.stringify(job.info, null, 2)).catch(() => {});
+      this.updatePositions();
+    }
+    return job.info;
+  }
+
+  /** Subscribes to a job's events; returns the unsubscribe function, or undefined for an unknown job. */
+  subscribe(id: string, listener: (e: JobEvent) => void): (() => void) | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    if (!job) return undefined;
+    listener({ type: 'state', data: job.info });
+    if (job.history.length > 0) listener({ type: 'history', data: job.history });
+    if (job.lastPreview) listener({ type: 'preview', data: job.lastPreview });
+    job.listeners.add(listener);
+    return () => job.listeners.delete(listener);
+  }
+
+  /** Stops taking jobs, aborts the running one and waits for it to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const id of this.queue) {
+      const job = this.jobs.get(id)!;
+      this.release(job);
+    }
+    this.queue = [];
+    this.running?.controller?.abort();
+    await this.idle;
+  }
+
+  private emit(job: Job, e: JobEvent): void {
+    for (const l of job.listeners) {
+      try { l(e); } catch { /* a broken listener must not break the job */ }
+    }
+  }
+
+  private setInfo(job: Job, patch: Partial<JobInfo>): void {
+    job.info = { ...job.info, ...patch };
+    this.emit(job, { type: 'state', data: job.info });
+  }
+
+  private finish(job: Job, patch: Partial<JobInfo>): void {
+    const info = { ...job.info, ...patch, finishedAt: new Date().toISOString() };
+    delete info.queuePosition;
+    job.info = info;
+    this.emit(job, { type: 'state', data: job.info });
+  }
+
+  private release(job: Job): void {
+    job.images = undefined;
+    job.hint = undefined;
+    job.run = undefined;
+  }
+
+  private updatePositions(): void {
+    this.queue.forEach((id, i) => {
+      const job = this.jobs.get(id)!;
+      if (job.info.queuePosition !== i + 1) this.setInfo(job, { queuePosition: i + 1 });
+    });
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    const id = this.queue.shift();
+    if (!id) return;
+    const job = this.jobs.get(id)!;
+    this.running = job;
+    this.updatePositions();
+    this.idle = this.execute(job).finally(() => {
+      this.running = null;
+      this.pump();
+    });
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const controller = new AbortController();
+    job.controller = controller;
+    const info0 = { ...job.info };
+    delete info0.queuePosition;
+    job.info = info0;
+    this.setInfo(job, { state: 'running', startedAt: new Date().toISOString() });
+    let lastProgressSent = 0;
+    let encoding = false;
+    const s = job.info.settings;
+    const options: TaskOptions = {
+      size: s.size, iterations: s.iterations, maxSeconds: s.maxSeconds, seed: s.seed,
+      signal: controller.signal, previewEvery: s.previewEvery ?? 20,
+      onProgress: (p) => {
+        const progress: ProgressInfo = { phase: p.phase, iteration: p.iteration, total: p.total, loss: p.loss, psnr: p.psnr,
+          bestPsnr: p.bestPsnr, elapsed: p.elapsed, eta: p.eta };
+        job.info.progress = progress;
+        if (p.iteration % job.historyStride === 0) {
+          job.history.push([p.iteration, p.loss, p.psnr]);
+          if (job.history.length >= HISTORY_POINTS) {
+            job.history = job.history.filter((_, i) => i % 2 === 0);
+            job.historyStride *= 2;
+          }
+        }
+        const now = Date.now();
+        if (now - lastProgressSent >= 100 || p.iteration === p.total) {
+          lastProgressSent = now;
+          this.emit(job, { type: 'progress', data: progress });
+        }
+      },
+      onPreview: ({ iteration, images }) => {
+        if (encoding || job.listeners.size === 0 && job.lastPreview) return; // never let previews pile up
+        encoding = true;
+        void previewUrls(images).then((urls) => {
+          job.lastPreview = { iteration, images: urls };
+          this.emit(job, { type: 'preview', data: job.lastPreview });
+        }).catch(() => {}).finally(() => { encoding = false; });
+      },
+    };
+    const partial = join(job.dir, 'out.partial');
+    try {
+      const result = await job.run!({ images: job.images!, hint: job.hint, box: s.box, choices: s.choices, options });
+      this.release(job);
+      await rm(partial, { recursive: true, force: true });
+      const written = await writeTaskResult(partial, result);
+      await rm(join(job.dir, 'out'), { recursive: true, force: true });
+      await rename(partial, join(job.dir, 'out'));
+      const r = result.report;
+      const files = written.map((p) => p.slice(partial.length + 1));
+      const state: JobState = r.stopReason === 'aborted' ? 'stopped' : 'done';
+      const final: JobInfo = { ...job.info, state, files, finishedAt: new Date().toISOString(),
+        result: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason } };
+      // The marker goes last: without it a restart never shows these outputs.
+      await writeFileAtomic(join(job.dir, 'done.json'), JSON.stringify(final, null, 2));
+      this.finish(job, final);
+    } catch (e) {
+      this.release(job);
+      const message = e instanceof Error ? e.message : String(e);
+      await rm(partial, { recursive: true, force: true }).catch(() => {});
+      this.finish(job, { state: 'failed', error: message, files: [] });
+      await writeFileAtomic(join(job.dir, 'failed.json'), JSON.stringify(job.info, null, 2)).catch(() => {});
+    } finally {
+      job.controller = undefined;
+    }
+  }
+}
+
+export class QueueFullError extends Error {}
+
+/** Small PNG data URLs of the preview layers. */
+async function previewUrls(images: Record<string, Image>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, img] of Object.entries(images)) {
+    const scale = Math.min(1, PREVIEW_SIDE / Math.max(img.width, img.height));
+    const small = scale < 1 ? resizeImage(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale))) : img;
+    out[name] = `data:image/png;base64,${(await encodePng(small)).toString('base64')}`;
+  }
+  return out;
+}

@@ -1,0 +1,318 @@
+// The local web app: a single page plus a small JSON API over node:http (no framework).
+//
+//   GET  /api/tasks                   tasks available here, and the upload limits
+//   GET  /api/jobs                    all jobs, oldest first (state, queue position, progress)
+//   POST /api/jobs                    {task, images: [base64...], options: {size, iterations, maxSeconds, seed,
+//                                      previewEvery, box: {x,y,width,height}, hint: base64, model}} -> 202 job
+//   GET  /api/jobs/:id                one job
+//   GET  /api/jobs/:id/events         Server-Sent Events: state, progress, preview, history
+//   POST /api/jobs/:id/stop           stop (keeps the best result so far) or cancel if queued
+//   GET  /api/jobs/:id/files/:name    an output the job produced (PNG or report.json)
+//   GET  /api/jobs/:id/archive        all outputs as one ZIP
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, readdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Image } from '../image/image.js';
+import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, readImageBuffer } from '../io/image-file.js';
+import { assertBoxInside, type Box } from '../tasks/hints.js';
+import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type JobSettings } from './jobs.js';
+import { TASKS, availableTasks, type WebTask } from './tasks.js';
+import { zip } from './zip.js';
+
+export interface ServerOptions {
+  port: number;
+  host?: string;
+  dataDir: string;
+  /** Largest request body, in bytes (default 40 MB). */
+  maxBodyBytes?: number;
+  /** Tasks offered (default: TASKS, those available in this build). */
+  tasks?: WebTask[];
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  port: number;
+  jobs: JobQueue;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 40 * 1024 * 1024;
+const LIMITS = { size: [64, 2048], iterations: [1, 1_000_000], seed: [0, 2 ** 31 - 1], previewEvery: [1, 100_000] } as const;
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+};
+
+/** The page's files, read once: only these names are ever served from the static folder. */
+async function loadStatic(): Promise<Map<string, { type: string; body: Buffer }>> {
+  const dir = fileURLToPath(new URL('./static/', import.meta.url));
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const type = STATIC_TYPES[extname(name)];
+    if (type) files.set(name, { type, body: await readFile(dir + name) });
+  }
+  return files;
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const tasks = await availableTasks(o.tasks ?? TASKS);
+  const jobs = new JobQueue(o.dataDir);
+  await jobs.open();
+  const statics = await loadStatic();
+  const streams = new Set<ServerResponse>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    let path: string[];
+    try {
+      path = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, 'Malformed URL');
+    }
+    if (method === 'POST') checkOrigin(req);
+
+    if (path[0] !== 'api') {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'Method not allowed');
+      const name = path.length === 0 ? 'index.html' : path.length === 1 ? path[0] : '';
+      const file = statics.get(name);
+      if (!file) throw new HttpError(404, `No page ${url.pathname}`);
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
+      res.end(method === 'HEAD' ? undefined : file.body);
+      return;
+    }
+
+    const [, resource, id, action, name, ...rest] = path;
+    if (resource === 'tasks' && path.length === 2) {
+      allow(method, 'GET');
+      return sendJson(res, 200, {
+        tasks: [...tasks.values()].map(({ task: { load: _, ...t } }) => t),
+        limits: { maxBodyBytes: maxBody, minImageSide: MIN_IMAGE_SIDE, maxImageMegapixels: MAX_IMAGE_MEGAPIXELS, size: LIMITS.size },
+      });
+    }
+    if (resource !== 'jobs' || rest.length > 0) throw new HttpError(404, `No API route ${url.pathname}`);
+    if (id === undefined) {
+      if (method === 'GET') return sendJson(res, 200, { jobs: jobs.list() });
+      allow(method, 'POST');
+      const body = await readBody(req, maxBody);
+      const info = await createJob(body);
+      return sendJson(res, 202, info);
+    }
+    const job = jobs.get(id);
+    if (!job) throw new HttpError(404, `No job "${id}"`);
+    if (action === undefined) { allow(method, 'GET'); return sendJson(res, 200, job); }
+    if (action === 'stop' && name === undefined) { allow(method, 'POST'); return sendJson(res, 200, jobs.stop(id)); }
+    if (action === 'events' && name === undefined) { allow(method, 'GET'); return events(req, res, id); }
+    if (action === 'files' && name !== undefined) {
+      allow(method, 'GET');
+      const file = jobs.filePath(id, name);
+      if (!file) throw new HttpError(404, `Job ${id} has no output "${name}"`);
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': name.endsWith('.png') ? 'image/png' : 'application/json; charset=utf-8', 'content-length': body.length,
+        'content-disposition': `inline; filename="${name}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache',
+      });
+      res.end(body);
+      return;
+    }
+    if (action === 'archive' && name === undefined) {
+      allow(method, 'GET');
+      if (job.files.length === 0) throw new HttpError(404, `Job ${id} has no outputs${FINAL_STATES.has(job.state) ? '' : ' yet'}`);
+      const entries = await Promise.all(job.files.map(async (f) => ({ name: `${job.task}-${id}/${f}`, data: await readFile(jobs.filePath(id, f)!) })));
+      const body = zip(entries);
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length,
+        'content-disposition': `attachment; filename="${job.task}-${id}.zip"` });
+      res.end(body);
+      return;
+    }
+    throw new HttpError(404, `No API route ${url.pathname}`);
+  };
+
+  /** Checks a job request; decodes and checks its images by content. */
+  async function createJob(body: Buffer): Promise<unknown> {
+    let req: Record<string, unknown>;
+    try {
+      req = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new HttpError(400, `The request body is not valid JSON (${(e as Error).message})`);
+    }
+    if (!req || typeof req !== 'object' || Array.isArray(req)) throw new HttpError(400, 'Send a JSON object {task, images, options}');
+    const entry = typeof req.task === 'string' ? tasks.get(req.task) : undefined;
+    if (!entry) throw new HttpError(400, `Unknown task ${JSON.stringify(req.task)}: choose one of ${[...tasks.keys()].join(', ')}`);
+    const { task } = entry;
+    const raw = req.images;
+    if (!Array.isArray(raw) || raw.length < task.minImages || raw.length > task.maxImages || raw.some((s) => typeof s !== 'string'))
+      throw new HttpError(400, `${task.name} takes ${task.minImages === task.maxImages ? task.minImages : `${task.minImages} to ${task.maxImages}`} ` +
+        'image(s), sent as base64 strings in "images"');
+    const opts = (req.options ?? {}) as Record<string, unknown>;
+    if (typeof opts !== 'object' || Array.isArray(opts)) throw new HttpError(400, '"options" must be an object');
+
+    const images: Image[] = [];
+    for (const [i, s] of (raw as string[]).entries()) images.push(await decodeImage(s, raw.length > 1 ? `image ${i + 1}` : 'the image'));
+    const [first] = images;
+    for (const [i, img] of images.entries()) {
+      if (img.width !== first.width || img.height !== first.height)
+        throw new HttpError(400, `All images must have the same size: image 1 is ${first.width}x${first.height}, image ${i + 1} is ${img.width}x${img.height}`);
+    }
+
+    const settings: JobSettings = {
+      size: int(opts.size, 'size', ...LIMITS.size), iterations: int(opts.iterations, 'iterations', ...LIMITS.iterations),
+      maxSeconds: num(opts.maxSeconds, 'maxSeconds'), seed: int(opts.seed, 'seed', ...LIMITS.seed),
+      previewEvery: int(opts.previewEvery, 'previewEvery', ...LIMITS.previewEvery), hint: false, choices: {},
+    };
+    if (opts.box !== undefined && opts.box !== null) {
+      if (!task.box) throw new HttpError(400, `${task.name} does not take a box`);
+      settings.box = box(opts.box, first);
+    }
+    let hint: Image | undefined;
+    if (opts.hint !== undefined && opts.hint !== null) {
+      if (!task.hint) throw new HttpError(400, `${task.name} does not take a hint mask`);
+      if (typeof opts.hint !== 'string') throw new HttpError(400, '"hint" must be a base64 image');
+      if (settings.box) throw new HttpError(400, 'Give either a box or a hint mask, not both');
+      hint = await decodeImage(opts.hint, 'the hint mask');
+      settings.hint = true;
+    }
+    for (const [key, allowed] of Object.entries(task.choices ?? {})) {
+      const v = opts[key];
+      if (v === undefined || v === null || v === '') continue;
+      if (typeof v !== 'string' || !allowed.includes(v)) throw new HttpError(400, `"${key}" must be one of ${allowed.join(', ')}`);
+      settings.choices[key] = v;
+    }
+    try {
+      return await jobs.add({ task: task.name, run: entry.run, images, hint, settings });
+    } catch (e) {
+      if (e instanceof QueueFullError) throw new HttpError(503, e.message);
+      throw e;
+    }
+  }
+
+  function events(req: IncomingMessage, res: ServerResponse, id: string): void {
+    req.socket.setTimeout(0);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write('retry: 2000\n\n');
+    const send = (e: JobEvent) => { res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`); };
+    const unsubscribe = jobs.subscribe(id, send);
+    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    streams.add(res);
+    const end = () => { clearInterval(beat); unsubscribe?.(); streams.delete(res); };
+    res.on('close', end);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      const message = e instanceof Error ? e.message : String(e);
+      if (status === 500) process.stderr.write(`double-dip serve: ${req.method} ${req.url}: ${message}\n`);
+      if (res.headersSent) { res.destroy(); return; }
+      sendJson(res, status, { error: message });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, host, () => { server.off('error', reject); resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    server, port, jobs, url: `http://${shownHost}:${port}/`,
+    async close() {
+      for (const r of streams) r.end();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await jobs.close();
+      await closed;
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache' });
+  res.end(text);
+}
+
+function allow(method: string, wanted: string): void {
+  if (method !== wanted) throw new HttpError(405, `Use ${wanted} here`);
+}
+
+/** Refuses state-changing requests sent by other web sites (the page and the API share one origin). */
+function checkOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string;
+  try { host = new URL(origin).host; } catch { throw new HttpError(403, 'Bad Origin header'); }
+  if (host !== req.headers.host) throw new HttpError(403, `Requests from ${origin} are not allowed`);
+}
+
+/** Reads a request body of at most `limit` bytes; 413 beyond. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  const tooLarge = () => new HttpError(413, `The request is too large: at most ${Math.floor(limit / 1024 / 1024)} MB. Send smaller images.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = Number.isFinite(declared) && declared > limit;
+  // The rest of an oversized body is read and dropped (up to a bound), so the client sees the 413.
+  const drainLimit = Math.max(limit * 8, 256 * 1024 * 1024);
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) over = true;
+    if (over) {
+      if (size > drainLimit) { req.destroy(); break; }
+      chunks.length = 0;
+      continue;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (over) throw tooLarge();
+  return Buffer.concat(chunks);
+}
+
+async function decodeImage(s: string, name: string): Promise<Image> {
+  const comma = s.startsWith('data:') ? s.indexOf(',') : -1;
+  const buf = Buffer.from(comma >= 0 ? s.slice(comma + 1) : s, 'base64');
+  try {
+    return await readImageBuffer(buf, name);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+}
+
+function int(v: unknown, name: string, min: number, max: number): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new HttpError(400, `"${name}" must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function num(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > 7 * 86400)
+    throw new HttpError(400, `"${name}" must be a number of seconds above 0, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function box(v: unknown, img: Image): Box {
+  const b = v as Record<string, unknown>;
+  const vals = typeof b === 'object' && b ? [b.x, b.y, b.width, b.height] : [];
+  if (vals.length !== 4 || vals.some((x) => typeof x !== 'number' || !Number.isInteger(x)))
+    throw new HttpError(400, '"box" must be {x, y, width, height} in integer pixels');
+  const out = { x: b.x as number, y: b.y as number, width: b.width as number, height: b.height as number };
+  try {
+    assertBoxInside(out, img.width, img.height);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+  return out;
+}
