@@ -7,6 +7,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   segment: () => import('./commands/segment.js'),
   separate: () => import('./commands/separate.js'),
   complexity: () => import('./commands/complexity.js'),
+  dehaze: () => import('./commands/dehaze.js'),
+  watermark: () => import('./commands/watermark.js'),
   serve: () => import('./commands/serve.js'),
 };
 

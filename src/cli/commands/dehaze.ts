@@ -1,0 +1,30 @@
+import { readImage } from '../../io/image-file.js';
+import { dehaze } from '../../tasks/dehaze.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { runTask } from '../run.js';
+
+export const summary = 'remove haze from one image (Double-DIP, or the dark channel prior baseline)';
+export const help = `Usage: double-dip dehaze IMAGE -o DIR [--method double-dip|dcp]
+
+Splits a hazy IMAGE into the haze-free scene J, a transmission map t and an airlight
+map A (I = t * J + (1 - t) * A).
+
+  --method double-dip   three coupled Deep Image Priors (default; minutes)
+  --method dcp          He et al.'s dark channel prior (no training; seconds)
+
+Writes DIR/dehazed.png, transmission.png (white = clear), airlight.png, loss.png (double-dip)
+and report.json (the airlight estimate A0 is in report.json).
+
+${COMMON_HELP}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { method: { type: 'string' } });
+  if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  if (positionals.length !== 1) throw new UsageError(`dehaze takes one IMAGE, got ${positionals.length}`);
+  const method = values.method ?? 'double-dip';
+  if (method !== 'double-dip' && method !== 'dcp') throw new UsageError(`Expected double-dip or dcp for --method but received "${method}"`);
+  const dir = requireOutput(values);
+  const options = taskOptions(values);
+  const image = await readImage(positionals[0]);
+  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method }), positionals);
+}

@@ -1,0 +1,49 @@
+import { readImage } from '../../io/image-file.js';
+import { removeWatermark } from '../../tasks/watermark.js';
+import { assertBoxInside, parseBox } from '../../tasks/hints.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { runTask } from '../run.js';
+
+export const summary = 'remove a watermark (one image + its region, or several images sharing the mark)';
+export const help = `Usage: double-dip watermark IMAGE -o DIR (--box X,Y,W,H | --hint MASK.png)
+       double-dip watermark IMAGE1 IMAGE2 [IMAGE3 ...] -o DIR
+
+One image: say where the mark is, with a box in pixels or a mask image of the same size
+(white = mark region). Pixels outside the region are kept as they are.
+Several images of the same size sharing one watermark: no region needed.
+
+Writes DIR/clean.png (or clean-1.png, clean-2.png, ... for several images),
+watermark.png, alpha.png (the mark's opacity), loss.png and report.json.
+
+  --box X,Y,W,H         the region that holds the mark (one image)
+  --hint MASK.png       white = mark region, at the image's size (one image)
+
+${COMMON_HELP}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' } });
+  if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
+  if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
+  if (positionals.length === 1 && !values.box && !values.hint)
+    throw new UsageError('One image needs the watermark region: --box X,Y,W,H or --hint MASK.png (or give several images sharing the mark)');
+  if (positionals.length > 1 && (values.box || values.hint))
+    throw new UsageError('--box and --hint apply to one image; several images sharing a mark need no region');
+  const dir = requireOutput(values);
+  const options = taskOptions(values);
+  let box;
+  try { box = values.box ? parseBox(String(values.box)) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
+  const images = await Promise.all(positionals.map((p) => readImage(p)));
+  if (box) {
+    try { assertBoxInside(box, images[0].width, images[0].height); } catch (e) { throw new UsageError((e as Error).message); }
+  }
+  const hint = values.hint ? await readImage(String(values.hint)) : undefined;
+  if (hint && (hint.width !== images[0].width || hint.height !== images[0].height))
+    throw new UsageError(`The hint mask is ${hint.width}x${hint.height} but the image is ${images[0].width}x${images[0].height}: draw the hint at the image's size.`);
+  if (images.length > 1) {
+    const [a] = images;
+    const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
+    if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
+  }
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint }), positionals);
+}
