@@ -217,6 +217,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       sendJson(res, status, { error: message });
     });
   });
+  // Training blocks the event loop for a step at a time: a short idle timeout would race with
+  // clients reusing a kept-alive connection (ECONNRESET), so idle connections are kept longer.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, host, () => { server.off('error', reject); resolve(); });

@@ -1,0 +1,419 @@
+// The Double-DIP web page: plain JavaScript, no build step.
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  for (const c of children) e.append(c);
+  return e;
+};
+
+const state = {
+  tasks: [],
+  limits: null,
+  files: [], // {name, dataUrl, img}
+  hint: null, // data URL
+  box: null, // {x, y, width, height} in image pixels
+  jobId: null,
+  events: null,
+  history: [], // [iteration, loss, psnr]
+};
+
+const FINAL = new Set(['done', 'stopped', 'failed', 'cancelled']);
+const fmtTime = (s) => {
+  if (!Number.isFinite(s)) return '–';
+  s = Math.max(0, Math.round(s));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
+};
+
+async function api(path, init) {
+  const res = await fetch(path, init);
+  const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
+  if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+  return body;
+}
+
+// ---- task choice ------------------------------------------------------------------------------
+
+function currentTask() {
+  return state.tasks.find((t) => t.name === $('#task').value);
+}
+
+function onTaskChange() {
+  const t = currentTask();
+  if (!t) return;
+  $('#task-desc').textContent = `${t.description} (${t.minImages === t.maxImages ? t.minImages : `${t.minImages}–${t.maxImages}`} image${t.maxImages > 1 ? 's' : ''})`;
+  $('#files').multiple = t.maxImages > 1;
+  $('#hint-area').hidden = !t.hint;
+  const choices = $('#choices');
+  choices.replaceChildren();
+  for (const [key, values] of Object.entries(t.choices || {})) {
+    const select = el('select', { id: `choice-${key}`, name: key });
+    for (const v of values) select.append(el('option', { value: v, textContent: v }));
+    choices.append(el('label', { className: 'row' }, `${key[0].toUpperCase()}${key.slice(1)}`, select));
+  }
+  if (state.files.length > t.maxImages) state.files = state.files.slice(0, t.maxImages);
+  renderImages();
+}
+
+// ---- images and the box ---------------------------------------------------------------------
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(new Error(`Cannot read ${file.name}`));
+    r.readAsDataURL(file);
+  });
+}
+
+function loadImage(url) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error('The browser cannot show this file as an image'));
+    img.src = url;
+  });
+}
+
+async function addFiles(list) {
+  showFormError('');
+  const t = currentTask();
+  const files = [...list];
+  if (files.length === 0) return;
+  try {
+    const loaded = [];
+    for (const f of files) {
+      const dataUrl = await readFile(f);
+      loaded.push({ name: f.name, dataUrl, img: await loadImage(dataUrl).catch(() => null) });
+    }
+    // Picking a new set replaces the old one; for multi-image tasks extra drops are appended.
+    state.files = (t && t.maxImages > 1 ? state.files.concat(loaded) : loaded).slice(-(t ? t.maxImages : 1));
+    state.box = null;
+    renderImages();
+  } catch (e) {
+    showFormError(e.message);
+  }
+}
+
+function renderImages() {
+  const thumbs = $('#thumbs');
+  thumbs.replaceChildren();
+  for (const f of state.files) {
+    const size = f.img ? `${f.img.naturalWidth}×${f.img.naturalHeight}` : 'not shown';
+    thumbs.append(el('figure', {}, f.img ? el('img', { src: f.dataUrl, alt: f.name }) : '', el('figcaption', { textContent: `${f.name} (${size})` })));
+  }
+  $('#drop-text').firstChild.textContent = state.files.length ? 'Drop to replace, or ' : 'Drop image(s) here or ';
+  const t = currentTask();
+  const first = state.files[0];
+  $('#box-area').hidden = !(t && t.box && first && first.img);
+  drawCanvas();
+}
+
+function drawCanvas() {
+  const first = state.files[0];
+  const canvas = $('#canvas');
+  if (!first || !first.img || $('#box-area').hidden) return;
+  const img = first.img;
+  const maxW = Math.min(380, canvas.parentElement.clientWidth || 380);
+  const scale = Math.min(maxW / img.naturalWidth, 360 / img.naturalHeight, 4);
+  canvas.width = Math.round(img.naturalWidth * scale);
+  canvas.height = Math.round(img.naturalHeight * scale);
+  canvas.dataset.scale = String(scale);
+  const g = canvas.getContext('2d');
+  g.imageSmoothingEnabled = scale < 1;
+  g.drawImage(img, 0, 0, canvas.width, canvas.height);
+  const b = state.box;
+  if (b) {
+    g.fillStyle = 'rgba(0,0,0,0.35)';
+    g.beginPath();
+    g.rect(0, 0, canvas.width, canvas.height);
+    g.rect(b.x * scale, b.y * scale, b.width * scale, b.height * scale);
+    g.fill('evenodd');
+    g.strokeStyle = '#ffd400';
+    g.lineWidth = 2;
+    g.strokeRect(b.x * scale, b.y * scale, b.width * scale, b.height * scale);
+  }
+  $('#box-text').textContent = b ? `Box x ${b.x}, y ${b.y}, ${b.width}×${b.height} px` : 'No box (automatic hints)';
+}
+
+function setupBoxDrawing() {
+  const canvas = $('#canvas');
+  let start = null;
+  const toImage = (ev) => {
+    const r = canvas.getBoundingClientRect();
+    const img = state.files[0].img;
+    const x = ((ev.clientX - r.left) / r.width) * img.naturalWidth;
+    const y = ((ev.clientY - r.top) / r.height) * img.naturalHeight;
+    return { x: Math.min(Math.max(x, 0), img.naturalWidth), y: Math.min(Math.max(y, 0), img.naturalHeight) };
+  };
+  const update = (ev) => {
+    const p = toImage(ev);
+    const x0 = Math.floor(Math.min(start.x, p.x)), y0 = Math.floor(Math.min(start.y, p.y));
+    const x1 = Math.ceil(Math.max(start.x, p.x)), y1 = Math.ceil(Math.max(start.y, p.y));
+    state.box = x1 - x0 >= 2 && y1 - y0 >= 2 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+    drawCanvas();
+  };
+  canvas.addEventListener('pointerdown', (ev) => {
+    if (!state.files[0]?.img) return;
+    canvas.setPointerCapture(ev.pointerId);
+    start = toImage(ev);
+    state.box = null;
+  });
+  canvas.addEventListener('pointermove', (ev) => { if (start) update(ev); });
+  canvas.addEventListener('pointerup', (ev) => { if (start) { update(ev); start = null; } });
+  $('#clear-box').addEventListener('click', () => { state.box = null; drawCanvas(); });
+}
+
+function setupDrop() {
+  const drop = $('#drop');
+  drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    drop.classList.remove('over');
+    void addFiles(ev.dataTransfer.files);
+  });
+  $('#files').addEventListener('change', (ev) => { void addFiles(ev.target.files); ev.target.value = ''; });
+  $('#hint-file').addEventListener('change', async (ev) => {
+    const f = ev.target.files[0];
+    state.hint = f ? await readFile(f) : null;
+  });
+}
+
+// ---- starting a job -----------------------------------------------------------------------------
+
+function showFormError(msg) {
+  $('#form-error').textContent = msg;
+  $('#form-error').hidden = !msg;
+}
+
+async function start(ev) {
+  ev.preventDefault();
+  showFormError('');
+  const t = currentTask();
+  if (!t) return showFormError('No task available');
+  if (state.files.length < t.minImages) return showFormError(`Choose ${t.minImages === 1 ? 'an image' : `${t.minImages} images`} first`);
+  const options = {};
+  for (const [id, key] of [['size', 'size'], ['iterations', 'iterations'], ['max-seconds', 'maxSeconds'], ['seed', 'seed'], ['preview-every', 'previewEvery']]) {
+    const v = $(`#${id}`).value.trim();
+    if (v !== '') options[key] = Number(v);
+  }
+  if (t.box && state.box) options.box = state.box;
+  if (t.hint && state.hint && !state.box) options.hint = state.hint;
+  for (const key of Object.keys(t.choices || {})) options[key] = $(`#choice-${key}`).value;
+  const body = JSON.stringify({ task: t.name, images: state.files.map((f) => f.dataUrl), options });
+  if (state.limits && body.length > state.limits.maxBodyBytes)
+    return showFormError(`The images are too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
+  $('#start').disabled = true;
+  try {
+    const job = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    openJob(job.id);
+    void refreshQueue();
+  } catch (e) {
+    showFormError(e.message);
+  } finally {
+    $('#start').disabled = false;
+  }
+}
+
+// ---- the job view ---------------------------------------------------------------------------------
+
+function openJob(id) {
+  if (state.events) state.events.close();
+  state.jobId = id;
+  state.history = [];
+  $('#job-empty').hidden = true;
+  $('#job-body').hidden = false;
+  $('#previews').replaceChildren();
+  $('#download-list').replaceChildren();
+  $('#downloads').hidden = true;
+  $('#job-error').hidden = true;
+  $('#stats').textContent = '';
+  $('#progress-bar').style.width = '0';
+  drawPlot();
+  const es = new EventSource(`/api/jobs/${id}/events`);
+  state.events = es;
+  es.addEventListener('state', (e) => renderJob(JSON.parse(e.data)));
+  es.addEventListener('progress', (e) => {
+    const p = JSON.parse(e.data);
+    const last = state.history[state.history.length - 1];
+    if (!last || p.iteration > last[0]) state.history.push([p.iteration, p.loss, p.psnr]);
+    renderProgress(p);
+    drawPlot();
+  });
+  es.addEventListener('history', (e) => { state.history = JSON.parse(e.data); drawPlot(); });
+  es.addEventListener('preview', (e) => renderPreview(JSON.parse(e.data)));
+  for (const row of document.querySelectorAll('#queue tbody tr')) row.classList.toggle('current', row.dataset.id === id);
+}
+
+function renderProgress(p) {
+  $('#progress-bar').style.width = `${Math.min(100, (100 * p.iteration) / p.total).toFixed(1)}%`;
+  $('#stats').textContent = `Iteration ${p.iteration} / ${p.total} · loss ${p.loss.toPrecision(4)} · PSNR ${p.psnr.toFixed(2)} dB` +
+    ` · elapsed ${fmtTime(p.elapsed)} · ETA ${fmtTime(p.eta)}`;
+}
+
+function renderPreview(p) {
+  const box = $('#previews');
+  for (const [name, url] of Object.entries(p.images)) {
+    let img = box.querySelector(`img[data-layer="${CSS.escape(name)}"]`);
+    if (!img) {
+      img = el('img', { alt: name });
+      img.dataset.layer = name;
+      box.append(el('figure', {}, img, el('figcaption', { textContent: name })));
+    }
+    img.src = url;
+    img.dataset.iteration = String(p.iteration);
+  }
+  box.dataset.iteration = String(p.iteration);
+}
+
+function renderJob(job) {
+  if (job.id !== state.jobId) return;
+  $('#job-title').textContent = `${job.task} · ${job.id}`;
+  const badge = $('#job-state');
+  badge.textContent = job.state;
+  badge.className = `badge ${job.state}`;
+  $('#queue-pos').hidden = job.state !== 'queued';
+  $('#queue-pos').textContent = job.queuePosition ? `Waiting in the queue: position ${job.queuePosition}` : 'Waiting in the queue';
+  const stop = $('#stop');
+  stop.hidden = FINAL.has(job.state);
+  stop.textContent = job.state === 'queued' ? 'Cancel' : 'Stop (keep best so far)';
+  stop.disabled = false;
+  if (job.progress) renderProgress(job.progress);
+  if (job.error) {
+    $('#job-error').textContent = `Failed: ${job.error}`;
+    $('#job-error').hidden = false;
+  }
+  if (FINAL.has(job.state)) {
+    if (state.events) { state.events.close(); state.events = null; }
+    if (job.result) {
+      $('#stats').textContent = `${job.state === 'stopped' ? 'Stopped' : 'Finished'} after ${job.result.iterations} iterations in ${fmtTime(job.result.seconds)}` +
+        ` · reconstruction PSNR ${job.result.psnr.toFixed(2)} dB (${job.result.stopReason})`;
+      $('#progress-bar').style.width = '100%';
+    }
+    renderDownloads(job);
+  }
+  void refreshQueue();
+}
+
+function renderDownloads(job) {
+  const list = $('#download-list');
+  list.replaceChildren();
+  if (!job.files.length) { $('#downloads').hidden = true; return; }
+  const base = `/api/jobs/${job.id}`;
+  for (const f of job.files) {
+    const a = el('a', { href: `${base}/files/${encodeURIComponent(f)}`, textContent: f });
+    a.download = f;
+    a.dataset.file = f;
+    list.append(el('li', {}, a));
+  }
+  $('#archive').href = `${base}/archive`;
+  $('#archive').download = `${job.task}-${job.id}.zip`;
+  $('#downloads').hidden = false;
+  // Final outputs replace the previews.
+  const box = $('#previews');
+  box.replaceChildren();
+  for (const f of job.files.filter((f) => f.endsWith('.png'))) {
+    const img = el('img', { src: `${base}/files/${encodeURIComponent(f)}`, alt: f });
+    img.dataset.layer = f.replace(/\.png$/, '');
+    box.append(el('figure', {}, img, el('figcaption', { textContent: f })));
+  }
+}
+
+function drawPlot() {
+  const c = $('#loss-plot');
+  const g = c.getContext('2d');
+  const W = c.width, H = c.height, L = 52, R = 10, T = 18, B = 24;
+  g.clearRect(0, 0, W, H);
+  g.font = '11px system-ui, sans-serif';
+  g.fillStyle = '#667085';
+  g.fillText('loss (log scale)', L, 12);
+  const pts = state.history.filter(([, l]) => Number.isFinite(l) && l > 0);
+  if (pts.length < 2) { g.fillText('The loss curve appears here while training.', L, H / 2); return; }
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => Math.log10(p[1]));
+  const x0 = xs[0], x1 = xs[xs.length - 1] || x0 + 1;
+  let y0 = Math.min(...ys), y1 = Math.max(...ys);
+  if (y1 - y0 < 1e-6) { y0 -= 0.5; y1 += 0.5; }
+  const px = (x) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
+  const py = (y) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
+  g.strokeStyle = '#d9dee8';
+  g.beginPath();
+  g.moveTo(L, T); g.lineTo(L, H - B); g.lineTo(W - R, H - B);
+  g.stroke();
+  g.fillStyle = '#667085';
+  g.textAlign = 'right';
+  g.fillText(Math.pow(10, y1).toPrecision(3), L - 4, T + 4);
+  g.fillText(Math.pow(10, y0).toPrecision(3), L - 4, H - B);
+  g.textAlign = 'center';
+  g.fillText(String(x0), L, H - 8);
+  g.fillText(String(x1), W - R - 10, H - 8);
+  g.fillText('iteration', (L + W) / 2, H - 8);
+  g.textAlign = 'left';
+  g.strokeStyle = '#2f6fde';
+  g.lineWidth = 1.5;
+  g.beginPath();
+  pts.forEach((p, i) => (i ? g.lineTo(px(p[0]), py(ys[i])) : g.moveTo(px(p[0]), py(ys[i]))));
+  g.stroke();
+}
+
+async function stopJob() {
+  if (!state.jobId) return;
+  $('#stop').disabled = true;
+  $('#stop').textContent = 'Stopping…';
+  try {
+    await api(`/api/jobs/${state.jobId}/stop`, { method: 'POST' });
+  } catch (e) {
+    $('#job-error').textContent = e.message;
+    $('#job-error').hidden = false;
+  }
+}
+
+// ---- the queue ----------------------------------------------------------------------------------
+
+let queueTimer = null;
+async function refreshQueue() {
+  clearTimeout(queueTimer);
+  try {
+    const { jobs } = await api('/api/jobs');
+    const tbody = $('#queue tbody');
+    tbody.replaceChildren();
+    for (const j of jobs.slice().reverse()) {
+      const progress = j.state === 'queued' ? `position ${j.queuePosition ?? '?'}`
+        : j.state === 'running' && j.progress ? `${j.progress.iteration} / ${j.progress.total}, ETA ${fmtTime(j.progress.eta)}`
+        : j.result ? `${j.result.iterations} it, ${j.result.psnr.toFixed(2)} dB` : j.error ? j.error.slice(0, 80) : '';
+      const row = el('tr', {},
+        el('td', {}, el('code', { textContent: j.id })), el('td', { textContent: j.task }),
+        el('td', {}, el('span', { className: `badge ${j.state}`, textContent: j.state })),
+        el('td', { textContent: progress }), el('td', { textContent: new Date(j.createdAt).toLocaleString() }));
+      row.dataset.id = j.id;
+      row.classList.toggle('current', j.id === state.jobId);
+      row.addEventListener('click', () => openJob(j.id));
+      tbody.append(row);
+    }
+    $('#queue-empty').hidden = jobs.length > 0;
+  } catch { /* the server may be restarting: try again */ }
+  queueTimer = setTimeout(refreshQueue, 3000);
+}
+
+// ---- start-up ---------------------------------------------------------------------------------------
+
+async function init() {
+  setupDrop();
+  setupBoxDrawing();
+  $('#job-form').addEventListener('submit', start);
+  $('#task').addEventListener('change', onTaskChange);
+  $('#stop').addEventListener('click', stopJob);
+  try {
+    const { tasks, limits } = await api('/api/tasks');
+    state.tasks = tasks;
+    state.limits = limits;
+    for (const t of tasks) $('#task').append(el('option', { value: t.name, textContent: t.label }));
+    onTaskChange();
+  } catch (e) {
+    showFormError(`Cannot reach the server: ${e.message}`);
+  }
+  drawPlot();
+  void refreshQueue();
+  document.body.dataset.ready = '1';
+}
+
+void init();
