@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dehaze: () => import('./commands/dehaze.js'),
   watermark: () => import('./commands/watermark.js'),
   serve: () => import('./commands/serve.js'),
+  video: () => import('./commands/video.js'),
 };
 
 async function usage(): Promise<string> {

@@ -25,7 +25,7 @@ export interface LayerSpec {
   noise: NoiseSpec;
   /** sigma_t of the fresh N(0, 1) perturbation added to z each iteration. */
   perturb?: Schedule;
-  /** scalar: one learned value per input (a uniform mask or mixing coefficient), in `range`. */
+  /** scalar: one learned value per input and channel (a uniform mask, a mixing coefficient, an RGB airlight), in `range`. */
   output?: 'map' | 'scalar';
   range?: [number, number];
   /** Noise size [H, W] when not the inputs' own (a scalar layer needs no full-size net). */

@@ -39,7 +39,7 @@ export interface TrainOptions {
 export interface HistoryPoint { iteration: number; phase: string; loss: number; psnr: number; terms: Record<string, number> }
 
 export interface TrainResult {
-  /** Each layer at each input it takes part in: K x C x H x W (scalars: K x 1 x 1 x 1); index by input. */
+  /** Each layer at each input it takes part in: K x C x H x W (scalars: K x C x 1 x 1); index by input. */
   layers: Record<string, Tensor[]>;
   reconstructions: Tensor[];
   psnr: number; // of the returned reconstructions, over all inputs
@@ -189,7 +189,7 @@ function evaluate(d: Decomposition, gens: Map<string, Generator>, batch: number[
       y = g.net.forward(z);
       if (g.spec.output === 'scalar') {
         const [lo, hi] = g.spec.range ?? [0.05, 0.95];
-        y = y.mean([1, 2, 3], true).mul(hi - lo).add(lo);
+        y = y.mean([2, 3], true).mul(hi - lo).add(lo); // one value per channel (K x C x 1 x 1)
       }
       cache.set(key, y);
     }

@@ -1,0 +1,140 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeImage } from '../../io/image-file.js';
+import { writeFileAtomic, writeLossPlot } from '../../io/outputs.js';
+import { readFrames, writeVideo } from '../../io/video-file.js';
+import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode, type VideoOptions } from '../../tasks/video.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { progressMode, progressReporter } from '../progress.js';
+
+export const summary = 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)';
+export const help = `Usage: double-dip video segment|separate|dehaze INPUT -o DIR [--frames A:B] [--fps N] [--batch N]
+
+INPUT is a video file or a folder of frames (sorted by name, all one size). At most ${MAX_FRAMES}
+frames per run: select a range with --frames.
+
+  segment   I_i = m_i * fg_i + (1 - m_i) * bg_i          writes DIR/mask/, foreground/, background/
+  separate  I_i = m_i * layer1_i + (1 - m_i) * layer2    writes DIR/layer1/ (dynamic), layer2/ (static)
+            (per-frame coefficients m_i in report.json)
+  dehaze    I_i = t_i * J_i + (1 - t_i) * A              writes DIR/dehazed/, transmission/
+
+Frames are written as PNG (00001.png, ...) at the input's resolution, plus DIR/<folder>.mp4 for
+each folder when INPUT is a video; report.json (timings, seconds per frame) and loss.png.
+
+  --frames A:B          frames A to B-1, counted from 0 (A: or :B for open ends)
+  --fps N               resample a video to N frames per second first
+  --batch N             frames per training iteration (default ${DEFAULT_BATCH}); memory grows with it
+  --hints first|each|none  segment: saliency hints from the first frame (default), every frame, or none
+
+${COMMON_HELP}`;
+
+/** "A:B", "A:", ":B" -> [start, end). */
+export function parseFrameRange(s: string): { start: number; end?: number } {
+  const m = /^\s*(\d*)\s*:\s*(\d*)\s*$/.exec(s);
+  if (!m || (m[1] === '' && m[2] === '')) throw new UsageError(`Expected --frames A:B (e.g. 0:100) but received "${s}"`);
+  const start = m[1] === '' ? 0 : Number(m[1]);
+  const end = m[2] === '' ? undefined : Number(m[2]);
+  if (end !== undefined && end <= start) throw new UsageError(`--frames ${s}: the end (${end}) must be after the start (${start})`);
+  if (end !== undefined && end - start > MAX_FRAMES)
+    throw new UsageError(`--frames ${s} selects ${end - start} frames, more than the maximum of ${MAX_FRAMES} per run: select a shorter range`);
+  return { start, end };
+}
+
+const MODES: VideoMode[] = ['segment', 'separate', 'dehaze'];
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    frames: { type: 'string' }, fps: { type: 'string' }, batch: { type: 'string' }, hints: { type: 'string' },
+  });
+  if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  const [mode, input, ...more] = positionals;
+  if (!MODES.includes(mode as VideoMode)) throw new UsageError(`Expected a mode, one of ${MODES.join(', ')}, but received "${mode ?? ''}"`);
+  if (!input || more.length) throw new UsageError(`video ${mode} takes one INPUT (a video file or a folder of frames), got ${positionals.length - 1}`);
+  const dir = requireOutput(values);
+  const options: VideoOptions = taskOptions(values);
+  const range = values.frames ? parseFrameRange(String(values.frames)) : { start: 0, end: undefined };
+  const fps = values.fps === undefined ? undefined : Number(values.fps);
+  if (fps !== undefined && !(fps > 0 && Number.isFinite(fps))) throw new UsageError(`Expected a positive number for --fps but received "${values.fps}"`);
+  if (values.batch !== undefined) {
+    const b = Number(values.batch);
+    if (!Number.isInteger(b) || b < 1) throw new UsageError(`Expected a positive integer for --batch but received "${values.batch}"`);
+    options.batch = b;
+  }
+  if (values.hints !== undefined) {
+    if (!['first', 'each', 'none'].includes(String(values.hints))) throw new UsageError(`Expected first, each or none for --hints but received "${values.hints}"`);
+    if (mode !== 'segment') throw new UsageError('--hints applies to video segment only');
+    options.hints = values.hints as VideoOptions['hints'];
+  }
+  const ctx = { quiet: Boolean(values.quiet), json: Boolean(values.json) };
+  const label = `video ${mode}`;
+  const started = performance.now();
+
+  // Decode one frame past the limit at most, so an overlong clip is refused without decoding it all.
+  const frames = await readFrames(input, { start: range.start, end: range.end ?? range.start + MAX_FRAMES + 1, fps });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    if (!ctx.quiet) process.stderr.write('\nInterrupted: stopping and writing the result so far (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  try {
+    if (frames.frames.length > MAX_FRAMES)
+      throw new Error(`"${input}" has more than ${MAX_FRAMES} frames from frame ${range.start}: the maximum per run is ${MAX_FRAMES}. ` +
+        `Select a range with --frames A:B (e.g. --frames ${range.start}:${range.start + MAX_FRAMES}) or a lower rate with --fps.`);
+    const source = fileFrames(frames.frames, frames.width, frames.height);
+    process.on('SIGINT', onSigint);
+    const progress = progressReporter(progressMode(ctx.quiet, ctx.json), label);
+    const result = await VIDEO_TASKS[mode as VideoMode](source, { ...options, signal: controller.signal, onProgress: progress.update });
+    progress.done();
+    const written: string[] = [];
+    try {
+      const paths: Record<string, string[]> = Object.fromEntries(result.folders.map((f) => [f, []]));
+      for (const f of result.folders) await mkdir(join(dir, f), { recursive: true });
+      for (let k = 0; k < source.count; k++) {
+        const full = mode === 'segment' ? await source.load(k) : undefined;
+        const out = result.frame(k, full);
+        for (const f of result.folders) {
+          const p = join(dir, f, `${String(k + 1).padStart(5, '0')}.png`);
+          await writeImage(p, out[f]);
+          paths[f].push(p);
+        }
+      }
+      for (const f of result.folders) written.push(join(dir, f) + '/');
+      if (frames.tmpDir) {
+        for (const f of result.folders) {
+          const p = join(dir, `${f}.mp4`);
+          await writeVideo(paths[f], frames.fps, p);
+          written.push(p);
+        }
+      }
+    } finally {
+      result.dispose();
+    }
+    if (result.history.length > 0) {
+      await writeLossPlot(join(dir, 'loss.png'), result.history, `${label}: loss`);
+      written.push(join(dir, 'loss.png'));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const report = {
+      ...result.report,
+      input: { path: input, kind: frames.tmpDir ? 'video' : 'folder', frames: source.count, first: range.start, fps: frames.fps,
+        width: frames.width, height: frames.height },
+      totalSeconds: Math.round(seconds * 100) / 100,
+      totalSecondsPerFrame: Math.round((seconds / source.count) * 1000) / 1000,
+      outputs: written.map((p) => p.slice(dir.length + 1)).concat('report.json'),
+    };
+    await writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    written.push(join(dir, 'report.json'));
+    if (ctx.json) process.stdout.write(JSON.stringify({ type: 'result', outputs: written, report }) + '\n');
+    else if (!ctx.quiet) {
+      process.stderr.write(`${label}: ${source.count} frames, ${result.report.iterations} iterations in ${result.report.seconds.toFixed(1)} s ` +
+        `(${report.totalSecondsPerFrame} s per frame in all), reconstruction ${result.report.psnr.toFixed(2)} dB (${result.report.stopReason})\n`);
+      for (const p of written) process.stderr.write(`  wrote ${p}\n`);
+    }
+    return result.report.stopReason === 'aborted' ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (frames.tmpDir) await rm(frames.tmpDir, { recursive: true, force: true });
+  }
+}

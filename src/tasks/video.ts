@@ -1,0 +1,295 @@
+// Video decomposition (paper sections 3-4): every frame is one input of one Decomposition, each
+// video layer is ONE DIP shared by all frames, fed a per-frame noise that drifts slowly from frame
+// to frame (eq. 5), so consecutive outputs are alike (temporal consistency for free).
+//
+//  segment   (eq. 4-5)  I_i = m_i * fg_i + (1 - m_i) * bg_i.  fg, bg and mask DIPs shared by all
+//                       frames; all three get 'drift' noise (fg/bg must change per frame: the object
+//                       moves, the camera pans; drift keeps them temporally coherent too). fg and bg
+//                       share one noise tensor, as the single-image recipe. Hints: the first frame's
+//                       saliency applied to every frame (default), each frame's own, or none.
+//  separate  (eq. 7)    I_i = m_i * y1_i + (1 - m_i) * y2. y1 dynamic (drift noise), y2 static
+//                       (shared noise), m_i a learned scalar per frame (independent noise, 32x32 net).
+//  dehaze               I_i = t_i * J_i + (1 - t_i) * A. J and t per frame from shared DIPs with drift
+//                       noise, A one RGB colour for the clip (a 'scalar' layer with 3 channels),
+//                       t and A pulled early on towards dark-channel-prior estimates.
+//
+// Training draws mini-batches of `batch` frames per iteration (Decomposition.batch), so the
+// activations held by autograd are bounded by the batch size, not the clip length. What grows with
+// the clip, per frame at the working size w x h: the input (3 w h floats), the noise of each
+// per-frame layer (2-3 w h each), the given maps, and the rendered outputs (one per layer per frame).
+// At 256 x 144 that is ~2 MB per frame: 300 frames ~0.6 GB. Full-resolution frames are never held
+// together: each is read, resized to the working size and dropped; outputs are upsampled one frame
+// at a time when written.
+import * as torch from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import type { Image } from '../image/image.js';
+import { createImage } from '../image/image.js';
+import { resizeImage } from '../image/resize.js';
+import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
+import { imageToTensor } from '../core/images.js';
+import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
+import type { HistoryPoint, TrainResult } from '../core/trainer.js';
+import { readImage } from '../io/image-file.js';
+import { saliencyHintsFor } from './hints.js';
+import { refineMask, threshold } from './refine.js';
+import { segmentation } from './segment.js';
+import { separation } from './separate.js';
+import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
+  type Report, type TaskOptions } from './common.js';
+
+/** Most frames one run takes: beyond this, pick a range (--frames A:B) or a lower --fps. */
+export const MAX_FRAMES = 300;
+/** Frames per training iteration. */
+export const DEFAULT_BATCH = 4;
+
+/** Frames to decompose, loaded one at a time. */
+export interface FrameSource {
+  count: number;
+  width: number;
+  height: number;
+  load(k: number): Promise<Image>;
+}
+
+export interface VideoOptions extends TaskOptions {
+  /** Frames per iteration (default 4); the whole clip when it is shorter. */
+  batch?: number;
+  /** Segmentation hints: the first frame's saliency for all frames (default), each frame's own, or none. */
+  hints?: 'first' | 'each' | 'none';
+}
+
+export interface VideoResult {
+  task: string;
+  count: number;
+  /** Output folders, in order. */
+  folders: string[];
+  /** Frame k of every folder at the input resolution. `input` is the original frame k (used to refine masks). */
+  frame(k: number, input?: Image): Record<string, Image>;
+  report: Report;
+  history: HistoryPoint[];
+  /** Frees the working-size outputs. */
+  dispose(): void;
+}
+
+export function checkFrameCount(n: number, what = 'The clip'): void {
+  if (n === 0) throw new Error(`${what} has no frames: pass a video or a folder with at least one image.`);
+  if (n > MAX_FRAMES)
+    throw new Error(`${what} has ${n} frames, more than the maximum of ${MAX_FRAMES} per run: ` +
+      `select a range with --frames A:B (e.g. --frames 0:${MAX_FRAMES}) or a lower rate with --fps.`);
+}
+
+/** Frames already in memory (small clips, tests). */
+export function imageFrames(images: Image[]): FrameSource {
+  checkFrameCount(images.length);
+  const [a] = images;
+  images.forEach((b, i) => {
+    if (b.width !== a.width || b.height !== a.height)
+      throw new Error(`All frames must have one size: frame 1 is ${a.width}x${a.height} but frame ${i + 1} is ${b.width}x${b.height}.`);
+  });
+  return { count: images.length, width: a.width, height: a.height, load: async (k) => images[k] };
+}
+
+/** Frames as image files (readFrames' paths), read when needed. */
+export function fileFrames(paths: string[], width: number, height: number): FrameSource {
+  checkFrameCount(paths.length);
+  return {
+    count: paths.length, width, height,
+    load: async (k) => {
+      const img = await readImage(paths[k]);
+      if (img.width !== width || img.height !== height)
+        throw new Error(`All frames must have one size: "${paths[k]}" is ${img.width}x${img.height}, the first frame is ${width}x${height}.`);
+      return img;
+    },
+  };
+}
+
+const asSource = (frames: Image[] | FrameSource): FrameSource => (Array.isArray(frames) ? imageFrames(frames) : frames);
+
+/** Reads every frame once, keeping only its working-size copy: K x 3 x h x w. `each` sees the small frame. */
+async function loadClip(src: FrameSource, size: { width: number; height: number }, device: string,
+  each?: (small: Image, k: number, full: Image) => void): Promise<Tensor> {
+  const parts: Tensor[] = [];
+  try {
+    for (let k = 0; k < src.count; k++) {
+      const full = await src.load(k);
+      const small = resizeImage(full, size.width, size.height);
+      each?.(small, k, full);
+      parts.push(torch.keep(imageToTensor(small, device)));
+    }
+    return torch.keep(torch.tidy(() => torch.cat(parts, 0)));
+  } finally {
+    torch.dispose(parts);
+  }
+}
+
+/** Stacks 1-channel host images into K x 1 x h x w. */
+const stackMaps = (maps: Image[], device: string): Tensor =>
+  torch.keep(torch.tidy(() => torch.cat(maps.map((m) => imageToTensor(m, device)), 0)));
+
+/** Mini-batching: no best-iterate (PSNRs of different batches do not compare), no early stop on one batch. */
+function miniBatched(d: Decomposition, K: number, o: VideoOptions): Decomposition {
+  const batch = Math.min(o.batch ?? DEFAULT_BATCH, K);
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got ${o.batch}`);
+  const whole = batch >= K;
+  return { ...d, batch, keepBest: whole, phases: whole ? d.phases : d.phases.map(({ stopAbovePsnr: _, ...p }): Phase => p) };
+}
+
+const perFrame = (l: LayerSpec, perInput: 'drift' | 'shared' | 'independent'): LayerSpec =>
+  ({ ...l, noise: { ...l.noise, perInput } });
+
+interface Run { d: Decomposition; r: TrainResult; size: { width: number; height: number }; K: number }
+
+async function trainVideo(task: string, src: FrameSource, d: Decomposition, size: { width: number; height: number }, o: VideoOptions,
+  extra: (run: Run) => Record<string, unknown>, frame: (run: Run, k: number, input?: Image) => Record<string, Image>,
+  folders: string[], toFree: unknown[]): Promise<VideoResult> {
+  const K = src.count;
+  try {
+    const r = await runDecomposition(d, o);
+    const run = { d, r, size, K };
+    const pseudo = { width: src.width, height: src.height, channels: 3, data: new Float32Array(0) };
+    const report = makeReport(task, [pseudo], size, r, d, o, {
+      frames: K, batch: d.batch, secondsPerFrame: Math.round((r.seconds / K) * 1000) / 1000, ...extra(run),
+    });
+    return {
+      task, count: K, folders, report, history: r.history,
+      frame: (k, input) => frame(run, k, input),
+      dispose: () => disposeResult(r),
+    };
+  } finally {
+    torch.dispose(toFree as never);
+  }
+}
+
+/** Fg/bg video segmentation (eq. 4-5). Writes mask, foreground, background per frame. */
+export async function videoSegment(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
+  const src = asSource(frames);
+  const device = deviceOf(o);
+  const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 8, 64);
+  const mode = o.hints ?? 'first';
+  const fgs: Image[] = [], bgs: Image[] = [];
+  const input = await loadClip(src, size, device, (small, k, full) => {
+    if (mode === 'each' || (mode === 'first' && k === 0)) {
+      const h = saliencyHintsFor(mode === 'each' ? small : full);
+      fgs.push(resizeImage(h.fg, size.width, size.height));
+      bgs.push(resizeImage(h.bg, size.width, size.height));
+    }
+  });
+  const K = src.count;
+  let d: Decomposition;
+  let given: Tensor[] = [];
+  if (mode === 'none') {
+    const base = segmentation(input, input, input, o); // hint maps unused below
+    d = { ...base, given: undefined, phases: scalePhases([{ ...base.phases[1], name: 'joint',
+      iterations: base.phases.reduce((n, p) => n + p.iterations, 0),
+      terms: base.phases[1].terms.filter((t) => t.kind !== 'hint-reconstruction' && t.kind !== 'match') }], o.iterations) };
+    torch.dispose(base.given?.maskHint);
+  } else {
+    // 'first': 1 x 1 x h x w maps broadcast to every frame; 'each': K x 1 x h x w.
+    given = [stackMaps(fgs, device), stackMaps(bgs, device)];
+    d = segmentation(input, given[0], given[1], o);
+  }
+  d = miniBatched({
+    ...d,
+    layers: d.layers.map((l) => perFrame(l, 'drift')),
+    mixtures: Array(K).fill(d.mixtures[0]),
+  }, K, o);
+  return trainVideo('video-segment', src, d, size, o, () => ({ hints: mode }), ({ r }, k, full) => {
+    const out = (t: Tensor) => toOutput(t, src.width, src.height);
+    const soft = out(r.layers.mask[k]);
+    return {
+      mask: threshold(full ? refineMask(full, soft) : soft),
+      foreground: out(r.layers.foreground[k]),
+      background: out(r.layers.background[k]),
+    };
+  }, ['mask', 'foreground', 'background'], [input, ...given, d.given?.maskHint]);
+}
+
+/** Video transparency separation (eq. 7): dynamic layer1, static layer2, per-frame coefficient. */
+export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
+  const src = asSource(frames);
+  const device = deviceOf(o);
+  const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 128);
+  const input = await loadClip(src, size, device);
+  const K = src.count;
+  const base = separation(input, 'two', o); // y1, y2, m (one coefficient per input); I_k = m_k y1 + (1 - m_k) y2
+  const d = miniBatched({
+    ...base,
+    layers: base.layers.map((l) => perFrame(l, l.name === 'y1' ? 'drift' : l.name === 'y2' ? 'shared' : K > 1 ? 'independent' : 'shared')),
+  }, K, o);
+  const coefficients = ({ r }: Run) => r.layers.m.map((t) => Math.round(t.item() * 1e4) / 1e4);
+  return trainVideo('video-separate', src, d, size, o, (run) => ({ coefficients: coefficients(run) }), ({ r }, k) => ({
+    layer1: toOutput(r.layers.y1[k], src.width, src.height),
+    layer2: toOutput(r.layers.y2[k], src.width, src.height),
+  }), ['layer1', 'layer2'], [input]);
+}
+
+export const VIDEO_DEHAZE_ITERATIONS = { prior: 300, joint: 1700 };
+
+/** Dark-channel transmission 1 - omega * dark(I / A), on a small frame. */
+function dcpTransmission(img: Image, A: [number, number, number], patch: number, omega = 0.95): Image {
+  const n = img.width * img.height;
+  const norm = createImage(img.width, img.height, 3);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) norm.data[i * 3 + c] = img.data[i * img.channels + (img.channels === 1 ? 0 : c)] / Math.max(A[c], 1e-3);
+  const dark = darkChannel(norm, patch);
+  for (let i = 0; i < n; i++) dark.data[i] = Math.min(1, Math.max(0.05, 1 - omega * dark.data[i]));
+  return dark;
+}
+
+/** Video dehazing: I_i = t_i J_i + (1 - t_i) A, J and t per frame (drift noise), A shared. */
+export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
+  const src = asSource(frames);
+  const device = deviceOf(o);
+  const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 64);
+  const patch = Math.max(3, Math.round((15 * Math.max(size.width, size.height)) / 600) | 1);
+  let airlight: [number, number, number] = [1, 1, 1];
+  const tMaps: Image[] = [];
+  const input = await loadClip(src, size, device, (small, k) => {
+    if (k === 0) airlight = estimateAirlight(small, darkChannel(small, patch));
+    tMaps.push(dcpTransmission(small, airlight, patch));
+  });
+  const K = src.count;
+  const tPrior = stackMaps(tMaps, device);
+  const noise = { channels: 8, scale: 0.1, perInput: 'drift' as const };
+  const decay = { steps: [[0, 1], [VIDEO_DEHAZE_ITERATIONS.prior, 0.05]] as [number, number][] };
+  const priors = [
+    { kind: 'match', layer: 't', target: 'tPrior', metric: 'l1', weight: decay },
+    { kind: 'match', layer: 'A', target: airlight, metric: 'mse', weight: decay },
+  ] as const;
+  const d = miniBatched({
+    inputs: input,
+    layers: [
+      { name: 'J', net: 'B', channels: 3, noise },
+      { name: 't', net: 'B', channels: 1, noise: { ...noise, channels: 2 } },
+      { name: 'A', net: 'A', channels: 3, output: 'scalar', range: [0.3, 1], size: [32, 32], noise: { channels: 2, scale: 0.1, perInput: 'shared' } },
+    ],
+    given: { tPrior },
+    mixtures: Array(K).fill({ kind: 'blend', mask: 't', a: 'J', b: 'A' }),
+    phases: scalePhases([
+      { name: 'prior', iterations: VIDEO_DEHAZE_ITERATIONS.prior, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' }, ...priors] },
+      { name: 'joint', iterations: VIDEO_DEHAZE_ITERATIONS.joint, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' },
+        ...priors.map((t) => ({ ...t, weight: 0.05 })), { kind: 'smooth', layer: 't', weight: 0.01 }] },
+    ], o.iterations),
+  }, K, o);
+  return trainVideo('video-dehaze', src, d, size, o, ({ r }) => ({
+    airlight: Array.from(r.layers.A[0].toFloat32Array(), (v) => Math.round(v * 1e4) / 1e4), airlightPrior: airlight,
+  }), ({ r }, k) => ({
+    dehazed: toOutput(r.layers.J[k], src.width, src.height),
+    transmission: toOutput(r.layers.t[k], src.width, src.height),
+  }), ['dehazed', 'transmission'], [input, tPrior]);
+}
+
+export type VideoMode = 'segment' | 'separate' | 'dehaze';
+export const VIDEO_TASKS: Record<VideoMode, (f: Image[] | FrameSource, o?: VideoOptions) => Promise<VideoResult>> = {
+  segment: videoSegment, separate: videoSeparate, dehaze: videoDehaze,
+};
+
+/** Mean |m_{i+1} - m_i| over pixels and frame pairs (temporal flicker of a mask sequence). */
+export function flicker(masks: Image[]): number {
+  if (masks.length < 2) return 0;
+  let s = 0, n = 0;
+  for (let i = 1; i < masks.length; i++) {
+    const a = masks[i - 1].data, b = masks[i].data;
+    for (let j = 0; j < a.length; j++) s += Math.abs(b[j] - a[j]);
+    n += a.length;
+  }
+  return s / n;
+}
