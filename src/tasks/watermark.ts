@@ -108,7 +108,8 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   const { width, height } = first;
   const region = images.length === 1 ? markRegion(width, height, o) : null; // checks before any training
   const device = deviceOf(o);
-  const size = workingSize(width, height, o.size ?? DEFAULT_SIZE, 32, 64);
+  // Config C (5 levels, 5x5 kernels) needs a short side of at least 96 px.
+  const size = workingSize(width, height, Math.max(96, o.size ?? DEFAULT_SIZE), 32, 96);
   const inputs = torch.keep(toBatch(rgb, size, device));
   const given = region ? regionAt(region, size.width, size.height, device) : null;
   const d = region ? singleWatermark(inputs, given!, o) : multiWatermark(inputs, o);

@@ -1,0 +1,143 @@
+// Dehazing (dark channel prior, Double-DIP) and watermark removal, on tiny synthetic images
+// made here: outputs, sizes, invariants and the errors users see.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { createImage, type Image } from '../src/image/image.js';
+import { writeImage } from '../src/io/image-file.js';
+import { dehaze } from '../src/tasks/dehaze.js';
+import { dehazeDcp } from '../src/tasks/dcp.js';
+import { removeWatermark } from '../src/tasks/watermark.js';
+
+const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
+
+/** A colourful scene whose every small patch has a dark channel near 0 (saturated colours, dark spots). */
+function scene(w: number, h: number, seed = 1): Image {
+  const img = createImage(w, h, 3);
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const palette = [[0.9, 0.2, 0.05], [0.1, 0.6, 0.15], [0.15, 0.25, 0.8], [0.85, 0.8, 0.1], [0.05, 0.05, 0.05], [0.6, 0.1, 0.5]];
+  const cell = 6;
+  const colours = Array.from({ length: Math.ceil(w / cell) * Math.ceil(h / cell) }, () => palette[Math.floor(rnd() * palette.length)]);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const c = colours[Math.floor(y / cell) * Math.ceil(w / cell) + Math.floor(x / cell)];
+    for (let k = 0; k < 3; k++) img.data[(y * w + x) * 3 + k] = c[k];
+  }
+  return img;
+}
+
+/** I = t J + (1 - t) A with depth growing upwards: t from ~0.9 (bottom) to ~0.05 (top). */
+function hazy(J: Image): { I: Image; t: Float32Array } {
+  const { width: w, height: h } = J;
+  const I = createImage(w, h, 3), t = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    t[i] = Math.exp(-3 * (1 - y / (h - 1)) - 0.1);
+    for (let c = 0; c < 3; c++) I.data[i * 3 + c] = t[i] * J.data[i * 3 + c] + (1 - t[i]) * A_TRUE[c];
+  }
+  return { I, t };
+}
+
+function psnr(a: Image, b: Image): number {
+  let se = 0;
+  for (let i = 0; i < a.data.length; i++) se += (a.data[i] - b.data[i]) ** 2;
+  return -10 * Math.log10(se / a.data.length);
+}
+
+describe('dehaze', () => {
+  test('the dark channel prior raises PSNR on a synthetic hazy image', () => {
+    const J = scene(96, 96), { I } = hazy(J);
+    const r = dehazeDcp(I);
+    const before_ = psnr(I, J), after_ = psnr(r.images.dehazed, J);
+    assert.ok(after_ > before_ + 3, `DCP ${after_.toFixed(2)} dB vs hazy ${before_.toFixed(2)} dB`);
+    assert.equal(r.report.method, 'dcp');
+    assert.equal(r.images.transmission.channels, 1);
+  });
+
+  test('double-dip runs a few iterations and writes outputs at the input size, A0 near the true airlight', async () => {
+    const J = scene(80, 72, 7), { I } = hazy(J);
+    const r = await dehaze(I, { iterations: 3, size: 64 });
+    assert.equal(r.report.method, 'double-dip');
+    assert.equal(r.report.iterations, 3);
+    for (const [name, ch] of [['dehazed', 3], ['transmission', 1], ['airlight', 3]] as const) {
+      const img = r.images[name];
+      assert.deepEqual([img.width, img.height, img.channels], [80, 72, ch], name);
+      assert.ok(img.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 1), `${name} in [0, 1]`);
+    }
+    assert.ok(r.images.transmission.data.every((v) => v >= 0.1 - 1e-6), 'transmission clipped at 0.1');
+    const A0 = r.report.A0 as number[];
+    A0.forEach((v, c) => assert.ok(Math.abs(v - A_TRUE[c]) < 0.05, `A0 ${A0} vs ${A_TRUE}`));
+  });
+
+  test('an unknown method is refused', async () => {
+    await assert.rejects(dehaze(scene(64, 64), { method: 'magic' as never }), /Unknown dehazing method/);
+  });
+});
+
+describe('watermark', () => {
+  test('one image + box: pixels outside the box are the input, exactly', async () => {
+    const img = scene(72, 64, 3);
+    const box = { x: 20, y: 16, width: 24, height: 20 };
+    const r = await removeWatermark([img], { box, iterations: 2, size: 64 });
+    const clean = r.images.clean;
+    assert.deepEqual([clean.width, clean.height], [72, 64]);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 72; x++) {
+      if (x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height) continue;
+      for (let c = 0; c < 3; c++) assert.equal(clean.data[(y * 72 + x) * 3 + c], img.data[(y * 72 + x) * 3 + c]);
+    }
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 72; x++) {
+      const inside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+      if (!inside) assert.equal(r.images.alpha.data[y * 72 + x], 0, 'alpha is zero outside the box');
+    }
+    assert.ok(r.images.watermark && r.images.alpha);
+  });
+
+  test('several images sharing a mark: one clean image per input', async () => {
+    const imgs = [scene(64, 64, 11), scene(64, 64, 12)];
+    const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
+    assert.deepEqual(Object.keys(r.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
+    for (const k of ['clean-1', 'clean-2']) assert.deepEqual([r.images[k].width, r.images[k].height], [64, 64]);
+  });
+
+  test('clear errors: sizes differ, box outside the image, one image without a region', async () => {
+    await assert.rejects(removeWatermark([scene(64, 64), scene(64, 72)]), /same size.*64x64.*64x72/);
+    await assert.rejects(removeWatermark([scene(64, 64)], { box: { x: 40, y: 0, width: 30, height: 10 } }), /outside the 64x64 image/);
+    await assert.rejects(removeWatermark([scene(64, 64)]), /needs the watermark region/);
+    await assert.rejects(removeWatermark([scene(64, 64)], { hint: createImage(64, 64, 1) }), /no white pixels/);
+  });
+});
+
+describe('CLI', () => {
+  const bin = join(process.cwd(), 'bin', 'double-dip.mjs');
+  const tmp = mkdtempSync(join(tmpdir(), 'dd-dw-'));
+  const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  const a = join(tmp, 'a.png'), b = join(tmp, 'b.png');
+  before(async () => {
+    await writeImage(a, scene(64, 64));
+    await writeImage(b, scene(80, 64));
+  });
+
+  test('usage errors exit with 2 and say what is wrong', () => {
+    const cases: [string[], RegExp][] = [
+      [['watermark', a, '-o', join(tmp, 'o1')], /needs the watermark region/],
+      [['watermark', a, '--box', '50,50,30,30', '-o', join(tmp, 'o2')], /outside the 64x64 image/],
+      [['watermark', a, '--box', '1,2,3', '-o', join(tmp, 'o3')], /X,Y,W,H/],
+      [['watermark', a, b, '-o', join(tmp, 'o4')], /same size/],
+      [['dehaze', a, '--method', 'magic', '-o', join(tmp, 'o5')], /double-dip or dcp/],
+      [['dehaze', a], /-o DIR/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  test('dehaze --method dcp writes its outputs', () => {
+    const r = cli('dehaze', a, '--method', 'dcp', '-o', join(tmp, 'dcp'), '-q');
+    assert.equal(r.status, 0, r.stderr);
+  });
+});
