@@ -1,0 +1,140 @@
+// Video decomposition: the `double-dip video` command end to end on tiny clips made here
+// (a disc moving over a panning gradient), plus the frame-count and size checks.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createImage, type Image } from '../src/image/image.js';
+import { readImage, writeImage } from '../src/io/image-file.js';
+import { writeVideo } from '../src/io/video-file.js';
+import { main } from '../src/cli/main.js';
+import { parseFrameRange } from '../src/cli/commands/video.js';
+import { MAX_FRAMES, flicker, imageFrames, videoSegment } from '../src/tasks/video.js';
+
+const W = 80, H = 64, N = 5;
+let dir: string, clip: string, mp4: string;
+
+function frame(k: number, w = W, h = H): Image {
+  const img = createImage(w, h, 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = (y * w + x) * 3;
+    const disc = (x - 20 - 6 * k) ** 2 + (y - h / 2) ** 2 < 150;
+    img.data[i] = disc ? 0.9 : 0.2 + 0.5 * (((x + 3 * k) / w) % 1);
+    img.data[i + 1] = disc ? 0.15 : 0.45;
+    img.data[i + 2] = disc ? 0.1 : 0.3 + 0.4 * (y / h);
+  }
+  return img;
+}
+
+/** Runs the CLI in-process; returns the exit code and what it wrote to stderr. */
+async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  const write = process.stderr.write;
+  let stderr = '';
+  process.stderr.write = ((s: string) => { stderr += s; return true; }) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+const pngs = async (d: string) => (await readdir(d)).filter((f) => f.endsWith('.png')).sort();
+const fast = ['--iterations', '4', '--batch', '2', '--threads', '2', '-q'];
+
+async function assertFolder(d: string, count: number, w = W, h = H): Promise<Image[]> {
+  const names = await pngs(d);
+  assert.deepEqual(names, Array.from({ length: count }, (_, i) => `${String(i + 1).padStart(5, '0')}.png`));
+  const imgs = await Promise.all(names.map((n) => readImage(join(d, n))));
+  for (const img of imgs) assert.deepEqual([img.width, img.height], [w, h]);
+  return imgs;
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'double-dip-video-test-'));
+  clip = join(dir, 'clip');
+  for (let k = 0; k < N; k++) await writeImage(join(clip, `frame${k + 1}.png`), frame(k));
+  mp4 = join(dir, 'clip.mp4');
+  await writeVideo((await pngs(clip)).map((n) => join(clip, n)), 10, mp4);
+});
+after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+describe('double-dip video', () => {
+  test('segment a folder: mask, foreground, background per frame at the input size; finite mask flicker', async () => {
+    const out = join(dir, 'seg');
+    const r = await cli(['video', 'segment', clip, '-o', out, '--size', '64', ...fast]);
+    assert.equal(r.code, 0, r.stderr);
+    const masks = await assertFolder(join(out, 'mask'), N);
+    await assertFolder(join(out, 'foreground'), N);
+    await assertFolder(join(out, 'background'), N);
+    assert.deepEqual((await readdir(out)).filter((f) => f.endsWith('.mp4')), []); // folder input: no videos
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.equal(report.frames, N);
+    assert.equal(report.batch, 2);
+    assert.ok(report.secondsPerFrame > 0 && report.totalSecondsPerFrame > 0);
+    const f = flicker(masks.map((m) => ({ ...m, channels: 1, data: m.data.filter((_, i) => i % 3 === 0) })));
+    assert.ok(Number.isFinite(f) && f >= 0 && f <= 1, `flicker ${f}`);
+  });
+
+  test('separate an mp4: layer1, layer2 frames and videos, a coefficient per frame', async () => {
+    const out = join(dir, 'sep');
+    const r = await cli(['video', 'separate', mp4, '-o', out, '--size', '128', ...fast]);
+    assert.equal(r.code, 0, r.stderr);
+    await assertFolder(join(out, 'layer1'), N);
+    await assertFolder(join(out, 'layer2'), N);
+    assert.deepEqual((await readdir(out)).filter((f) => f.endsWith('.mp4')).sort(), ['layer1.mp4', 'layer2.mp4']);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.equal(report.coefficients.length, N);
+    for (const m of report.coefficients) assert.ok(m >= 0.05 && m <= 0.95, `coefficient ${m}`);
+    assert.equal(report.input.kind, 'video');
+  });
+
+  test('dehaze with --frames selects frames A..B-1', async () => {
+    const out = join(dir, 'dehaze');
+    const r = await cli(['video', 'dehaze', clip, '-o', out, '--frames', '1:4', '--size', '64', ...fast]);
+    assert.equal(r.code, 0, r.stderr);
+    await assertFolder(join(out, 'dehazed'), 3);
+    await assertFolder(join(out, 'transmission'), 3);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.equal(report.frames, 3);
+    assert.equal(report.airlight.length, 3);
+  });
+
+  test('--frames parsing', () => {
+    assert.deepEqual(parseFrameRange('2:10'), { start: 2, end: 10 });
+    assert.deepEqual(parseFrameRange('5:'), { start: 5, end: undefined });
+    assert.deepEqual(parseFrameRange(':7'), { start: 0, end: 7 });
+    assert.throws(() => parseFrameRange('7:3'), /must be after/);
+    assert.throws(() => parseFrameRange('x'), /Expected --frames A:B/);
+    assert.throws(() => parseFrameRange(`0:${MAX_FRAMES + 1}`), /more than the maximum of 300/);
+  });
+
+  test('too many frames, an empty folder and mixed sizes give clear errors', async () => {
+    const many = join(dir, 'many');
+    await mkdir(many);
+    const tiny = createImage(16, 16, 3, 0.5);
+    for (let k = 0; k <= MAX_FRAMES; k++) await writeImage(join(many, `${k}.png`), tiny);
+    let r = await cli(['video', 'segment', many, '-o', join(dir, 'o1'), '-q']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /more than 300 frames.*--frames/);
+
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    r = await cli(['video', 'segment', empty, '-o', join(dir, 'o2'), '-q']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /has no images/);
+
+    const mixed = join(dir, 'mixed');
+    await writeImage(join(mixed, '1.png'), frame(0));
+    await writeImage(join(mixed, '2.png'), frame(1, 96, 64));
+    r = await cli(['video', 'segment', mixed, '-o', join(dir, 'o3'), '-q']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is 96x64 but "1.png" is 80x64/);
+
+    r = await cli(['video', 'blur', clip, '-o', join(dir, 'o4')]);
+    assert.equal(r.code, 2);
+    assert.throws(() => imageFrames([frame(0), frame(1, 96, 64)]), /frame 2 is 96x64/);
+    assert.throws(() => imageFrames([]), /no frames/);
+    await assert.rejects(videoSegment(Array(MAX_FRAMES + 1).fill(tiny)), /301 frames, more than the maximum of 300/);
+  });
+});
