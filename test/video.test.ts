@@ -40,7 +40,7 @@ async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
 }
 
 const pngs = async (d: string) => (await readdir(d)).filter((f) => f.endsWith('.png')).sort();
-const fast = ['--iterations', '4', '--batch', '2', '--threads', '2', '-q'];
+const fast = ['--iterations', '4', '--batch', '2', '--threads', '1', '-q'];
 
 async function assertFolder(d: string, count: number, w = W, h = H): Promise<Image[]> {
   const names = await pngs(d);
