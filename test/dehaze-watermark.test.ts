@@ -59,9 +59,9 @@ describe('dehaze', () => {
 
   test('double-dip runs a few iterations and writes outputs at the input size, A0 near the true airlight', async () => {
     const J = scene(80, 72, 7), { I } = hazy(J);
-    const r = await dehaze(I, { iterations: 3, size: 64 });
+    const r = await dehaze(I, { iterations: 2, size: 64 });
     assert.equal(r.report.method, 'double-dip');
-    assert.equal(r.report.iterations, 3);
+    assert.equal(r.report.iterations, 2);
     for (const [name, ch] of [['dehazed', 3], ['transmission', 1], ['airlight', 3]] as const) {
       const img = r.images[name];
       assert.deepEqual([img.width, img.height, img.channels], [80, 72, ch], name);
@@ -124,10 +124,8 @@ describe('CLI', () => {
     const cases: [string[], RegExp][] = [
       [['watermark', a, '-o', join(tmp, 'o1')], /needs the watermark region/],
       [['watermark', a, '--box', '50,50,30,30', '-o', join(tmp, 'o2')], /outside the 64x64 image/],
-      [['watermark', a, '--box', '1,2,3', '-o', join(tmp, 'o3')], /X,Y,W,H/],
       [['watermark', a, b, '-o', join(tmp, 'o4')], /same size/],
       [['dehaze', a, '--method', 'magic', '-o', join(tmp, 'o5')], /double-dip or dcp/],
-      [['dehaze', a], /-o DIR/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

@@ -23,8 +23,13 @@ export interface WatermarkOptions extends TaskOptions {
   hint?: Image;
 }
 
-/** Reference: 4000 + 7000 (one image), 4000 (several); scaled to minutes on a 2-core CPU. */
-export const WATERMARK_ITERATIONS = { hint: 300, joint: 500, multi: 600 };
+/**
+ * Reference: 4000 + 7000 (one image), 4000 (several). Measured at 256 px on this 2-core VM:
+ * 4.6 CPU-s per iteration for one image (two config-C nets + one config-D), 7.0 for three
+ * images (three config C + two config B): ~2.3 and ~3.5 s wall on two idle cores, so these
+ * defaults take about 5-6 minutes. --iterations N scales both phases.
+ */
+export const WATERMARK_ITERATIONS = { hint: 55, joint: 95, multi: 100 };
 /** Several images: where m * W stays below this, the input pixel is kept (as the reference). */
 export const KEEP_BELOW = 0.1;
 
