@@ -32,6 +32,7 @@ const opts: VideoOptions = { iterations: Number(values.iterations), size, batch:
 const baselineIterations = Number(values['baseline-iterations']);
 const cases = new Set(values.cases!.split(','));
 const rows: string[] = [];
+const row = (r: string) => { rows.push(r); process.stderr.write(r + '\n'); };
 const results: Record<string, unknown> = { settings: { frames: N, size, iterations: opts.iterations, baselineIterations, batch: opts.batch, threads } };
 const f = (v: number, d = 2) => v.toFixed(d);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -72,8 +73,8 @@ async function segmentationCase(name: string, frames: Image[], truths: Image[]) 
   }
   const bIous = base.map((m, k) => iou(m, truths[k]));
   const gtFlicker = flicker(truths), vFlicker = flicker(masks), bFlicker = flicker(base);
-  rows.push(`| ${name} | video (batch ${opts.batch}, ${opts.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
-  rows.push(`| ${name} | per-frame segment() (${baselineIterations} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)} | | ${f(bSec / frames.length)} |`);
+  row(`| ${name} | video (batch ${opts.batch}, ${opts.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
+  row(`| ${name} | per-frame segment() (${baselineIterations} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)} | | ${f(bSec / frames.length)} |`);
   results[name] = { video: { iou: ious, flicker: vFlicker, secondsPerFrame: vSec, psnr: v.report.psnr }, baseline: { iou: bIous, flicker: bFlicker, secondsPerFrame: bSec / frames.length }, gtFlicker };
 }
 
@@ -116,9 +117,9 @@ if (cases.has('sep')) {
   const coef = (v.report.coefficients as number[]).map((c) => (swap ? 1 - c : c));
   const inputP = frames.map((im, k) => psnr(im, y1s[k]));
   const vSec = v.report.seconds as number / N;
-  rows.push(`| transparency: dynamic layer | video separate | ${f(mean(p1))} dB | ${list(p1, 1)} (NCC ${list(n1, 2)}) | | input vs layer: ${f(mean(inputP))} dB | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
-  rows.push(`| transparency: static layer | video separate | ${f(mean(p2))} dB | ${list(p2, 1)} | | | | |`);
-  rows.push(`| transparency: coefficients | learned vs true | ${f(mean(coef.map((c, k) => Math.abs(c - ms[k]))), 3)} mean abs err | ${list(coef)} vs ${list(ms)} | | | | |`);
+  row(`| transparency: dynamic layer | video separate | ${f(mean(p1))} dB | ${list(p1, 1)} (NCC ${list(n1, 2)}) | | input vs layer: ${f(mean(inputP))} dB | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
+  row(`| transparency: static layer | video separate | ${f(mean(p2))} dB | ${list(p2, 1)} | | | | |`);
+  row(`| transparency: coefficients | learned vs true | ${f(mean(coef.map((c, k) => Math.abs(c - ms[k]))), 3)} mean abs err | ${list(coef)} vs ${list(ms)} | | | | |`);
   results.transparency = { dynamicPsnr: p1, dynamicNcc: n1, staticPsnr: p2, coefficients: coef, trueCoefficients: ms, swapped: swap, secondsPerFrame: vSec, inputPsnr: inputP };
 }
 

@@ -16,8 +16,10 @@
 // Training draws mini-batches of `batch` frames per iteration (Decomposition.batch), so the
 // activations held by autograd are bounded by the batch size, not the clip length. What grows with
 // the clip, per frame at the working size w x h: the input (3 w h floats), the noise of each
-// per-frame layer (2-3 w h each), the given maps, and the rendered outputs (one per layer per frame).
-// At 256 x 144 that is ~2 MB per frame: 300 frames ~0.6 GB. Full-resolution frames are never held
+// per-frame layer (2-8 w h each), per-frame given maps (1 w h), and what the trainer's render()
+// keeps: one output per layer per frame plus the reconstruction (segment: 3+3+1+3 w h). Segment
+// holds ~16 floats per pixel per frame: at 256 x 144, ~2.4 MB per frame, 300 frames ~0.7 GB;
+// dehaze (8-channel J noise) ~24 floats, ~3.5 MB per frame. Full-resolution frames are never held
 // together: each is read, resized to the working size and dropped; outputs are upsampled one frame
 // at a time when written.
 import * as torch from '../tensor/index.js';
