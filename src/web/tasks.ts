@@ -73,12 +73,12 @@ export const TASKS: WebTask[] = [
     },
   },
   {
-    name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; draw a box around it.',
-    minImages: 1, maxImages: 8, box: true, hint: false,
+    name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; with one image, draw a box around the mark.',
+    minImages: 1, maxImages: 8, box: true, hint: true,
     async load() {
       const mod = await optional('../tasks/watermark.js');
-      const run = fn(mod, 'watermark') ?? fn(mod, 'removeWatermark');
-      return run && (({ images, box, options }) => run(images, { ...options, box }));
+      const run = fn(mod, 'removeWatermark') ?? fn(mod, 'watermark');
+      return run && (({ images, box, hint, options }) => run(images, { ...options, box, hint }));
     },
   },
 ];

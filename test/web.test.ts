@@ -1,0 +1,284 @@
+// The local web app: API robustness (limits, bad input, unknown ids, path traversal, failing jobs,
+// restarts) and a real browser session (upload, box, live previews, stop, download).
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { chromium, type Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../src/web/server.js';
+import type { JobInfo } from '../src/web/jobs.js';
+import { crc32, zip } from '../src/web/zip.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let dataDir: string;
+let srv: RunningServer;
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'double-dip-web-test-'));
+  srv = await startServer({ port: 0, dataDir });
+});
+after(async () => {
+  await srv?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** A test picture: a yellow square on a blue background with a gradient. */
+async function picture(width: number, height: number): Promise<Buffer> {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const i = (y * width + x) * 3;
+    const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.25 && y < height * 0.75;
+    data[i] = inside ? 240 : 40 + x;
+    data[i + 1] = inside ? 200 : 60 + y;
+    data[i + 2] = inside ? 30 : 170;
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+async function api(path: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(srv.url + path.replace(/^\//, ''), init);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const postJob = (body: unknown) => api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** A raw GET, so the path reaches the server exactly as written (fetch would normalise "..").*/
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: srv.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitForJob(id: string, done: (j: JobInfo) => boolean, seconds = 60): Promise<JobInfo> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const { body } = await api(`/api/jobs/${id}`);
+    const job = body as unknown as JobInfo;
+    if (done(job)) return job;
+    if (Date.now() > until) throw new Error(`job ${id} still ${job.state} after ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('web API', () => {
+  test('serves the page and lists the tasks', async () => {
+    const page = await fetch(srv.url);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /Double-DIP/);
+    const { status, body } = await api('/api/tasks');
+    assert.equal(status, 200);
+    const names = (body.tasks as { name: string }[]).map((t) => t.name);
+    assert.ok(names.includes('segment') && names.includes('separate'), names.join());
+    assert.equal((await fetch(srv.url + 'nope.js')).status, 404);
+  });
+
+  test('a body over the limit is refused with 413', async () => {
+    const big = JSON.stringify({ task: 'segment', images: ['A'.repeat(41 * 1024 * 1024)] });
+    const { status, body } = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    assert.equal(status, 413);
+    assert.match(String(body.error), /too large/);
+  });
+
+  test('bytes that are not an image are refused with 400 and a message', async () => {
+    const { status, body } = await postJob({ task: 'segment', images: [Buffer.from('this is not a PNG file at all').toString('base64')] });
+    assert.equal(status, 400);
+    assert.match(String(body.error), /not a readable image/);
+  });
+
+  test('an image below the minimum size is refused with 400', async () => {
+    const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+    const { status, body } = await postJob({ task: 'segment', images: [tiny.toString('base64')] });
+    assert.equal(status, 400);
+    assert.match(String(body.error), /too small/);
+  });
+
+  test('bad requests get 400 with a reason', async () => {
+    const png = (await picture(48, 40)).toString('base64');
+    const bad = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"task": ' });
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.body.error), /not valid JSON/);
+    assert.equal((await postJob({ task: 'rm -rf', images: [png] })).status, 400);
+    assert.equal((await postJob({ task: 'segment', images: [png, png] })).status, 400);
+    const size = await postJob({ task: 'segment', images: [png], options: { size: 10 } });
+    assert.equal(size.status, 400);
+    assert.match(String(size.body.error), /size/);
+    const box = await postJob({ task: 'segment', images: [png], options: { box: { x: 40, y: 0, width: 20, height: 10 } } });
+    assert.equal(box.status, 400);
+    assert.match(String(box.body.error), /outside/);
+  });
+
+  test('unknown jobs and routes are 404 JSON', async () => {
+    for (const path of ['/api/jobs/0123456789ab', '/api/jobs/nope', '/api/jobs/0123456789ab/events', '/api/jobs/0123456789ab/archive',
+      '/api/jobs/0123456789ab/files/mask.png', '/api/nothing']) {
+      const r = await rawGet(path);
+      assert.equal(r.status, 404, path);
+      assert.ok(typeof JSON.parse(r.body).error === 'string', path);
+    }
+    const stop = await api('/api/jobs/0123456789ab/stop', { method: 'POST' });
+    assert.equal(stop.status, 404);
+  });
+
+  test('a failing job keeps its message and the server keeps serving', async () => {
+    const png = await picture(48, 40);
+    const white = await sharp({ create: { width: 48, height: 40, channels: 3, background: '#ffffff' } }).png().toBuffer();
+    const { status, body } = await postJob({ task: 'segment', images: [png.toString('base64')],
+      options: { size: 64, iterations: 5, hint: white.toString('base64') } });
+    assert.equal(status, 202);
+    const job = await waitForJob(String(body.id), (j) => j.state !== 'queued' && j.state !== 'running');
+    assert.equal(job.state, 'failed');
+    assert.match(job.error ?? '', /needs both white .* and black/);
+    assert.deepEqual(job.files, []);
+    // Still serving, and the failure is listed.
+    const list = await api('/api/jobs');
+    assert.equal(list.status, 200);
+    assert.ok((list.body.jobs as JobInfo[]).some((j) => j.id === job.id && j.state === 'failed'));
+    assert.equal((await rawGet(`/api/jobs/${job.id}/files/mask.png`)).status, 404);
+    // Its events replay the failure.
+    const events = await fetch(`${srv.url}api/jobs/${job.id}/events`);
+    const reader = events.body!.getReader();
+    let text = '';
+    while (!/needs both white/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+  });
+
+  test('writes a valid stored ZIP', () => {
+    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+    const files = [{ name: 'a/x.txt', data: Buffer.from('hello') }, { name: 'y.bin', data: Buffer.from([0, 1, 2, 255]) }];
+    const z = zip(files);
+    assert.equal(z.readUInt32LE(z.length - 22), 0x06054b50);
+    assert.equal(z.readUInt16LE(z.length - 12), 2);
+    let off = 0;
+    for (const f of files) {
+      assert.equal(z.readUInt32LE(off), 0x04034b50);
+      assert.equal(z.readUInt32LE(off + 14), zlibCrc32(f.data));
+      const n = z.readUInt16LE(off + 26);
+      assert.equal(z.subarray(off + 30, off + 30 + n).toString(), f.name);
+      assert.deepEqual(z.subarray(off + 30 + n, off + 30 + n + f.data.length), f.data);
+      off += 30 + n + f.data.length;
+    }
+    assert.equal(z.readUInt32LE(z.length - 6), off); // central directory offset
+  });
+});
+
+describe('web page in a real browser', () => {
+  let browser: Browser | undefined;
+  after(async () => { await browser?.close(); });
+
+  test('upload, box, live previews, stop, download', async () => {
+    const t0 = Date.now();
+    const log = (what: string) => { if (process.env.WEB_TEST_VERBOSE) process.stderr.write(`  [${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`); };
+    // The tests may run under tcmalloc (LD_PRELOAD): the browser must not inherit it.
+    const env = { ...process.env } as Record<string, string>;
+    delete env.LD_PRELOAD;
+    browser = await chromium.launch({ executablePath: CHROMIUM, env,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'] });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    log('launched');
+    await page.goto(srv.url);
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.selectOption('#task', 'segment');
+
+    const input = await picture(96, 72);
+    await page.setInputFiles('#files', { name: 'square.png', mimeType: 'image/png', buffer: input });
+    const canvas = page.locator('#canvas');
+    await canvas.waitFor({ state: 'visible' });
+    const r = (await canvas.boundingBox())!;
+    await page.mouse.move(r.x + r.width * 0.2, r.y + r.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(r.x + r.width * 0.6, r.y + r.height * 0.5, { steps: 4 });
+    await page.mouse.move(r.x + r.width * 0.8, r.y + r.height * 0.85, { steps: 4 });
+    await page.mouse.up();
+    assert.match(await page.textContent('#box-text') ?? '', /Box x \d+, y \d+, \d+×\d+ px/);
+
+    await page.fill('#size', '64');
+    await page.fill('#iterations', '100000');
+    await page.fill('#preview-every', '2');
+    log('form filled');
+    await page.click('#start');
+
+    // Live previews: the reconstruction appears, then changes.
+    const recon = page.locator('#previews img[data-layer="reconstruction"]');
+    await recon.waitFor({ timeout: 60_000 });
+    log('first preview');
+    const first = await recon.getAttribute('data-iteration');
+    await page.waitForFunction((it) => {
+      const img = document.querySelector('#previews img[data-layer="reconstruction"]') as HTMLImageElement | null;
+      return img && img.dataset.iteration !== it && img.src.startsWith('data:image/png');
+    }, first, { timeout: 60_000 });
+    assert.ok(await page.locator('#previews img[data-layer="mask"]').count() === 1);
+    assert.match(await page.textContent('#stats') ?? '', /Iteration \d+ \/ 100000/);
+    assert.equal(await page.textContent('#job-state'), 'running');
+    log('preview updated');
+    await page.screenshot({ path: '/tmp/web-screenshot-running.png', fullPage: true });
+
+    // A forced click: the live page keeps re-laying out, so "stable" may take long on a busy machine.
+    await page.locator('#stop').click({ force: true });
+    const link = page.locator('#download-list a[data-file="mask.png"]');
+    await link.waitFor({ timeout: 60_000 });
+    log('stopped');
+    assert.equal(await page.textContent('#job-state'), 'stopped');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const file = await download.path();
+    const meta = await sharp(await readFile(file)).metadata();
+    assert.equal(meta.format, 'png');
+    assert.equal(meta.width, 96);
+    assert.equal(meta.height, 72);
+    // The other downloads are there too.
+    for (const f of ['foreground.png', 'background.png', 'report.json']) assert.equal(await page.locator(`#download-list a[data-file="${f}"]`).count(), 1, f);
+    const archiveHref = await page.getAttribute('#archive', 'href');
+    const archive = Buffer.from(await (await fetch(new URL(archiveHref!, srv.url))).arrayBuffer());
+    assert.equal(archive.readUInt32LE(0), 0x04034b50);
+    await page.waitForFunction(() => (document.querySelector('#previews img[data-layer="mask"]') as HTMLImageElement | null)?.complete);
+    await page.screenshot({ path: '/tmp/web-screenshot.png', fullPage: true });
+    assert.deepEqual(errors, []);
+
+    const jobId = (await page.textContent('#job-title'))!.split('·')[1].trim();
+    const report = JSON.parse(await readFile(join(dataDir, 'jobs', jobId, 'out', 'report.json'), 'utf8'));
+    assert.equal(report.stopReason, 'aborted');
+    assert.equal(report.hints, 'box');
+  });
+});
+
+describe('restart', () => {
+  test('finished jobs are listed again, unfinished ones marked failed', async () => {
+    const before = (await api('/api/jobs')).body.jobs as JobInfo[];
+    const finished = before.filter((j) => j.state === 'stopped' || j.state === 'done');
+    await srv.close();
+    // A job cut short: created, partly written, no done marker.
+    const id = 'abcdefabcdef';
+    await mkdir(join(dataDir, 'jobs', id, 'out.partial'), { recursive: true });
+    await writeFile(join(dataDir, 'jobs', id, 'out.partial', 'mask.png'), 'half');
+    await writeFile(join(dataDir, 'jobs', id, 'job.json'), JSON.stringify({ id, task: 'segment', state: 'running',
+      createdAt: new Date().toISOString(), inputs: [], settings: { hint: false, choices: {} }, files: [] }));
+    srv = await startServer({ port: 0, dataDir });
+    const jobs = (await api('/api/jobs')).body.jobs as JobInfo[];
+    for (const f of finished) {
+      const again = jobs.find((j) => j.id === f.id);
+      assert.equal(again?.state, f.state);
+      assert.deepEqual(again?.files, f.files);
+      assert.equal((await rawGet(`/api/jobs/${f.id}/files/mask.png`)).status, 200);
+    }
+    const cut = jobs.find((j) => j.id === id);
+    assert.equal(cut?.state, 'failed');
+    assert.match(cut?.error ?? '', /restarted/);
+    assert.equal((await rawGet(`/api/jobs/${id}/files/mask.png`)).status, 404);
+    assert.equal((await rawGet(`/api/jobs/${id}/files/..%2Fjob.json`)).status, 404);
+    assert.equal((await rawGet(`/api/jobs/${id}/files/../../../../etc/passwd`)).status, 404);
+  });
+});
