@@ -153,6 +153,35 @@ describe('web API', () => {
     await reader.cancel();
   });
 
+  test('one job trains at a time; the next waits with its queue position; stop and cancel', async () => {
+    const png = (await picture(48, 40)).toString('base64');
+    const a = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 100000 } });
+    const b = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 100000 } });
+    try {
+      assert.equal(a.status, 202);
+      assert.equal(b.status, 202);
+      assert.equal(b.body.state, 'queued');
+      assert.equal(b.body.queuePosition, 1);
+      assert.equal((await api(`/api/jobs/${a.body.id}`)).body.state, 'running');
+      const listed = (await api('/api/jobs')).body.jobs as JobInfo[];
+      assert.equal(listed.find((j) => j.id === b.body.id)?.queuePosition, 1);
+      assert.equal((await api(`/api/jobs/${b.body.id}/stop`, { method: 'POST' })).body.state, 'cancelled');
+    } finally {
+      // Whatever happened, leave no job training for the next tests.
+      await api(`/api/jobs/${b.body.id}/stop`, { method: 'POST' });
+      await api(`/api/jobs/${a.body.id}/stop`, { method: 'POST' });
+    }
+    const stopped = await waitForJob(String(a.body.id), (j) => j.state !== 'running');
+    assert.equal(stopped.state, 'stopped');
+    assert.ok(stopped.files.includes('mask.png') && stopped.files.includes('report.json'), stopped.files.join());
+    const report = await fetch(`${srv.url}api/jobs/${a.body.id}/files/report.json`);
+    assert.equal(report.status, 200);
+    assert.equal(((await report.json()) as { stopReason: string }).stopReason, 'aborted');
+    const archive = await fetch(`${srv.url}api/jobs/${a.body.id}/archive`);
+    assert.equal(archive.headers.get('content-type'), 'application/zip');
+    assert.equal(Buffer.from(await archive.arrayBuffer()).readUInt32LE(0), 0x04034b50);
+  });
+
   test('writes a valid stored ZIP', () => {
     assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
     const files = [{ name: 'a/x.txt', data: Buffer.from('hello') }, { name: 'y.bin', data: Buffer.from([0, 1, 2, 255]) }];
@@ -233,6 +262,7 @@ describe('web page in a real browser', () => {
     await link.waitFor({ timeout: 60_000 });
     log('stopped');
     assert.equal(await page.textContent('#job-state'), 'stopped');
+    assert.ok(await page.locator('#stop').isHidden(), 'no stop button once stopped');
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     const file = await download.path();
     const meta = await sharp(await readFile(file)).metadata();

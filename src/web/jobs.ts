@@ -164,7 +164,7 @@ export class JobQueue {
     this.queue.push(id);
     this.updatePositions();
     this.pump();
-    return info;
+    return job.info;
   }
 
   /** Stops a running job (keeping the best result so far) or cancels a queued one. */

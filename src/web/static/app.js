@@ -288,7 +288,7 @@ function renderJob(job) {
     if (job.result) {
       $('#stats').textContent = `${job.state === 'stopped' ? 'Stopped' : 'Finished'} after ${job.result.iterations} iterations in ${fmtTime(job.result.seconds)}` +
         ` · reconstruction PSNR ${job.result.psnr.toFixed(2)} dB (${job.result.stopReason})`;
-      $('#progress-bar').style.width = '100%';
+      if (job.state === 'done') $('#progress-bar').style.width = '100%';
     }
     renderDownloads(job);
   }
