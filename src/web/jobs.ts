@@ -256,6 +256,9 @@ export class JobQueue {
     delete info0.queuePosition;
     job.info = info0;
     this.setInfo(job, { state: 'running', startedAt: new Date().toISOString() });
+    // A task's first step runs synchronously (building the networks, one iteration): let the
+    // request that queued the job get its answer first.
+    await new Promise((r) => setImmediate(r));
     let lastProgressSent = 0;
     let encoding = false;
     const s = job.info.settings;
