@@ -73,9 +73,12 @@ async function segmentationCase(name: string, frames: Image[], truths: Image[]) 
   }
   const bIous = base.map((m, k) => iou(m, truths[k]));
   const gtFlicker = flicker(truths), vFlicker = flicker(masks), bFlicker = flicker(base);
-  row(`| ${name} | video (batch ${opts.batch}, ${opts.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
-  row(`| ${name} | per-frame segment() (${baselineIterations} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)} | | ${f(bSec / frames.length)} |`);
-  results[name] = { video: { iou: ious, flicker: vFlicker, secondsPerFrame: vSec, psnr: v.report.psnr }, baseline: { iou: bIous, flicker: bFlicker, secondsPerFrame: bSec / frames.length }, gtFlicker };
+  // Reference points: the IoU of an all-foreground mask, and each method's foreground fraction.
+  const allFg = mean(truths.map((t) => iou(createImage(t.width, t.height, 1, 1), t)));
+  const cover = (ms: Image[]) => mean(ms.map((m) => mean(Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0)))));
+  row(`| ${name} | video (batch ${opts.batch}, ${opts.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(masks))} vs ${f(cover(truths))}; all-fg IoU ${f(allFg, 3)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
+  row(`| ${name} | per-frame segment() (${baselineIterations} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(base))} | | ${f(bSec / frames.length)} |`);
+  results[name] = { allFgIou: allFg, fgFraction: { video: cover(masks), baseline: cover(base), truth: cover(truths) }, video: { iou: ious, flicker: vFlicker, secondsPerFrame: vSec, psnr: v.report.psnr }, baseline: { iou: bIous, flicker: bFlicker, secondsPerFrame: bSec / frames.length }, gtFlicker };
 }
 
 if (cases.has('seg')) {
