@@ -25,12 +25,12 @@ export interface DehazeOptions extends TaskOptions {
 }
 
 /**
- * Default iterations (reference: 4000). Measured at 256 px on this 2-core VM: 4.3 CPU-s per
- * iteration (three config-B nets, forward + backward + Adam), i.e. ~2-2.5 s wall on two idle
- * cores, so 150 iterations take about 5 minutes. t and A are smooth and settle early; J* is
- * solved from them, not taken from the J net. More iterations (--iterations) fit the input closer.
+ * Default iterations (reference: 4000). A config-B step at 256 px costs ~0.1 s on two idle
+ * cores (bench/step), so three nets take ~0.3 s per iteration and 1500 iterations ~8 minutes.
+ * (The 4.3 CPU-s/iteration first measured here was taken with the machine's load at 10-15.)
+ * t and A are smooth and settle early; J* is solved from them, not taken from the J net.
  */
-export const DEHAZE_ITERATIONS = 150;
+export const DEHAZE_ITERATIONS = 1500;
 /** Iteration (out of the reference's 4000) until which A is pulled to A0. */
 const MATCH_UNTIL = 1000 / 4000;
 export const T_MIN = 0.1;

@@ -25,11 +25,12 @@ export interface WatermarkOptions extends TaskOptions {
 
 /**
  * Reference: 4000 + 7000 (one image), 4000 (several). Measured at 256 px on this 2-core VM:
- * 4.6 CPU-s per iteration for one image (two config-C nets + one config-D), 7.0 for three
- * images (three config C + two config B): ~2.3 and ~3.5 s wall on two idle cores, so these
- * defaults take about 5-6 minutes. --iterations N scales both phases.
+ * A config-C step at 256 px costs ~0.11 s on two idle cores (bench/step): ~0.3 s per iteration
+ * for one image (two C + one D), ~0.5 s for three images, so these defaults take ~10 minutes.
+ * (First measured at 4.6 / 7.0 CPU-s per iteration with the machine's load at 10-15.)
+ * --iterations N scales both phases.
  */
-export const WATERMARK_ITERATIONS = { hint: 55, joint: 95, multi: 100 };
+export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 1200 };
 /** Several images: where m * W stays below this, the input pixel is kept (as the reference). */
 export const KEEP_BELOW = 0.1;
 
