@@ -9,20 +9,16 @@
 
 namespace dd {
 
-// A JS handle owning one at::Tensor. free() releases it at once; the GC finalizer is only
-// a safety net. Native bytes are reported to V8 so it collects under memory pressure.
-class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
- public:
-  static Napi::Function Init(Napi::Env env);
-  explicit TensorHandle(const Napi::CallbackInfo& info);
-  ~TensorHandle() override;
-  void Reset(Napi::Env env);
-  at::Tensor tensor;
-  int64_t reported = 0;
-};
-
-Napi::Object Wrap(Napi::Env env, at::Tensor t);
+// A tensor handle is a JS BigInt naming a slot of a native table (generation << 32 | index);
+// the slot owns one at::Tensor. free() releases the tensor and the slot at once, so nothing
+// native outlives dispose() waiting for the GC (ObjectWrap handles did: their small heap
+// objects, freed only by deferred finalizers, sat between tensor buffers and made glibc's heap
+// grow ~45 MB per DIP step in synchronous loops). A freed slot's generation changes, so a stale
+// handle is reported as used after free. Tensors the JS side never disposes are freed by a
+// FinalizationRegistry there. CPU storage bytes are reported to V8 (see setReportExternalMemory).
+Napi::Value Wrap(Napi::Env env, at::Tensor t);
 at::Tensor& Unwrap(const Napi::Value& v, const char* what = "tensor");
+bool IsTensorHandle(const Napi::Value& v);
 std::optional<at::Tensor> UnwrapOptional(const Napi::Value& v);
 
 std::vector<int64_t> Ints(const Napi::Value& v, const char* what);

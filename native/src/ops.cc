@@ -1,5 +1,7 @@
 // Elementwise, reduction and shape ops. Table-driven: each entry is one libtorch call.
 #include "common.h"
+#include <ATen/ScalarOps.h>
+#include <cmath>
 #include <functional>
 #include <unordered_map>
 
@@ -66,13 +68,23 @@ static Napi::Value UnaryOp(const Napi::CallbackInfo& i) {
   return Wrap(i.Env(), it->second(Unwrap(i[1])));
 }
 
+// A JS number operand behaves like a Python number: a wrapped scalar that joins type promotion
+// by category only (int tensor * 0.5 -> float32, float32 tensor + 2 -> float32, int tensor + 1 -> int).
+// An integral value is an integer scalar, anything else a double.
+static at::Tensor NumberOperand(const Napi::Value& v, const at::Tensor& like) {
+  if (!v.IsNumber()) return TensorOrScalar(v, like);
+  double d = v.As<Napi::Number>().DoubleValue();
+  bool integral = std::isfinite(d) && d == std::trunc(d) && std::fabs(d) <= 9007199254740992.0;
+  return at::native::wrapped_scalar_tensor(integral ? at::Scalar(static_cast<int64_t>(d)) : at::Scalar(d));
+}
+
 // binary(name, a, b): b may be a number.
 static Napi::Value BinaryOp(const Napi::CallbackInfo& i) {
   std::string name = Str(i[0], "op");
   auto it = BinaryOps().find(name);
   if (it == BinaryOps().end()) throw std::invalid_argument("Unknown binary op '" + name + "'");
   at::Tensor& a = Unwrap(i[1]);
-  return Wrap(i.Env(), it->second(a, TensorOrScalar(i[2], a)));
+  return Wrap(i.Env(), it->second(a, NumberOperand(i[2], a)));
 }
 
 static Napi::Value LeakyRelu(const Napi::CallbackInfo& i) { return Wrap(i.Env(), at::leaky_relu(Unwrap(i[0]), Num(i[1], "slope"))); }

@@ -6,8 +6,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** An opaque native handle to one at::Tensor. */
-export interface TensorHandle { readonly __brand: 'TensorHandle' }
+/** An opaque native handle to one at::Tensor: a BigInt naming a slot of the addon's tensor table. */
+export type TensorHandle = bigint & { readonly __brand: 'TensorHandle' };
 export interface OptimizerHandle {
   step(): void;
   zeroGrad(): void;
@@ -16,7 +16,6 @@ export interface OptimizerHandle {
 }
 
 export interface Native {
-  TensorHandle: new () => TensorHandle;
   OptimizerHandle: new (kind: 'adam' | 'sgd', groups: object[], defaults: object) => OptimizerHandle;
   [op: string]: any;
 }

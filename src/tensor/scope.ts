@@ -1,6 +1,6 @@
 // Deterministic release of native memory. Every tensor made inside tidy(fn) is freed when
 // fn returns, except what fn returns (or keep() marks); the GC finalizer is only a backstop.
-import { native } from './native.js';
+import { native, type TensorHandle } from './native.js';
 import type { Tensor } from './tensor.js';
 
 const scopes: Set<Tensor>[] = [];
@@ -18,15 +18,36 @@ function syncReporting(): void {
   }
 }
 
-/** Called by every new Tensor: the innermost open scope owns it. */
-export function track(t: Tensor): void {
-  scopes[scopes.length - 1]?.add(t);
+// The GC backstop for tensors no scope owns (made outside any scope, kept, or returned from the
+// outermost one): frees the native tensor once the Tensor object is collected. A tensor disposed
+// before that is already free, and the registry's free() of its stale handle does nothing.
+// Tensors a scope owns are not registered: a registration per tensor cost measurable time and
+// left V8 holding several MB of weak-cell bookkeeping between collections.
+const finalizer = new FinalizationRegistry<TensorHandle>((h) => native.free(h));
+const backstop = (t: Tensor) => { if (!t.isDisposed) finalizer.register(t, t.handle); };
+
+/** Called by every new Tensor: the innermost open scope owns it, else the GC backstop. */
+export function track(t: Tensor, handle: TensorHandle): void {
+  const s = scopes[scopes.length - 1];
+  if (s) s.add(t);
+  else finalizer.register(t, handle);
 }
 
 /** Removes t from every open scope so it outlives them (parameters, results). */
 export function keep<T extends Tensor>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  let owned = false;
+  for (const s of scopes) if (s.delete(t)) owned = true;
+  if (owned) backstop(t);
   return t;
+}
+
+/** Hands the results of a closing scope to the enclosing one, or to the GC backstop. */
+function handOver(kept: Set<Tensor>, scope: Set<Tensor>, outer: Set<Tensor> | undefined): void {
+  for (const t of kept) {
+    if (!scope.has(t)) continue; // made outside this scope: not ours to move
+    if (outer) outer.add(t);
+    else backstop(t);
+  }
 }
 
 function collect(value: unknown, out: Set<Tensor>, seen = new Set<unknown>()): void {
@@ -57,8 +78,7 @@ export function tidy<T>(fn: () => T): T {
   const kept = new Set<Tensor>();
   collect(result, kept);
   for (const t of scope) if (!kept.has(t)) t.dispose();
-  const outer = scopes[scopes.length - 1];
-  if (outer) for (const t of kept) if (scope.has(t)) outer.add(t);
+  handOver(kept, scope, scopes[scopes.length - 1]);
   return result;
 }
 
@@ -67,20 +87,27 @@ export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
   const scope = new Set<Tensor>();
   scopes.push(scope);
   syncReporting();
-  try {
-    const result = await fn();
-    const kept = new Set<Tensor>();
-    collect(result, kept);
-    for (const t of scope) if (!kept.has(t)) t.dispose();
-    return result;
-  } catch (e) {
-    for (const t of scope) t.dispose();
-    throw e;
-  } finally {
+  /** Removes this scope from the stack; returns the scope it sat on, if any. */
+  const close = (): Set<Tensor> | undefined => {
     const i = scopes.lastIndexOf(scope);
     if (i >= 0) scopes.splice(i, 1);
     syncReporting();
+    return i > 0 ? scopes[i - 1] : undefined;
+  };
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    close();
+    for (const t of scope) t.dispose();
+    throw e;
   }
+  const outer = close();
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  for (const t of scope) if (!kept.has(t)) t.dispose();
+  handOver(kept, scope, outer);
+  return result;
 }
 
 /** Frees every tensor found in value (a tensor, array or plain object of them). */

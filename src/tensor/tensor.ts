@@ -16,7 +16,7 @@ export class Tensor {
 
   constructor(handle: TensorHandle) {
     this.#handle = handle;
-    track(this);
+    track(this, handle);
   }
 
   get handle(): TensorHandle {
@@ -42,8 +42,13 @@ export class Tensor {
   /** A host copy of the values (row-major). */
   dataSync(): Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array { return native.data(this.handle); }
   toFloat32Array(): Float32Array {
-    const d = native.data(this.dtype === 'float32' ? this.handle : native.to(this.handle, null, 'float32'));
-    return d as Float32Array;
+    if (this.dtype === 'float32') return native.data(this.handle) as Float32Array;
+    const h = native.to(this.handle, null, 'float32');
+    try {
+      return native.data(h) as Float32Array;
+    } finally {
+      native.free(h);
+    }
   }
   toArray(): number[] { return Array.from(this.dataSync() as ArrayLike<number | bigint>, Number); }
   item(): number { return native.item(this.handle); }
