@@ -18,7 +18,6 @@ namespace dd {
 // FinalizationRegistry there. CPU storage bytes are reported to V8 (see setReportExternalMemory).
 Napi::Value Wrap(Napi::Env env, at::Tensor t);
 at::Tensor& Unwrap(const Napi::Value& v, const char* what = "tensor");
-bool IsTensorHandle(const Napi::Value& v);
 std::optional<at::Tensor> UnwrapOptional(const Napi::Value& v);
 
 std::vector<int64_t> Ints(const Napi::Value& v, const char* what);
@@ -35,10 +34,10 @@ at::Tensor TensorOrScalar(const Napi::Value& v, const at::Tensor& like);
 
 // Runs a binding body; converts c10::Error / std::exception to a JS Error with libtorch's message.
 std::string CleanMessage(const std::string& msg);
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-Napi::Value Guard(const Napi::CallbackInfo& info) {
+template <typename F>
+Napi::Value Guarded(const Napi::CallbackInfo& info, F f) {
   try {
-    return F(info);
+    return f();
   } catch (const Napi::Error&) {
     throw;
   } catch (const c10::Error& e) {
@@ -46,6 +45,10 @@ Napi::Value Guard(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), CleanMessage(e.what()));
   }
+}
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Guard(const Napi::CallbackInfo& info) {
+  return Guarded(info, [&] { return F(info); });
 }
 
 using Binding = Napi::Value (*)(const Napi::CallbackInfo&);

@@ -47,23 +47,11 @@ class OptimizerHandle : public Napi::ObjectWrap<OptimizerHandle> {
   }
 
  private:
-  template <typename F>
-  Napi::Value Guarded(const Napi::CallbackInfo& info, F f) {
-    try {
-      return f();
-    } catch (const Napi::Error&) {
-      throw;
-    } catch (const c10::Error& e) {
-      throw Napi::Error::New(info.Env(), CleanMessage(e.what_without_backtrace()));
-    } catch (const std::exception& e) {
-      throw Napi::Error::New(info.Env(), CleanMessage(e.what()));
-    }
-  }
   Napi::Value Step(const Napi::CallbackInfo& info) {
-    return Guarded(info, [&] { optimizer->step(); return info.Env().Undefined(); });
+    return dd::Guarded(info, [&] { optimizer->step(); return info.Env().Undefined(); });
   }
   Napi::Value ZeroGrad(const Napi::CallbackInfo& info) {
-    return Guarded(info, [&] {
+    return dd::Guarded(info, [&] {
       // Set grads to undefined (as set_to_none=True): the next backward writes them fresh.
       for (auto& g : optimizer->param_groups())
         for (auto& p : g.params())
@@ -73,7 +61,7 @@ class OptimizerHandle : public Napi::ObjectWrap<OptimizerHandle> {
   }
   // setLr(lr, groupIndex?)
   Napi::Value SetLr(const Napi::CallbackInfo& info) {
-    return Guarded(info, [&] {
+    return dd::Guarded(info, [&] {
       double lr = Num(info[0], "lr");
       auto& groups = optimizer->param_groups();
       for (size_t k = 0; k < groups.size(); k++) {
@@ -85,7 +73,7 @@ class OptimizerHandle : public Napi::ObjectWrap<OptimizerHandle> {
     });
   }
   Napi::Value GetLr(const Napi::CallbackInfo& info) {
-    return Guarded(info, [&]() -> Napi::Value {
+    return dd::Guarded(info, [&]() -> Napi::Value {
       auto& g = optimizer->param_groups().at(info.Length() > 0 && info[0].IsNumber() ? Int(info[0], "group") : 0);
       double lr = kind == "adam" ? static_cast<torch::optim::AdamOptions&>(g.options()).lr()
                                  : static_cast<torch::optim::SGDOptions&>(g.options()).lr();
