@@ -21,8 +21,8 @@ const STEPS = 2000, FIRST_MARK = 200, BOUND_MB = 24; // catches a leaked 1x3x32x
  * tidy(), yielding to the event loop between steps as the trainer does. Returns the RSS (after a
  * full GC) at step 200 and at step 2000, and the first and last loss.
  * Verified to fail when one tensor per step leaks (kept in an array): keeping the net output
- * (1x3x32x32) grew RSS by 113 MB, keeping the perturbed input (1x2x32x32) by 13.4 MB; without a
- * leak it moves by 0-4 MB under tcmalloc and shrinks under plain glibc.
+ * (1x3x32x32) grew RSS by 108 MB, keeping the perturbed input (1x2x32x32) by 17.3 MB; without a
+ * leak it grows 1.4-2.7 MB under tcmalloc and shrinks under plain glibc.
  */
 async function trainAndMeasure(): Promise<{ at200: number; at2000: number; v8At200: number; v8At2000: number; first: number; last: number; allocator: string }> {
   torch.manualSeed(0);

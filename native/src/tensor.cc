@@ -40,8 +40,6 @@ Slot* Find(const Napi::Value& v, bool* stale = nullptr, uint32_t* indexOut = nul
 }
 }  // namespace
 
-bool IsTensorHandle(const Napi::Value& v) { return v.IsBigInt(); }
-
 Napi::Value Wrap(Napi::Env env, at::Tensor t) {
   uint32_t index;
   if (!freeSlots.empty()) {
