@@ -6,21 +6,8 @@ import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
 import { fft1d, histogramEqualise, saliencyHints, saliencyMap } from '../src/image/saliency.js';
+import { image, rng } from './support/images.js';
 
-/** Deterministic pseudo-random numbers in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function image(w: number, h: number, c: number, f: (x: number, y: number, ch: number) => number): Image {
-  const img = createImage(w, h, c);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) img.data[(y * w + x) * c + ch] = f(x, y, ch);
-  return img;
-}
 
 const px = (img: Image, x: number, y: number, c = 0) => img.data[(y * img.width + x) * img.channels + c];
 

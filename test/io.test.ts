@@ -18,6 +18,7 @@ import {
 } from '../src/io/image-file.js';
 import { plotCurves } from '../src/io/plot.js';
 import { probeVideo, readFrames, writeVideo } from '../src/io/video-file.js';
+import { image, rng } from './support/images.js';
 
 let dir: string;
 before(async () => {
@@ -27,20 +28,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Deterministic pseudo-random numbers in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function image(w: number, h: number, c: number, f: (x: number, y: number, ch: number) => number): Image {
-  const img = createImage(w, h, c);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) img.data[(y * w + x) * c + ch] = f(x, y, ch);
-  return img;
-}
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);
