@@ -34,6 +34,13 @@ describe('working size', () => {
     const p = scalePhases([{ name: 'a', iterations: 500, terms: [] }, { name: 'b', iterations: 1500, terms: [] }], 100);
     assert.deepEqual(p.map((x) => x.iterations), [25, 75]);
   });
+  test('shorter runs stretch the recipe\'s weight schedules with their phase', () => {
+    const [p] = scalePhases([{ name: 'joint', iterations: 1500, terms: [{ kind: 'binary', layer: 'mask', weight: { steps: [[0, 1], [500, 0]] } },
+      { kind: 'reconstruction', weight: 0.5 }] }], 300);
+    assert.equal(p.iterations, 300);
+    assert.deepEqual(p.terms[0].weight, { steps: [[0, 1], [100, 0]] });
+    assert.equal(p.terms[1].weight, 0.5);
+  });
 });
 
 describe('segment', () => {

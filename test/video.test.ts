@@ -10,7 +10,7 @@ import { readImage, writeImage } from '../src/io/image-file.js';
 import { writeVideo } from '../src/io/video-file.js';
 import { main } from '../src/cli/main.js';
 import { parseFrameRange } from '../src/cli/commands/video.js';
-import { MAX_FRAMES, flicker, imageFrames, scaledPhases, videoSegment } from '../src/tasks/video.js';
+import { MAX_FRAMES, flicker, imageFrames, videoSegment } from '../src/tasks/video.js';
 
 const W = 80, H = 64, N = 5;
 let dir: string, clip: string, mp4: string;
@@ -98,14 +98,6 @@ describe('double-dip video', () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.frames, 3);
     assert.equal(report.airlight.length, 3);
-  });
-
-  test('shorter runs stretch the recipe\'s weight schedules with their phase', () => {
-    const [p] = scaledPhases([{ name: 'joint', iterations: 1500, terms: [{ kind: 'binary', layer: 'mask', weight: { steps: [[0, 1], [500, 0]] } },
-      { kind: 'reconstruction', weight: 0.5 }] }], 300);
-    assert.equal(p.iterations, 300);
-    assert.deepEqual(p.terms[0].weight, { steps: [[0, 1], [100, 0]] });
-    assert.equal(p.terms[1].weight, 0.5);
   });
 
   test('--frames parsing', () => {

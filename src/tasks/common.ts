@@ -6,7 +6,7 @@ import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { imageToTensor, tensorToImage } from '../core/images.js';
 import { train, type HistoryPoint, type Progress, type TrainResult } from '../core/trainer.js';
-import type { Decomposition, Phase } from '../core/spec.js';
+import type { Decomposition, Phase, Schedule, Term } from '../core/spec.js';
 
 export interface TaskOptions {
   /** Long side processed, in px (outputs are always at the input's resolution). */
@@ -60,7 +60,12 @@ export function workingSize(width: number, height: number, size: number, multipl
   return { width: round(width), height: round(height) };
 }
 
-/** Scales phase lengths so they sum to `total` (each at least 1). */
+/**
+ * Scales phase lengths so they sum to `total` (each at least 1), and stretches the terms' weight
+ * schedules with their phase: the recipes' schedules (hints relaxed after 500 iterations, the
+ * binary ramp over 1000, ...) are written for their default lengths and would otherwise never
+ * run out in a shorter run, or run out too early in a longer one.
+ */
 export function scalePhases(phases: Phase[], total?: number): Phase[] {
   if (total === undefined) return phases;
   if (!Number.isInteger(total) || total < 1) throw new Error(`--iterations must be a positive integer, got ${total}`);
@@ -69,9 +74,15 @@ export function scalePhases(phases: Phase[], total?: number): Phase[] {
   return phases.map((p, i) => {
     const n = i === phases.length - 1 ? Math.max(1, left) : Math.max(1, Math.round((p.iterations * total) / planned));
     left -= n;
-    return { ...p, iterations: n };
+    const f = n / p.iterations;
+    return { ...p, iterations: n, terms: p.terms.map((t) => ({ ...t, weight: stretch(t.weight, f) }) as Term) };
   });
 }
+
+const stretch = (s: Schedule | undefined, f: number): Schedule | undefined =>
+  s === undefined || typeof s === 'number' || f === 1 ? s
+    : 'steps' in s ? { steps: s.steps.map(([t, v]) => [Math.round(t * f), v] as [number, number]) }
+      : { linear: s.linear.map(([t, v]) => [Math.round(t * f), v] as [number, number]) };
 
 /** Resizes images to the working size and stacks them: K x C x h x w. */
 export function toBatch(images: Image[], size: { width: number; height: number }, device: string): Tensor {

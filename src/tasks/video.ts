@@ -29,7 +29,7 @@ import { createImage } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import { imageToTensor } from '../core/images.js';
-import type { Decomposition, LayerSpec, Phase, Schedule, Term } from '../core/spec.js';
+import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
 import type { HistoryPoint, TrainResult } from '../core/trainer.js';
 import { readImage } from '../io/image-file.js';
 import { saliencyHintsFor } from './hints.js';
@@ -135,23 +135,6 @@ function miniBatched(d: Decomposition, K: number, o: VideoOptions): Decompositio
   return { ...d, batch, keepBest: whole, phases: whole ? d.phases : d.phases.map(({ stopAbovePsnr: _, ...p }): Phase => p) };
 }
 
-const stretch = (s: Schedule | undefined, f: number): Schedule | undefined =>
-  s === undefined || typeof s === 'number' ? s
-    : 'steps' in s ? { steps: s.steps.map(([t, v]) => [Math.round(t * f), v] as [number, number]) }
-      : { linear: s.linear.map(([t, v]) => [Math.round(t * f), v] as [number, number]) };
-
-/**
- * scalePhases, and the terms' weight schedules stretched with their phase: the recipes' schedules
- * (hints relaxed after 500 iterations, the binary ramp over 1000, m held near 0.5 for 1000) are
- * written for their default lengths, and would otherwise never run out in a shorter run.
- */
-export function scaledPhases(phases: Phase[], total?: number): Phase[] {
-  return scalePhases(phases, total).map((p, i) => {
-    const f = p.iterations / phases[i].iterations;
-    return f === 1 ? p : { ...p, terms: p.terms.map((t) => ({ ...t, weight: stretch(t.weight, f) }) as Term) };
-  });
-}
-
 const perFrame = (l: LayerSpec, perInput: 'drift' | 'shared' | 'independent'): LayerSpec =>
   ({ ...l, noise: { ...l.noise, perInput } });
 
@@ -197,15 +180,14 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   let given: Tensor[] = [];
   if (mode === 'none') {
     const base = segmentation(input, input, input, { ...o, iterations: undefined }); // hint maps unused below
-    d = { ...base, given: undefined, phases: scaledPhases([{ ...base.phases[1], name: 'joint',
+    d = { ...base, given: undefined, phases: scalePhases([{ ...base.phases[1], name: 'joint',
       iterations: base.phases.reduce((n, p) => n + p.iterations, 0),
       terms: base.phases[1].terms.filter((t) => t.kind !== 'hint-reconstruction' && t.kind !== 'match') }], o.iterations) };
     torch.dispose(base.given?.maskHint);
   } else {
     // 'first': 1 x 1 x h x w maps broadcast to every frame; 'each': K x 1 x h x w.
     given = [stackMaps(fgs, device), stackMaps(bgs, device)];
-    d = segmentation(input, given[0], given[1], { ...o, iterations: undefined });
-    d = { ...d, phases: scaledPhases(d.phases, o.iterations) };
+    d = segmentation(input, given[0], given[1], o);
   }
   d = miniBatched({
     ...d,
@@ -231,7 +213,7 @@ export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptio
   const input = await loadClip(src, size, device);
   const K = src.count;
   const base0 = separation(input, 'two', { ...o, iterations: undefined });
-  const base = { ...base0, phases: scaledPhases(base0.phases, o.iterations) }; // y1, y2, m (one coefficient per input); I_k = m_k y1 + (1 - m_k) y2
+  const base = { ...base0, phases: scalePhases(base0.phases, o.iterations) }; // y1, y2, m (one coefficient per input); I_k = m_k y1 + (1 - m_k) y2
   const d = miniBatched({
     ...base,
     layers: base.layers.map((l) => perFrame(l, l.name === 'y1' ? 'drift' : l.name === 'y2' ? 'shared' : K > 1 ? 'independent' : 'shared')),
@@ -284,7 +266,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
     ],
     given: { tPrior },
     mixtures: Array(K).fill({ kind: 'blend', mask: 't', a: 'J', b: 'A' }),
-    phases: scaledPhases([
+    phases: scalePhases([
       { name: 'prior', iterations: VIDEO_DEHAZE_ITERATIONS.prior, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' }, ...priors] },
       { name: 'joint', iterations: VIDEO_DEHAZE_ITERATIONS.joint, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' },
         ...priors.map((t) => ({ ...t, weight: 0.05 })), { kind: 'smooth', layer: 't', weight: 0.01 }] },
