@@ -1,8 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeImage } from '../../io/image-file.js';
-import { writeFileAtomic, writeLossPlot } from '../../io/outputs.js';
-import { readFrames, writeVideo } from '../../io/video-file.js';
+import { writeFileAtomic, writeVideoResult } from '../../io/outputs.js';
+import { readFrames } from '../../io/video-file.js';
 import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode, type VideoOptions } from '../../tasks/video.js';
 import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
@@ -89,31 +88,10 @@ export async function run(argv: string[]): Promise<number> {
     progress.done();
     const written: string[] = [];
     try {
-      const paths: Record<string, string[]> = Object.fromEntries(result.folders.map((f) => [f, []]));
-      for (const f of result.folders) await mkdir(join(dir, f), { recursive: true });
-      for (let k = 0; k < source.count; k++) {
-        const full = mode === 'segment' ? await source.load(k) : undefined;
-        const out = result.frame(k, full);
-        for (const f of result.folders) {
-          const p = join(dir, f, `${String(k + 1).padStart(5, '0')}.png`);
-          await writeImage(p, out[f]);
-          paths[f].push(p);
-        }
-      }
-      for (const f of result.folders) written.push(join(dir, f) + '/');
-      if (frames.tmpDir) {
-        for (const f of result.folders) {
-          const p = join(dir, `${f}.mp4`);
-          await writeVideo(paths[f], frames.fps, p);
-          written.push(p);
-        }
-      }
+      const out = await writeVideoResult(dir, result, source, frames.tmpDir ? frames.fps : undefined, label);
+      written.push(...result.folders.map((f) => join(dir, f) + '/'), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : []));
     } finally {
       result.dispose();
-    }
-    if (result.history.length > 0) {
-      await writeLossPlot(join(dir, 'loss.png'), result.history, `${label}: loss`);
-      written.push(join(dir, 'loss.png'));
     }
     const seconds = (performance.now() - started) / 1000;
     const report = {
