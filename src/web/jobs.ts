@@ -2,8 +2,9 @@
 //
 // On disk, under dataDir/jobs/<id>/:
 //   job.json     what was asked (written when the job is created)
+//   input.video  a video job's upload, until the job ends
 //   out.partial/ outputs being written; renamed to out/ when complete
-//   out/         the outputs (PNGs, loss.png, report.json)
+//   out/         the outputs (PNGs, loss.png, report.json; for videos frame folders and MP4s)
 //   done.json    the final state, written last (atomically): its presence means out/ is complete
 //   failed.json  the error of a failed job
 // A restart lists jobs with done.json or failed.json again; any other job was cut short and is
@@ -14,10 +15,11 @@ import { join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { encodePng } from '../io/image-file.js';
-import { writeFileAtomic, writeTaskResult } from '../io/outputs.js';
+import { writeFileAtomic } from '../io/outputs.js';
 import type { Box } from '../tasks/hints.js';
 import type { TaskOptions } from '../tasks/common.js';
 import type { WebTaskRunner } from './tasks.js';
+import type { VideoSelection } from './video.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['done', 'stopped', 'failed', 'cancelled']);
@@ -31,6 +33,8 @@ export interface JobSettings {
   box?: Box;
   hint: boolean;
   choices: Record<string, string>;
+  /** Video jobs: the frames used. */
+  video?: VideoSelection;
 }
 
 export interface ProgressInfo {
@@ -51,7 +55,7 @@ export interface JobInfo {
   settings: JobSettings;
   progress?: ProgressInfo;
   error?: string;
-  /** Output file names (only once the job is finished). */
+  /** Output file names (only once the job is finished); video frames as "mask/00001.png". */
   files: string[];
   result?: { iterations: number; seconds: number; psnr: number; stopReason: string };
 }
@@ -69,6 +73,8 @@ interface Job {
   run?: WebTaskRunner;
   images?: Image[];
   hint?: Image;
+  /** A video job's uploaded file, until the job ends. */
+  videoPath?: string;
   controller?: AbortController;
   /** [iteration, loss, psnr], thinned to at most HISTORY_POINTS. */
   history: [number, number, number][];
@@ -85,6 +91,10 @@ export interface NewJob {
   task: string;
   run: WebTaskRunner;
   images: Image[];
+  /** Video jobs: the uploaded file, moved into the job's folder (removed when the job ends). */
+  videoPath?: string;
+  /** Video jobs: the clip's frame size. */
+  videoSize?: { width: number; height: number };
   hint?: Image;
   settings: JobSettings;
 }
@@ -107,6 +117,7 @@ export class JobQueue {
     for (const id of await readdir(this.jobsDir)) {
       if (!ID.test(id)) continue;
       const dir = join(this.jobsDir, id);
+      await rm(join(dir, 'input.video'), { force: true }); // an upload whose job never ran to its end
       const read = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')) as JobInfo;
       let info: JobInfo;
       try {
@@ -155,11 +166,16 @@ export class JobQueue {
     const dir = join(this.jobsDir, id);
     const info: JobInfo = {
       id, task: n.task, state: 'queued', createdAt: new Date().toISOString(),
-      inputs: n.images.map((i) => ({ width: i.width, height: i.height })), settings: n.settings, files: [],
+      inputs: n.videoSize ? [n.videoSize] : n.images.map((i) => ({ width: i.width, height: i.height })), settings: n.settings, files: [],
     };
     await mkdir(dir, { recursive: true });
+    let videoPath: string | undefined;
+    if (n.videoPath) {
+      videoPath = join(dir, 'input.video');
+      await rename(n.videoPath, videoPath);
+    }
     await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(info, null, 2));
-    const job: Job = { info, dir, run: n.run, images: n.images, hint: n.hint, history: [], historyStride: 1, listeners: new Set() };
+    const job: Job = { info, dir, run: n.run, images: n.images, videoPath, hint: n.hint, history: [], historyStride: 1, listeners: new Set() };
     this.jobs.set(id, job);
     this.queue.push(id);
     this.updatePositions();
@@ -227,6 +243,8 @@ export class JobQueue {
     job.images = undefined;
     job.hint = undefined;
     job.run = undefined;
+    if (job.videoPath) void rm(job.videoPath, { force: true }).catch(() => {});
+    job.videoPath = undefined;
   }
 
   private updatePositions(): void {
@@ -293,14 +311,12 @@ export class JobQueue {
     };
     const partial = join(job.dir, 'out.partial');
     try {
-      const result = await job.run!({ images: job.images!, hint: job.hint, box: s.box, choices: s.choices, options });
-      this.release(job);
       await rm(partial, { recursive: true, force: true });
-      const written = await writeTaskResult(partial, result);
+      const video = job.videoPath && s.video ? { ...s.video, path: job.videoPath } : undefined;
+      const { report: r, files } = await job.run!({ images: job.images!, video, hint: job.hint, box: s.box, choices: s.choices, options }, partial);
+      this.release(job);
       await rm(join(job.dir, 'out'), { recursive: true, force: true });
       await rename(partial, join(job.dir, 'out'));
-      const r = result.report;
-      const files = written.map((p) => p.slice(partial.length + 1));
       const state: JobState = r.stopReason === 'aborted' ? 'stopped' : 'done';
       const final: JobInfo = { ...job.info, state, files, finishedAt: new Date().toISOString(),
         result: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason } };

@@ -3,22 +3,26 @@
 //   GET  /api/tasks                   tasks available here, and the upload limits
 //   GET  /api/jobs                    all jobs, oldest first (state, queue position, progress)
 //   POST /api/jobs                    {task, images: [base64...], options: {size, iterations, maxSeconds, seed,
-//                                      previewEvery, box: {x,y,width,height}, hint: base64, model}} -> 202 job
+//                                      previewEvery, box: {x,y,width,height}, hint: base64, model}} -> 202 job;
+//                                     the video task takes {task: 'video', video: base64, options: {mode, frames: 'A:B', fps, ...}}
 //   GET  /api/jobs/:id                one job
 //   GET  /api/jobs/:id/events         Server-Sent Events: state, progress, preview, history
 //   POST /api/jobs/:id/stop           stop (keeps the best result so far) or cancel if queued
-//   GET  /api/jobs/:id/files/:name    an output the job produced (PNG or report.json)
+//   GET  /api/jobs/:id/files/:name    an output the job produced (PNG, MP4 or report.json; a frame as mask%2F00001.png)
 //   GET  /api/jobs/:id/archive        all outputs as one ZIP
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Image } from '../image/image.js';
 import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, readImageBuffer } from '../io/image-file.js';
 import { assertBoxInside, type Box } from '../tasks/hints.js';
 import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type JobSettings } from './jobs.js';
-import { TASKS, availableTasks, type WebTask } from './tasks.js';
+import { MAX_FRAMES } from '../tasks/video.js';
+import { TASKS, type WebTask } from './tasks.js';
+import { checkUpload, parseFrames, probeUpload, videoContainer, type VideoSelection } from './video.js';
 import { zip } from './zip.js';
 
 export interface ServerOptions {
@@ -27,7 +31,7 @@ export interface ServerOptions {
   dataDir: string;
   /** Largest request body, in bytes (default 40 MB). */
   maxBodyBytes?: number;
-  /** Tasks offered (default: TASKS, those available in this build). */
+  /** Tasks offered (default: TASKS). */
   tasks?: WebTask[];
 }
 
@@ -65,9 +69,13 @@ async function loadStatic(): Promise<Map<string, { type: string; body: Buffer }>
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const tasks = await availableTasks(o.tasks ?? TASKS);
+  const tasks = new Map((o.tasks ?? TASKS).map((t) => [t.name, t]));
   const jobs = new JobQueue(o.dataDir);
   await jobs.open();
+  // Uploaded videos wait here while they are probed, then move into their job's folder.
+  const uploads = join(o.dataDir, 'uploads');
+  await rm(uploads, { recursive: true, force: true });
+  await mkdir(uploads, { recursive: true });
   const statics = await loadStatic();
   const streams = new Set<ServerResponse>();
 
@@ -96,8 +104,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (resource === 'tasks' && path.length === 2) {
       allow(method, 'GET');
       return sendJson(res, 200, {
-        tasks: [...tasks.values()].map(({ task: { load: _, ...t } }) => t),
-        limits: { maxBodyBytes: maxBody, minImageSide: MIN_IMAGE_SIDE, maxImageMegapixels: MAX_IMAGE_MEGAPIXELS, size: LIMITS.size },
+        tasks: [...tasks.values()].map(({ run: _, ...t }) => t),
+        limits: { maxBodyBytes: maxBody, minImageSide: MIN_IMAGE_SIDE, maxImageMegapixels: MAX_IMAGE_MEGAPIXELS, size: LIMITS.size, maxFrames: MAX_FRAMES },
       });
     }
     if (resource !== 'jobs' || rest.length > 0) throw new HttpError(404, `No API route ${url.pathname}`);
@@ -118,8 +126,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const file = jobs.filePath(id, name);
       if (!file) throw new HttpError(404, `Job ${id} has no output "${name}"`);
       const body = await readFile(file);
+      const type = name.endsWith('.png') ? 'image/png' : name.endsWith('.mp4') ? 'video/mp4' : 'application/json; charset=utf-8';
       res.writeHead(200, {
-        'content-type': name.endsWith('.png') ? 'image/png' : 'application/json; charset=utf-8', 'content-length': body.length,
+        'content-type': type, 'content-length': body.length,
         'content-disposition': `inline; filename="${name}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache',
       });
       res.end(body);
@@ -128,7 +137,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (action === 'archive' && name === undefined) {
       allow(method, 'GET');
       if (job.files.length === 0) throw new HttpError(404, `Job ${id} has no outputs${FINAL_STATES.has(job.state) ? '' : ' yet'}`);
-      const entries = await Promise.all(job.files.map(async (f) => ({ name: `${job.task}-${id}/${f}`, data: await readFile(jobs.filePath(id, f)!) })));
+      const entries = [];
+      for (const f of job.files) entries.push({ name: `${job.task}-${id}/${f}`, data: await readFile(jobs.filePath(id, f)!) });
       const body = zip(entries);
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length,
         'content-disposition': `attachment; filename="${job.task}-${id}.zip"` });
@@ -149,7 +159,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (!req || typeof req !== 'object' || Array.isArray(req)) throw new HttpError(400, 'Send a JSON object {task, images, options}');
     const entry = typeof req.task === 'string' ? tasks.get(req.task) : undefined;
     if (!entry) throw new HttpError(400, `Unknown task ${JSON.stringify(req.task)}: choose one of ${[...tasks.keys()].join(', ')}`);
-    const { task } = entry;
+    const task = entry;
+    if (task.video) return createVideoJob(task, req);
     const raw = req.images;
     if (!Array.isArray(raw) || raw.length < task.minImages || raw.length > task.maxImages || raw.some((s) => typeof s !== 'string'))
       throw new HttpError(400, `${task.name} takes ${task.minImages === task.maxImages ? task.minImages : `${task.minImages} to ${task.maxImages}`} ` +
@@ -165,11 +176,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         throw new HttpError(400, `All images must have the same size: image 1 is ${first.width}x${first.height}, image ${i + 1} is ${img.width}x${img.height}`);
     }
 
-    const settings: JobSettings = {
-      size: int(opts.size, 'size', ...LIMITS.size), iterations: int(opts.iterations, 'iterations', ...LIMITS.iterations),
-      maxSeconds: num(opts.maxSeconds, 'maxSeconds'), seed: int(opts.seed, 'seed', ...LIMITS.seed),
-      previewEvery: int(opts.previewEvery, 'previewEvery', ...LIMITS.previewEvery), hint: false, choices: {},
-    };
+    const settings = commonSettings(task, opts);
     if (opts.box !== undefined && opts.box !== null) {
       if (!task.box) throw new HttpError(400, `${task.name} does not take a box`);
       settings.box = box(opts.box, first);
@@ -182,17 +189,49 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       hint = await decodeImage(opts.hint, 'the hint mask');
       settings.hint = true;
     }
-    for (const [key, allowed] of Object.entries(task.choices ?? {})) {
-      const v = opts[key];
-      if (v === undefined || v === null || v === '') continue;
-      if (typeof v !== 'string' || !allowed.includes(v)) throw new HttpError(400, `"${key}" must be one of ${allowed.join(', ')}`);
-      settings.choices[key] = v;
-    }
     try {
-      return await jobs.add({ task: task.name, run: entry.run, images, hint, settings });
+      return await jobs.add({ task: task.name, run: task.run, images, hint, settings });
     } catch (e) {
       if (e instanceof QueueFullError) throw new HttpError(503, e.message);
       throw e;
+    }
+  }
+
+  /** A video job: the clip is checked by its first bytes, then by ffprobe (a video stream, frame size, frame count). */
+  async function createVideoJob(task: WebTask, req: Record<string, unknown>): Promise<unknown> {
+    if (typeof req.video !== 'string') throw new HttpError(400, `${task.name} takes one video, sent as a base64 string in "video"`);
+    const opts = (req.options ?? {}) as Record<string, unknown>;
+    if (typeof opts !== 'object' || Array.isArray(opts)) throw new HttpError(400, '"options" must be an object');
+    const settings = commonSettings(task, opts);
+    let selection: VideoSelection;
+    try {
+      selection = { ...(typeof opts.frames === 'string' && opts.frames.trim() !== '' ? parseFrames(opts.frames) : { start: 0 }) };
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+    if (opts.fps !== undefined && opts.fps !== null && opts.fps !== '') {
+      const fps = Number(opts.fps);
+      if (!(fps > 0 && fps <= 240)) throw new HttpError(400, `"fps" must be a frame rate above 0 and at most 240, got ${JSON.stringify(opts.fps)}`);
+      selection.fps = fps;
+    }
+    settings.video = selection;
+
+    const buf = fromBase64(req.video);
+    if (buf.length === 0) throw new HttpError(400, 'The video is empty');
+    if (!videoContainer(buf))
+      throw new HttpError(400, 'The file is not a video: upload an MP4, WebM, MOV, MKV, AVI, FLV, Ogg or MPEG clip.');
+    const path = join(uploads, randomBytes(8).toString('hex'));
+    await writeFile(path, buf);
+    try {
+      const info = await probeUpload(path);
+      checkUpload(info, selection);
+      return await jobs.add({ task: task.name, run: task.run, images: [], videoPath: path, videoSize: { width: info.width, height: info.height },
+        settings });
+    } catch (e) {
+      await rm(path, { force: true });
+      if (e instanceof QueueFullError) throw new HttpError(503, e.message);
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(400, (e as Error).message);
     }
   }
 
@@ -281,9 +320,30 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function decodeImage(s: string, name: string): Promise<Image> {
+/** The settings every task takes, and its choices. */
+function commonSettings(task: WebTask, opts: Record<string, unknown>): JobSettings {
+  const settings: JobSettings = {
+    size: int(opts.size, 'size', ...LIMITS.size), iterations: int(opts.iterations, 'iterations', ...LIMITS.iterations),
+    maxSeconds: num(opts.maxSeconds, 'maxSeconds'), seed: int(opts.seed, 'seed', ...LIMITS.seed),
+    previewEvery: int(opts.previewEvery, 'previewEvery', ...LIMITS.previewEvery), hint: false, choices: {},
+  };
+  for (const [key, allowed] of Object.entries(task.choices ?? {})) {
+    const v = opts[key];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string' || !allowed.includes(v)) throw new HttpError(400, `"${key}" must be one of ${allowed.join(', ')}`);
+    settings.choices[key] = v;
+  }
+  return settings;
+}
+
+/** A base64 string, or a data: URL. */
+function fromBase64(s: string): Buffer {
   const comma = s.startsWith('data:') ? s.indexOf(',') : -1;
-  const buf = Buffer.from(comma >= 0 ? s.slice(comma + 1) : s, 'base64');
+  return Buffer.from(comma >= 0 ? s.slice(comma + 1) : s, 'base64');
+}
+
+async function decodeImage(s: string, name: string): Promise<Image> {
+  const buf = fromBase64(s);
   try {
     return await readImageBuffer(buf, name);
   } catch (e) {

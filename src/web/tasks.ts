@@ -1,12 +1,21 @@
-// The tasks the web app can run. Adding a task is one entry in TASKS: how many images it takes,
-// whether it uses a box or a hint mask, and how to call it. Tasks whose module is not there
-// (yet) are simply not offered.
+// The tasks the web app can run. Adding a task is one entry in TASKS: what it takes (images, or one
+// video), whether it uses a box or a hint mask, and how to run it. A runner trains and writes its
+// outputs into the folder it is given.
+import { relative } from 'node:path';
 import type { Image } from '../image/image.js';
+import { writeTaskResult } from '../io/outputs.js';
 import type { Box } from '../tasks/hints.js';
-import type { TaskOptions, TaskResult } from '../tasks/common.js';
+import type { Report, TaskOptions, TaskResult } from '../tasks/common.js';
+import { dehaze } from '../tasks/dehaze.js';
+import { segment } from '../tasks/segment.js';
+import { separate } from '../tasks/separate.js';
+import { removeWatermark } from '../tasks/watermark.js';
+import { runVideo, type VideoSelection } from './video.js';
 
 export interface WebTaskInput {
   images: Image[];
+  /** The uploaded clip (video tasks): its path and the frames to use. */
+  video?: VideoSelection & { path: string };
   box?: Box;
   hint?: Image;
   /** Task-specific choices, already checked against the entry's `choices`. */
@@ -14,12 +23,21 @@ export interface WebTaskInput {
   options: TaskOptions;
 }
 
-export type WebTaskRunner = (input: WebTaskInput) => Promise<TaskResult>;
+export interface WebTaskOutput {
+  report: Report;
+  /** The files written, relative to the output folder (frames as "mask/00001.png"). */
+  files: string[];
+}
+
+/** Runs a task and writes its outputs into `dir`. */
+export type WebTaskRunner = (input: WebTaskInput, dir: string) => Promise<WebTaskOutput>;
 
 export interface WebTask {
   name: string;
   label: string;
   description: string;
+  /** Takes one video instead of images (minImages and maxImages are then 0). */
+  video: boolean;
   minImages: number;
   maxImages: number;
   /** Accepts a box drawn on the (first) image. */
@@ -28,67 +46,42 @@ export interface WebTask {
   hint: boolean;
   /** Extra string options with their allowed values; the first is the default. */
   choices?: Record<string, string[]>;
-  /** Returns the runner, or null when the task's module is not available in this build. */
-  load(): Promise<WebTaskRunner | null>;
+  run: WebTaskRunner;
 }
 
-/** Imports a module that may not exist in this build; null when missing. */
-async function optional(specifier: string): Promise<Record<string, unknown> | null> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw e;
-  }
-}
-
-type AnyTask = (...args: unknown[]) => Promise<TaskResult>;
-const fn = (mod: Record<string, unknown> | null, name: string): AnyTask | null =>
-  mod && typeof mod[name] === 'function' ? (mod[name] as AnyTask) : null;
+/** An image task: its result written as PNGs, loss.png and report.json. */
+const images = (task: (input: WebTaskInput) => Promise<TaskResult>): WebTaskRunner => async (input, dir) => {
+  const result = await task(input);
+  const written = await writeTaskResult(dir, result);
+  return { report: result.report, files: written.map((p) => relative(dir, p)) };
+};
 
 export const TASKS: WebTask[] = [
   {
     name: 'segment', label: 'Segment', description: 'Foreground/background segmentation of one image: mask, foreground, background.',
-    minImages: 1, maxImages: 1, box: true, hint: true,
-    async load() {
-      const { segment } = await import('../tasks/segment.js');
-      return ({ images, box, hint, options }) => segment(images[0], { ...options, box, hint });
-    },
+    video: false, minImages: 1, maxImages: 1, box: true, hint: true,
+    run: images(({ images, box, hint, options }) => segment(images[0], { ...options, box, hint })),
   },
   {
     name: 'separate', label: 'Separate', description: 'Transparent layer separation: one image, or two mixtures of the same two layers.',
-    minImages: 1, maxImages: 2, box: false, hint: false, choices: { model: ['blend', 'sum'] },
-    async load() {
-      const { separate } = await import('../tasks/separate.js');
-      return ({ images, choices, options }) => separate(images, { ...options, model: choices.model as 'blend' | 'sum' | undefined });
-    },
+    video: false, minImages: 1, maxImages: 2, box: false, hint: false, choices: { model: ['blend', 'sum'] },
+    run: images(({ images, choices, options }) => separate(images, { ...options, model: choices.model as 'blend' | 'sum' | undefined })),
   },
   {
     name: 'dehaze', label: 'Dehaze', description: 'Removes haze: a clear image, a transmission map and the airlight.',
-    minImages: 1, maxImages: 1, box: false, hint: false,
-    async load() {
-      const run = fn(await optional('../tasks/dehaze.js'), 'dehaze');
-      return run && (({ images, options }) => run(images[0], options));
-    },
+    video: false, minImages: 1, maxImages: 1, box: false, hint: false,
+    run: images(({ images, options }) => dehaze(images[0], options)),
   },
   {
     name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; with one image, draw a box around the mark.',
-    minImages: 1, maxImages: 8, box: true, hint: true,
-    async load() {
-      const mod = await optional('../tasks/watermark.js');
-      const run = fn(mod, 'removeWatermark') ?? fn(mod, 'watermark');
-      return run && (({ images, box, hint, options }) => run(images, { ...options, box, hint }));
-    },
+    video: false, minImages: 1, maxImages: 8, box: true, hint: true,
+    run: images(({ images, box, hint, options }) => removeWatermark(images, { ...options, box, hint })),
+  },
+  {
+    name: 'video', label: 'Video',
+    description: 'One video, all frames at once with temporal consistency: segment (mask, foreground, background), ' +
+      'separate (a moving layer and a still one) or dehaze. Outputs a folder of frames and an MP4 per layer.',
+    video: true, minImages: 0, maxImages: 0, box: false, hint: false, choices: { mode: ['segment', 'separate', 'dehaze'] },
+    run: runVideo,
   },
 ];
-
-/** The tasks available in this build, with their runners. */
-export async function availableTasks(table: WebTask[] = TASKS): Promise<Map<string, { task: WebTask; run: WebTaskRunner }>> {
-  const out = new Map<string, { task: WebTask; run: WebTaskRunner }>();
-  for (const task of table) {
-    const run = await task.load().catch(() => null);
-    if (run) out.set(task.name, { task, run });
-  }
-  return out;
-}

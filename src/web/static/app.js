@@ -10,6 +10,7 @@ const state = {
   tasks: [],
   limits: null,
   files: [], // {name, dataUrl, img}
+  video: null, // {name, dataUrl, url}: the video task's clip
   hint: null, // data URL
   box: null, // {x, y, width, height} in image pixels
   jobId: null,
@@ -40,9 +41,12 @@ function currentTask() {
 function onTaskChange() {
   const t = currentTask();
   if (!t) return;
-  $('#task-desc').textContent = `${t.description} (${t.minImages === t.maxImages ? t.minImages : `${t.minImages}–${t.maxImages}`} image${t.maxImages > 1 ? 's' : ''})`;
+  $('#task-desc').textContent = t.video ? `${t.description} (one video, at most ${state.limits?.maxFrames ?? 300} frames)`
+    : `${t.description} (${t.minImages === t.maxImages ? t.minImages : `${t.minImages}–${t.maxImages}`} image${t.maxImages > 1 ? 's' : ''})`;
   $('#files').multiple = t.maxImages > 1;
+  $('#files').accept = t.video ? 'video/*,.mp4,.webm,.mov,.mkv,.avi' : 'image/*';
   $('#hint-area').hidden = !t.hint;
+  $('#video-area').hidden = !t.video;
   const choices = $('#choices');
   choices.replaceChildren();
   for (const [key, values] of Object.entries(t.choices || {})) {
@@ -79,6 +83,7 @@ async function addFiles(list) {
   const t = currentTask();
   const files = [...list];
   if (files.length === 0) return;
+  if (t && t.video) return addVideo(files[0]);
   try {
     const loaded = [];
     for (const f of files) {
@@ -94,15 +99,33 @@ async function addFiles(list) {
   }
 }
 
+// The server checks the clip by its content; the page only shows it (when the browser can play it).
+async function addVideo(file) {
+  try {
+    if (state.video) URL.revokeObjectURL(state.video.url);
+    state.video = { name: file.name, dataUrl: await readFile(file), url: URL.createObjectURL(file) };
+    renderImages();
+  } catch (e) {
+    showFormError(e.message);
+  }
+}
+
 function renderImages() {
   const thumbs = $('#thumbs');
   thumbs.replaceChildren();
+  const t = currentTask();
+  if (t && t.video) {
+    const v = state.video;
+    if (v) thumbs.append(el('figure', {}, el('video', { src: v.url, muted: true, controls: true, preload: 'metadata' }), el('figcaption', { textContent: v.name })));
+    $('#drop-text').firstChild.textContent = v ? 'Drop to replace, or ' : 'Drop a video here or ';
+    $('#box-area').hidden = true;
+    return;
+  }
   for (const f of state.files) {
     const size = f.img ? `${f.img.naturalWidth}×${f.img.naturalHeight}` : 'not shown';
     thumbs.append(el('figure', {}, f.img ? el('img', { src: f.dataUrl, alt: f.name }) : '', el('figcaption', { textContent: `${f.name} (${size})` })));
   }
   $('#drop-text').firstChild.textContent = state.files.length ? 'Drop to replace, or ' : 'Drop image(s) here or ';
-  const t = currentTask();
   const first = state.files[0];
   $('#box-area').hidden = !(t && t.box && first && first.img);
   drawCanvas();
@@ -191,7 +214,8 @@ async function start(ev) {
   showFormError('');
   const t = currentTask();
   if (!t) return showFormError('No task available');
-  if (state.files.length < t.minImages) return showFormError(`Choose ${t.minImages === 1 ? 'an image' : `${t.minImages} images`} first`);
+  if (t.video && !state.video) return showFormError('Choose a video first');
+  if (!t.video && state.files.length < t.minImages) return showFormError(`Choose ${t.minImages === 1 ? 'an image' : `${t.minImages} images`} first`);
   const options = {};
   for (const [id, key] of [['size', 'size'], ['iterations', 'iterations'], ['max-seconds', 'maxSeconds'], ['seed', 'seed'], ['preview-every', 'previewEvery']]) {
     const v = $(`#${id}`).value.trim();
@@ -200,9 +224,17 @@ async function start(ev) {
   if (t.box && state.box) options.box = state.box;
   if (t.hint && state.hint && !state.box) options.hint = state.hint;
   for (const key of Object.keys(t.choices || {})) options[key] = $(`#choice-${key}`).value;
-  const body = JSON.stringify({ task: t.name, images: state.files.map((f) => f.dataUrl), options });
+  let body;
+  if (t.video) {
+    const frames = $('#frames').value.trim(), fps = $('#fps').value.trim();
+    if (frames !== '') options.frames = frames;
+    if (fps !== '') options.fps = Number(fps);
+    body = JSON.stringify({ task: t.name, video: state.video.dataUrl, options });
+  } else {
+    body = JSON.stringify({ task: t.name, images: state.files.map((f) => f.dataUrl), options });
+  }
   if (state.limits && body.length > state.limits.maxBodyBytes)
-    return showFormError(`The images are too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
+    return showFormError(`The ${t.video ? 'video is' : 'images are'} too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
   $('#start').disabled = true;
   try {
     const job = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -300,11 +332,18 @@ function renderDownloads(job) {
   list.replaceChildren();
   if (!job.files.length) { $('#downloads').hidden = true; return; }
   const base = `/api/jobs/${job.id}`;
-  for (const f of job.files) {
+  // Video frames ("mask/00001.png") are many: they come in the ZIP, the page links the rest.
+  const top = job.files.filter((f) => !f.includes('/'));
+  const folders = [...new Set(job.files.filter((f) => f.includes('/')).map((f) => f.split('/')[0]))];
+  for (const f of top) {
     const a = el('a', { href: `${base}/files/${encodeURIComponent(f)}`, textContent: f });
     a.download = f;
     a.dataset.file = f;
     list.append(el('li', {}, a));
+  }
+  if (folders.length) {
+    const n = job.files.filter((f) => f.startsWith(`${folders[0]}/`)).length;
+    list.append(el('li', { className: 'muted', textContent: `Frames (${n} per folder): ${folders.map((f) => `${f}/`).join(', ')}, in the ZIP` }));
   }
   $('#archive').href = `${base}/archive`;
   $('#archive').download = `${job.task}-${job.id}.zip`;
@@ -312,7 +351,12 @@ function renderDownloads(job) {
   // Final outputs replace the previews.
   const box = $('#previews');
   box.replaceChildren();
-  for (const f of job.files.filter((f) => f.endsWith('.png'))) {
+  for (const f of top.filter((f) => f.endsWith('.mp4'))) {
+    const video = el('video', { src: `${base}/files/${encodeURIComponent(f)}`, controls: true, loop: true, muted: true, preload: 'auto' });
+    video.dataset.layer = f.replace(/\.mp4$/, '');
+    box.append(el('figure', {}, video, el('figcaption', { textContent: f })));
+  }
+  for (const f of top.filter((f) => f.endsWith('.png'))) {
     const img = el('img', { src: `${base}/files/${encodeURIComponent(f)}`, alt: f });
     img.dataset.layer = f.replace(/\.png$/, '');
     box.append(el('figure', {}, img, el('figcaption', { textContent: f })));
