@@ -1,19 +1,23 @@
 // The local web app: API robustness (limits, bad input, unknown ids, path traversal, failing jobs,
-// restarts) and a real browser session (upload, box, live previews, stop, download).
+// restarts) and real browser sessions (upload, box, live previews, stop, download; a video job).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { probeVideo } from '../src/io/video-file.js';
 import { startServer, type RunningServer } from '../src/web/server.js';
 import type { JobInfo } from '../src/web/jobs.js';
 import { crc32, zip } from '../src/web/zip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = '/tmp/shots';
 
 let dataDir: string;
 let srv: RunningServer;
@@ -38,6 +42,19 @@ async function picture(width: number, height: number): Promise<Buffer> {
     data[i + 2] = inside ? 30 : 170;
   }
   return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+/** A tiny test clip made by ffmpeg: `frames` frames of its moving test pattern, as an MP4. */
+async function clip(frames: number, width = 64, height = 48, rate = 4): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'double-dip-web-clip-'));
+  try {
+    const path = join(dir, 'clip.mp4');
+    await promisify(execFile)('ffmpeg', ['-v', 'error', '-nostdin', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${rate}`,
+      '-frames:v', String(frames), '-pix_fmt', 'yuv420p', path]);
+    return await readFile(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function api(path: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -80,7 +97,7 @@ describe('web API', () => {
     const { status, body } = await api('/api/tasks');
     assert.equal(status, 200);
     const names = (body.tasks as { name: string }[]).map((t) => t.name);
-    assert.ok(names.includes('segment') && names.includes('separate'), names.join());
+    assert.ok(['segment', 'separate', 'dehaze', 'watermark', 'video'].every((n) => names.includes(n)), names.join());
     assert.equal((await fetch(srv.url + 'nope.js')).status, 404);
   });
 
@@ -177,6 +194,33 @@ describe('web API', () => {
     assert.equal(Buffer.from(await archive.arrayBuffer()).readUInt32LE(0), 0x04034b50);
   });
 
+  test('the video task refuses non-videos, empty selections and overlong clips with 400 and a message', async () => {
+    const png = await picture(48, 40);
+    for (const bytes of [png, Buffer.from('RIFF....WAVEfmt not a video at all')]) {
+      const { status, body } = await postJob({ task: 'video', video: bytes.toString('base64') });
+      assert.equal(status, 400);
+      assert.match(String(body.error), /not a video/);
+    }
+    // The right first bytes but no decodable stream: ffprobe has the last word.
+    const fake = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(200, 7)]);
+    const broken = await postJob({ task: 'video', video: fake.toString('base64') });
+    assert.equal(broken.status, 400);
+    assert.match(String(broken.body.error), /not a readable video/);
+    const small = (await clip(4)).toString('base64');
+    const past = await postJob({ task: 'video', video: small, options: { frames: '10:20' } });
+    assert.equal(past.status, 400);
+    assert.match(String(past.body.error), /none from frame 10/);
+    assert.equal((await postJob({ task: 'video', video: small, options: { frames: '3:1' } })).status, 400);
+    assert.equal((await postJob({ task: 'video', video: small, options: { fps: -2 } })).status, 400);
+    assert.equal((await postJob({ task: 'video', video: small, options: { mode: 'paint' } })).status, 400);
+    const long = await postJob({ task: 'video', video: (await clip(301, 16, 16, 100)).toString('base64') });
+    assert.equal(long.status, 400);
+    assert.match(String(long.body.error), /301 frames, more than the maximum of 300/);
+    // Nothing was queued, and no upload is left behind.
+    assert.ok(!((await api('/api/jobs')).body.jobs as JobInfo[]).some((j) => j.task === 'video'));
+    assert.deepEqual(await readdir(join(dataDir, 'uploads')), []);
+  });
+
   test('writes a valid stored ZIP', () => {
     assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
     const files = [{ name: 'a/x.txt', data: Buffer.from('hello') }, { name: 'y.bin', data: Buffer.from([0, 1, 2, 255]) }];
@@ -200,20 +244,32 @@ describe('web page in a real browser', () => {
   let browser: Browser | undefined;
   after(async () => { await browser?.close(); });
 
-  test('upload, box, live previews, stop, download', async () => {
-    const t0 = Date.now();
-    const log = (what: string) => { if (process.env.WEB_TEST_VERBOSE) process.stderr.write(`  [${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`); };
-    // The tests may run under tcmalloc (LD_PRELOAD): the browser must not inherit it.
-    const env = { ...process.env } as Record<string, string>;
-    delete env.LD_PRELOAD;
-    browser = await chromium.launch({ executablePath: CHROMIUM, env,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'] });
+  /** A fresh page (one browser for all tests); `errors` collects the page's uncaught errors. */
+  async function newPage(): Promise<{ page: Page; errors: string[] }> {
+    if (!browser) {
+      // The tests may run under tcmalloc (LD_PRELOAD): the browser must not inherit it.
+      const env = { ...process.env } as Record<string, string>;
+      delete env.LD_PRELOAD;
+      browser = await chromium.launch({ executablePath: CHROMIUM, env,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+          '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'] });
+    }
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(90_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    return { page, errors };
+  }
+
+  const timer = () => {
+    const t0 = Date.now();
+    return (what: string) => { if (process.env.WEB_TEST_VERBOSE) process.stderr.write(`  [${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`); };
+  };
+
+  test('upload, box, live previews, stop, download', async () => {
+    const log = timer();
+    const { page, errors } = await newPage();
     log('launched');
     await page.goto(srv.url);
     await page.waitForSelector('body[data-ready="1"]');
@@ -280,6 +336,81 @@ describe('web page in a real browser', () => {
     assert.equal(report.stopReason, 'aborted');
     assert.equal(report.hints, 'box');
   });
+
+  test('video: upload a clip, live previews, stop, play and download the MP4s', async () => {
+    const log = timer();
+    const { page, errors } = await newPage();
+    await mkdir(SHOTS, { recursive: true });
+    await page.goto(srv.url);
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.selectOption('#task', 'video');
+    await page.selectOption('#choice-mode', 'segment');
+    assert.ok(await page.locator('#video-area').isVisible());
+    await page.setInputFiles('#files', { name: 'clip.mp4', mimeType: 'video/mp4', buffer: await clip(4) });
+    await page.locator('#thumbs video').waitFor();
+    await page.fill('#frames', '0:4');
+    await page.fill('#size', '64');
+    await page.fill('#iterations', '100000');
+    await page.fill('#preview-every', '2');
+    await page.click('#start');
+
+    // The current frame's layers appear, then change.
+    const mask = page.locator('#previews img[data-layer="mask"]');
+    await mask.waitFor({ timeout: 60_000 });
+    const first = await mask.getAttribute('data-iteration');
+    await page.waitForFunction((it) => {
+      const img = document.querySelector('#previews img[data-layer="mask"]') as HTMLImageElement | null;
+      return img && img.dataset.iteration !== it && img.src.startsWith('data:image/png');
+    }, first, { timeout: 60_000 });
+    assert.equal(await page.locator('#previews img[data-layer="reconstruction"]').count(), 1);
+    assert.match(await page.textContent('#stats') ?? '', /Iteration \d+ \/ 100000/);
+    assert.equal(await page.textContent('#job-state'), 'running');
+    log('video preview updated');
+    await page.screenshot({ path: join(SHOTS, 'web-video-running.png'), fullPage: true, timeout: 15_000 }).catch(() => log('no running screenshot'));
+
+    await page.locator('#stop').click({ force: true });
+    const link = page.locator('#download-list a[data-file="mask.mp4"]');
+    await link.waitFor({ timeout: 60_000 });
+    log('video stopped');
+    assert.equal(await page.textContent('#job-state'), 'stopped');
+    for (const f of ['foreground.mp4', 'background.mp4', 'report.json']) assert.equal(await page.locator(`#download-list a[data-file="${f}"]`).count(), 1, f);
+    assert.match(await page.textContent('#download-list') ?? '', /Frames \(4 per folder\): mask\/, foreground\/, background\/, in the ZIP/);
+    // The outputs play on the page.
+    await page.waitForFunction(() => {
+      const v = document.querySelector('#previews video[data-layer="mask"]') as HTMLVideoElement | null;
+      return v !== null && v.readyState >= 2 && v.videoWidth === 64 && v.videoHeight === 48;
+    }, undefined, { timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'web-video-result.png'), fullPage: true });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const info = await probeVideo(await download.path());
+    assert.deepEqual([info.frames, info.width, info.height], [4, 64, 48]);
+    const jobId = (await page.textContent('#job-title'))!.split('·')[1].trim();
+    const archive = Buffer.from(await (await fetch(`${srv.url}api/jobs/${jobId}/archive`)).arrayBuffer());
+    for (const f of ['mask/00001.png', 'mask/00004.png', 'background/00004.png', 'mask.mp4', 'report.json'])
+      assert.ok(archive.includes(`video-${jobId}/${f}`), f);
+    const report = JSON.parse(await readFile(join(dataDir, 'jobs', jobId, 'out', 'report.json'), 'utf8'));
+    assert.equal(report.task, 'video-segment');
+    assert.equal(report.stopReason, 'aborted');
+    assert.equal(report.input.frames, 4);
+    // The upload is gone once the job ended.
+    assert.deepEqual((await readdir(join(dataDir, 'jobs', jobId))).sort(), ['done.json', 'job.json', 'out']);
+    assert.deepEqual(errors, []);
+  });
+
+  test('video: a file that is not a video is refused with a message on the page', async () => {
+    const { page, errors } = await newPage();
+    await page.goto(srv.url);
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.selectOption('#task', 'video');
+    // The name says video; the content decides.
+    await page.setInputFiles('#files', { name: 'holiday.mp4', mimeType: 'video/mp4', buffer: await picture(64, 48) });
+    await page.click('#start');
+    await page.locator('#form-error').waitFor({ state: 'visible' });
+    assert.match(await page.textContent('#form-error') ?? '', /not a video/);
+    assert.equal((await api('/api/tasks')).status, 200);
+    assert.deepEqual(errors, []);
+  });
 });
 
 describe('restart', () => {
@@ -299,7 +430,7 @@ describe('restart', () => {
       const again = jobs.find((j) => j.id === f.id);
       assert.equal(again?.state, f.state);
       assert.deepEqual(again?.files, f.files);
-      assert.equal((await rawGet(`/api/jobs/${f.id}/files/mask.png`)).status, 200);
+      assert.equal((await rawGet(`/api/jobs/${f.id}/files/${encodeURIComponent(f.files[0])}`)).status, 200, f.files[0]);
     }
     const cut = jobs.find((j) => j.id === id);
     assert.equal(cut?.state, 'failed');
