@@ -3,13 +3,15 @@ import { resolve } from 'node:path';
 import { startServer } from '../../web/server.js';
 import { UsageError } from '../options.js';
 
-export const summary = 'local web app: upload images, run tasks, watch them train, download the results';
+export const summary = 'local web app: upload images or a video, run tasks, watch them train, download the results';
 export const help = `Usage: double-dip serve [--port N] [--host H] [--data DIR]
 
-Starts a local web server with a page to run the tasks: pick images, draw a box,
-set the size and iterations, watch live previews and the loss, stop when it looks
-good, download each output, report.json or everything as a ZIP. One job trains at a
-time; the others wait in a queue. Results are kept in DIR/jobs/ across restarts.
+Starts a local web server with a page to run the tasks: pick images (or a video
+for the Video task: segment, separate or dehaze a clip of at most 300 frames), draw
+a box, set the size and iterations, watch live previews and the loss, stop when it
+looks good, download each output (a video's as MP4s), report.json or everything as a
+ZIP. One job trains at a time; the others wait in a queue. Results are kept in
+DIR/jobs/ across restarts.
 
   --port N      port to listen on (default 8080; 0 = any free port)
   --host H      address to listen on (default 127.0.0.1: this machine only)
