@@ -1,7 +1,7 @@
 // Quality benchmark for segmentation and transparency separation: synthetic cases with exact
 // ground truth built from real photos in ../shared/data/dev, run at the default settings, plus
 // the authors' demo inputs. Prints a markdown table; outputs go to out/bench/<case>/ to look at.
-//   node bin/fast-node.mjs dist/bench/quality.js [--cases seg,two,one,demo] [--iterations N] [--size S]
+//   node bin/fast-node.mjs dist/bench/quality.js [--cases seg,two,one,demo] [--box-only] [--iterations N] [--size S]
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,9 +12,10 @@ import { createImage, type Image } from '../src/image/image.js';
 import { segment } from '../src/tasks/segment.js';
 import { separate } from '../src/tasks/separate.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
+import type { Box } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/quality: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const dev = (p: string) => join(shared, 'dev', p);
@@ -37,9 +38,19 @@ function composite(obj: Image, bg: Image, mask: Image): Image {
   return out;
 }
 
+/** The ground truth's bounding box, grown by `pad` of its size on each side: the box a user would draw. */
+function boxAround(mask: Image, pad = 0.05): Box {
+  let x0 = mask.width, y0 = mask.height, x1 = -1, y1 = -1;
+  for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++)
+    if (mask.data[y * mask.width + x] >= 0.5) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+  const px = Math.round((x1 - x0 + 1) * pad), py = Math.round((y1 - y0 + 1) * pad);
+  const x = Math.max(0, x0 - px), y = Math.max(0, y0 - py);
+  return { x, y, width: Math.min(mask.width, x1 + 1 + px) - x, height: Math.min(mask.height, y1 + 1 + py) - y };
+}
+
 async function segCase(name: string, image: Image, truth: Image, extra: Parameters<typeof segment>[1] = {}) {
   const r = await segment(image, { ...opts, ...extra });
-  await save(name, r);
+  await save(name, { ...r, images: { ...r.images, input: image, truth } });
   const allFg = createImage(truth.width, truth.height, 1, 1);
   rows.push(`| ${name} | segmentation IoU | ${f(iou(r.images.mask, truth), 3)} | ${f(iou(allFg, truth), 3)} (all-fg mask) | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
 }
@@ -63,10 +74,15 @@ if (cases.has('seg')) {
   const horse = resizeImage(await readImage(dev('gt_masks/skimage_horse_silhouette.png'), { channels: 1 }), 320, 262);
   const inv = { ...horse, data: horse.data.map((v) => 1 - v) }; // the silhouette is black on white
   const obj = await fit(dev('natural/opencv_fruits.jpg'), 320, 262), bg = await fit(dev('natural/jxl_wesaturate_u76c0g_bliznaca.png'), 320, 262);
-  await segCase('horse-composite (auto hints)', composite(obj, bg, inv), inv);
+  const horseImage = composite(obj, bg, inv);
   const voc = await readImage(dev('gt_masks/voc_2011_000003.jpg'));
   const vocMask = await readImage(dev('gt_masks/voc_2011_000003_mask_largest_object.png'), { channels: 1 });
-  await segCase('voc-2011-000003 (auto hints)', voc, vocMask);
+  if (!values['box-only']) {
+    await segCase('horse-composite (auto hints)', horseImage, inv);
+    await segCase('voc-2011-000003 (auto hints)', voc, vocMask);
+  }
+  await segCase('horse-composite (box)', horseImage, inv, { box: boxAround(inv) });
+  await segCase('voc-2011-000003 (box)', voc, vocMask, { box: boxAround(vocMask) });
 }
 if (cases.has('two')) {
   const a = await fit(dev('natural/skimage_astronaut.png')), b = await fit(dev('natural/jxl_wesaturate_tmshre_riaphotographs.png'));

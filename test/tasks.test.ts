@@ -47,7 +47,7 @@ describe('segment', () => {
   test('writes every output at the input resolution (odd size), mask binary', async () => {
     const img = scene(75, 53);
     const r = await segment(img, { size: 64, iterations: 8, box: { x: 15, y: 10, width: 45, height: 33 } });
-    for (const k of ['mask', 'mask-soft', 'foreground', 'background', 'reconstruction']) {
+    for (const k of ['mask', 'mask-soft', 'foreground', 'background', 'reconstruction', 'hints']) {
       assert.equal(r.images[k].width, 75, k);
       assert.equal(r.images[k].height, 53, k);
     }
@@ -56,6 +56,10 @@ describe('segment', () => {
     assert.equal(r.report.iterations, 8);
     assert.equal(r.report.hints, 'box');
     assert.ok(Number.isFinite(r.report.psnr));
+    const hint = (x: number, y: number) => r.images.hints.data[y * 75 + x];
+    assert.equal(hint(2, 2), 0, 'outside the box is background');
+    assert.equal(hint(37, 26), 1, 'the box centre is foreground');
+    assert.equal(hint(17, 12), 0.5, 'the box rim is unknown');
   });
   test('automatic hints run without user input', async () => {
     const r = await segment(scene(64, 64), { size: 64, iterations: 3 });

@@ -2,7 +2,7 @@
 // the mask pushed to binary (eq. 3). Crude hints decide which DIP takes the foreground,
 // then are relaxed: the authors' two-step schedule.
 import * as torch from '../tensor/index.js';
-import type { Image } from '../image/image.js';
+import { createImage, type Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
@@ -51,6 +51,13 @@ export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Te
   };
 }
 
+/** The hints as one picture, in the --hint format (white fg, black bg, grey unknown), to inspect or edit and pass back. */
+export function hintImage(h: Hints): Image {
+  const out = createImage(h.fg.width, h.fg.height, 1, 0.5);
+  for (let i = 0; i < out.data.length; i++) if (h.fg.data[i] > 0.5) out.data[i] = 1; else if (h.bg.data[i] > 0.5) out.data[i] = 0;
+  return out;
+}
+
 export async function segment(image: Image, o: SegmentOptions = {}): Promise<TaskResult> {
   const device = deviceOf(o);
   const hints: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
@@ -69,6 +76,7 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Tas
       foreground: toOutput(r.layers.foreground[0], image.width, image.height),
       background: toOutput(r.layers.background[0], image.width, image.height),
       reconstruction: toOutput(r.reconstructions[0], image.width, image.height),
+      hints: hintImage(hints),
     };
     const report = makeReport('segment', [image], size, r, d, o, { hints: hints.source });
     disposeResult(r);
