@@ -20,8 +20,8 @@ export interface TaskOptions {
   threads?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  /** Called every previewEvery iterations with the current layers at the working size. */
-  onPreview?: (p: { iteration: number; images: Record<string, Image> }) => void;
+  /** Called every previewEvery iterations with the current layers of input `input` (0-based) at the working size. */
+  onPreview?: (p: { iteration: number; input: number; images: Record<string, Image> }) => void;
   previewEvery?: number;
 }
 
@@ -102,7 +102,7 @@ export async function runDecomposition(d: Decomposition, o: TaskOptions): Promis
     seed: o.seed ?? DEFAULT_SEED, maxSeconds: o.maxSeconds, signal: o.signal, onProgress: o.onProgress,
     previewEvery: o.previewEvery,
     onPreview: o.onPreview && ((p) => o.onPreview!({
-      iteration: p.iteration,
+      iteration: p.iteration, input: p.input,
       images: Object.fromEntries([...Object.entries(p.layers).filter(([, t]) => t.numel > 1).map(([n, t]) => [n, tensorToImage(t)]),
         ['reconstruction', tensorToImage(p.reconstruction)]]),
     })),
@@ -139,6 +139,18 @@ export function makeReport(task: string, inputs: Image[], size: { width: number;
     engine: { torch: info.torchVersion, device: o.device ?? 'cpu', threads: info.threads, allocator: info.allocator },
     ...extra,
   };
+}
+
+/** Options for run k of n repeated runs: progress phases named "run 2/3 joint" so a progress bar says where it is. */
+export function inRun<O extends TaskOptions>(o: O, k: number, n: number, word = 'run'): O {
+  if (n === 1 || !o.onProgress) return o;
+  const onProgress = o.onProgress;
+  return { ...o, onProgress: (p: Progress) => onProgress({ ...p, phase: `${word} ${k + 1}/${n} ${p.phase}` }) };
+}
+
+/** What is left of a time budget after earlier runs (undefined: no budget). */
+export function remaining(maxSeconds: number | undefined, done: TaskResult[]): number | undefined {
+  return maxSeconds === undefined ? undefined : maxSeconds - done.reduce((s, r) => s + r.report.seconds, 0);
 }
 
 /** Frees every tensor of a training result. */

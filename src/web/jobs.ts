@@ -63,7 +63,8 @@ export interface JobInfo {
 export type JobEvent =
   | { type: 'state'; data: JobInfo }
   | { type: 'progress'; data: ProgressInfo }
-  | { type: 'preview'; data: { iteration: number; images: Record<string, string> } }
+  /** `input`: which image or video frame the layers are of (0-based). */
+  | { type: 'preview'; data: Preview }
   /** [iteration, loss, psnr] so far, sent to a new subscriber. */
   | { type: 'history'; data: [number, number, number][] };
 
@@ -79,9 +80,11 @@ interface Job {
   /** [iteration, loss, psnr], thinned to at most HISTORY_POINTS. */
   history: [number, number, number][];
   historyStride: number;
-  lastPreview?: { iteration: number; images: Record<string, string> };
+  lastPreview?: Preview;
   listeners: Set<(e: JobEvent) => void>;
 }
+
+type Preview = { iteration: number; input: number; images: Record<string, string> };
 
 const HISTORY_POINTS = 2000;
 const PREVIEW_SIDE = 256;
@@ -300,11 +303,11 @@ export class JobQueue {
           this.emit(job, { type: 'progress', data: progress });
         }
       },
-      onPreview: ({ iteration, images }) => {
+      onPreview: ({ iteration, input, images }) => {
         if (encoding || job.listeners.size === 0 && job.lastPreview) return; // never let previews pile up
         encoding = true;
         void previewUrls(images).then((urls) => {
-          job.lastPreview = { iteration, images: urls };
+          job.lastPreview = { iteration, input, images: urls };
           this.emit(job, { type: 'preview', data: job.lastPreview });
         }).catch(() => {}).finally(() => { encoding = false; });
       },

@@ -14,6 +14,7 @@ const state = {
   hint: null, // data URL
   box: null, // {x, y, width, height} in image pixels
   jobId: null,
+  job: null, // the open job's last known info
   events: null,
   history: [], // [iteration, loss, psnr]
 };
@@ -252,7 +253,9 @@ async function start(ev) {
 function openJob(id) {
   if (state.events) state.events.close();
   state.jobId = id;
+  state.job = null;
   state.history = [];
+  $('#preview-caption').hidden = true;
   $('#job-empty').hidden = true;
   $('#job-body').hidden = false;
   $('#previews').replaceChildren();
@@ -284,6 +287,13 @@ function renderProgress(p) {
 }
 
 function renderPreview(p) {
+  // Which frame (video) or image (several inputs) the layers are of: training visits them in turn.
+  const job = state.job;
+  const video = job && job.settings.video;
+  const caption = $('#preview-caption');
+  caption.textContent = `Live preview, iteration ${p.iteration}` +
+    (video ? `: frame ${p.input + 1} (as numbered in the outputs)` : job && job.inputs.length > 1 ? `: image ${p.input + 1}` : '');
+  caption.hidden = false;
   const box = $('#previews');
   for (const [name, url] of Object.entries(p.images)) {
     let img = box.querySelector(`img[data-layer="${CSS.escape(name)}"]`);
@@ -300,6 +310,7 @@ function renderPreview(p) {
 
 function renderJob(job) {
   if (job.id !== state.jobId) return;
+  state.job = job;
   $('#job-title').textContent = `${job.task} · ${job.id}`;
   const badge = $('#job-state');
   badge.textContent = job.state;
@@ -349,6 +360,7 @@ function renderDownloads(job) {
   $('#archive').download = `${job.task}-${job.id}.zip`;
   $('#downloads').hidden = false;
   // Final outputs replace the previews.
+  $('#preview-caption').hidden = true;
   const box = $('#previews');
   box.replaceChildren();
   for (const f of top.filter((f) => f.endsWith('.mp4'))) {
