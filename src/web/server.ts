@@ -127,10 +127,25 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       if (!file) throw new HttpError(404, `Job ${id} has no output "${name}"`);
       const body = await readFile(file);
       const type = name.endsWith('.png') ? 'image/png' : name.endsWith('.mp4') ? 'video/mp4' : 'application/json; charset=utf-8';
-      res.writeHead(200, {
-        'content-type': type, 'content-length': body.length,
-        'content-disposition': `inline; filename="${name}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache',
-      });
+      const headers = {
+        'content-type': type, 'accept-ranges': 'bytes',
+        'content-disposition': `inline; filename="${name.replaceAll('/', '-')}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache',
+      };
+      // A <video> element seeks with byte ranges; one range is all it asks for.
+      const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+      if (range && (range[1] !== '' || range[2] !== '')) {
+        const start = range[1] === '' ? Math.max(0, body.length - Number(range[2])) : Number(range[1]);
+        const end = range[1] === '' || range[2] === '' ? body.length - 1 : Math.min(Number(range[2]), body.length - 1);
+        if (start > end || start >= body.length) {
+          res.writeHead(416, { 'content-range': `bytes */${body.length}` });
+          res.end();
+          return;
+        }
+        res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${body.length}` });
+        res.end(body.subarray(start, end + 1));
+        return;
+      }
+      res.writeHead(200, { ...headers, 'content-length': body.length });
       res.end(body);
       return;
     }
