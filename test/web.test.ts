@@ -354,11 +354,14 @@ describe('web page in a real browser', () => {
     await page.fill('#preview-every', '2');
     // A short job, run to its end: note every live preview of the mask before the results replace them.
     await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { seen: string[] }).seen = seen;
+      const seen: string[] = [], captions: string[] = [];
+      Object.assign(window, { seen, captions });
       new MutationObserver(() => {
         const img = document.querySelector('#previews img[data-layer="mask"]') as HTMLImageElement | null;
-        if (img?.src.startsWith('data:image/png') && img.dataset.iteration && !seen.includes(img.dataset.iteration)) seen.push(img.dataset.iteration);
+        if (img?.src.startsWith('data:image/png') && img.dataset.iteration && !seen.includes(img.dataset.iteration)) {
+          seen.push(img.dataset.iteration);
+          captions.push(document.querySelector('#preview-caption')!.textContent ?? '');
+        }
       }).observe(document.querySelector('#previews')!, { subtree: true, childList: true, attributes: true });
     });
     await page.click('#start');
@@ -366,8 +369,12 @@ describe('web page in a real browser', () => {
     await link.waitFor({ timeout: 90_000 });
     log('video done');
     assert.equal(await page.textContent('#job-state'), 'done');
-    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const { seen, captions } = await page.evaluate(() => {
+      const w = window as unknown as { seen: string[]; captions: string[] };
+      return { seen: w.seen, captions: w.captions };
+    });
     assert.ok(seen.length >= 2, `mask previews seen at iterations ${seen.join()}`);
+    assert.ok(captions.every((c) => /^Live preview, iteration \d+: frame [1-4] /.test(c)), captions.join(' | '));
     assert.match(await page.textContent('#stats') ?? '', /Finished after 8 iterations/);
     for (const f of ['foreground.mp4', 'background.mp4', 'report.json']) assert.equal(await page.locator(`#download-list a[data-file="${f}"]`).count(), 1, f);
     assert.match(await page.textContent('#download-list') ?? '', /Frames \(4 per folder\): mask\/, foreground\/, background\/, in the ZIP/);
@@ -382,6 +389,11 @@ describe('web page in a real browser', () => {
     const info = await probeVideo(await download.path());
     assert.deepEqual([info.frames, info.width, info.height], [4, 64, 48]);
     const jobId = (await page.textContent('#job-title'))!.split('·')[1].trim();
+    // Byte ranges, for seeking in the player.
+    const part = await fetch(`${srv.url}api/jobs/${jobId}/files/mask.mp4`, { headers: { range: 'bytes=0-99' } });
+    assert.equal(part.status, 206);
+    assert.match(part.headers.get('content-range') ?? '', /^bytes 0-99\/\d+$/);
+    assert.equal((await part.arrayBuffer()).byteLength, 100);
     const archive = Buffer.from(await (await fetch(`${srv.url}api/jobs/${jobId}/archive`)).arrayBuffer());
     for (const f of ['mask/00001.png', 'mask/00004.png', 'background/00004.png', 'mask.mp4', 'report.json'])
       assert.ok(archive.includes(`video-${jobId}/${f}`), f);
