@@ -1,7 +1,7 @@
 // Quality benchmark for dehazing and watermark removal: synthetic cases with exact ground
 // truth built from real photos in ../shared/data/dev. Prints a markdown table; outputs go to
 // out/bench/<case>/.
-//   node bin/fast-node.mjs dist/bench/quality-dehaze-watermark.js [--cases depth,synth,wm1,wm3,demo] [--iterations N] [--size S]
+//   node bin/fast-node.mjs dist/bench/quality-dehaze-watermark.js [--cases depth,synth,wm1,wm3,demo] [--iterations N] [--size S] [--passes N] [--runs N]
 // Haze: I = t J + (1 - t) A with t = exp(-beta d).
 //   depth: Middlebury Aloe, d from the ground-truth disparity (normalised, far = 1), uniform A.
 //   synth: a natural photo, smooth synthetic depth, an airlight that varies left to right.
@@ -19,7 +19,7 @@ import type { Box } from '../src/tasks/hints.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { psnr, ssim } from './metrics.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/quality-dehaze-watermark: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const dev = (p: string) => join(shared, 'dev', p);
@@ -42,12 +42,13 @@ function haze(J: Image, depth: Float32Array, beta: number, A: (x: number, y: num
 }
 
 async function dehazeCase(name: string, hazy: Image, truth: Image) {
-  const dd = await dehaze(hazy, opts);
-  await save(`${name}-double-dip`, dd);
+  const passes = values.passes ? Number(values.passes) : undefined;
+  const dd = await dehaze(hazy, { ...opts, passes });
+  await save(`${name}-double-dip${passes ? `-${passes}-passes` : ''}`, dd);
   const dcp = await dehaze(hazy, { method: 'dcp' });
   await save(`${name}-dcp`, dcp);
   const m = (img: Image) => `${f(psnr(img, truth))} / ${f(ssim(img, truth), 3)}`;
-  rows.push(`| ${name} | dehaze PSNR / SSIM | ${m(dd.images.dehazed)} | ${m(dcp.images.dehazed)} | ${m(hazy)} | ` +
+  rows.push(`| ${name}${passes ? ` (${passes} passes)` : ''} | dehaze PSNR / SSIM | ${m(dd.images.dehazed)} | ${m(dcp.images.dehazed)} | ${m(hazy)} | ` +
     `A0 ${(dd.report.A0 as number[]).map((v) => f(v))} | ${f(dd.report.seconds, 0)} (${dd.report.iterations} it) |`);
 }
 
@@ -102,9 +103,10 @@ if (cases.has('wm1')) {
   const C = await fit(dev('natural/skimage_coffee.png'), W, H);
   const I = mark(C, await markAlpha(W, H, markBox, 0.45));
   const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
-  const r = await removeWatermark([I], { ...opts, box });
-  await save('watermark-one-box', r);
-  wmRow('one image + box, opacity 0.45', r.images.clean, I, C, box, r);
+  const runs = values.runs ? Number(values.runs) : undefined;
+  const r = await removeWatermark([I], { ...opts, box, runs });
+  await save(`watermark-one-box${runs ? `-${runs}-runs` : ''}`, r);
+  wmRow(`one image + box, opacity 0.45${runs ? ` (median of ${runs} runs)` : ''}`, r.images.clean, I, C, box, r);
 }
 if (cases.has('wm3')) {
   const Cs = await Promise.all(['natural/skimage_coffee.png', 'natural/opencv_fruits.jpg', 'natural/skimage_chelsea.png'].map((p) => fit(dev(p), W, H)));

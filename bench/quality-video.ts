@@ -4,8 +4,9 @@
 //   truck  the labelled labelme truck sequence (frames + masks)
 // Reports per-frame IoU / PSNR, mask flicker (mean |m_{i+1} - m_i|, against the ground truth's),
 // seconds per frame, and for segmentation the frame-by-frame single-image baseline (segment()).
-//   node bin/fast-node.mjs dist/bench/quality-video.js [--cases seg,sep,truck] [--frames 8] [--iterations 400]
-//     [--baseline-iterations 300] [--size 128] [--batch 4] [--threads 1]
+// Iterations default to the product's (the same recipe length for the video and the per-frame baseline).
+//   node bin/fast-node.mjs dist/bench/quality-video.js [--cases seg,sep,truck] [--frames 8] [--iterations N]
+//     [--baseline-iterations N] [--size 128] [--batch 4] [--threads N]
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,18 +19,19 @@ import { flicker, videoSegment, videoSeparate, type VideoOptions } from '../src/
 import { iou, ncc, psnr } from './metrics.js';
 
 const { values } = parseArgs({ options: {
-  cases: { type: 'string', default: 'seg,sep,truck' }, frames: { type: 'string', default: '8' }, iterations: { type: 'string', default: '400' },
-  'baseline-iterations': { type: 'string', default: '300' }, size: { type: 'string', default: '128' }, batch: { type: 'string', default: '4' },
-  threads: { type: 'string', default: '1' },
+  cases: { type: 'string', default: 'seg,sep,truck' }, frames: { type: 'string', default: '8' }, iterations: { type: 'string' },
+  'baseline-iterations': { type: 'string' }, size: { type: 'string', default: '128' }, batch: { type: 'string', default: '4' },
+  threads: { type: 'string' },
 } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 const sharedAbs = existsSync(shared) ? shared : '/work/shared/data';
 if (!existsSync(sharedAbs)) { console.log(`bench/quality-video: ${shared} not found; this benchmark needs the shared data (../shared/data).`); process.exit(0); }
 const dev = (p: string) => join(sharedAbs, 'dev', p);
-const N = Number(values.frames), size = Number(values.size), threads = Number(values.threads);
-const opts: VideoOptions = { iterations: Number(values.iterations), size, batch: Number(values.batch), threads,
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+const N = Number(values.frames), size = Number(values.size), threads = num(values.threads);
+const opts: VideoOptions = { iterations: num(values.iterations), size, batch: Number(values.batch), threads,
   onProgress: (p) => { if (p.iteration % 100 === 0) process.stderr.write(`  ${p.iteration}/${p.total} (${p.phase}) psnr ${p.psnr.toFixed(2)} ${p.elapsed.toFixed(0)} s\n`); } };
-const baselineIterations = Number(values['baseline-iterations']);
+const baselineIterations = num(values['baseline-iterations']);
 const cases = new Set(values.cases!.split(','));
 const rows: string[] = [];
 const row = (r: string) => { rows.push(r); process.stderr.write(r + '\n'); };
@@ -63,21 +65,22 @@ async function segmentationCase(name: string, frames: Image[], truths: Image[]) 
   v.dispose();
   const ious = masks.map((m, k) => iou(m, truths[k]));
   const vSec = v.report.seconds as number / frames.length;
-  process.stderr.write(`${name}: single-image baseline, ${baselineIterations} iterations per frame\n`);
+  process.stderr.write(`${name}: single-image baseline, ${baselineIterations ?? 'default'} iterations per frame\n`);
   const base: Image[] = [];
-  let bSec = 0;
+  let bSec = 0, baseIt = 0;
   for (const im of frames) {
     const r = await segment(im, { size, iterations: baselineIterations, threads });
     base.push(r.images.mask);
     bSec += r.report.seconds;
+    baseIt = r.report.iterations;
   }
   const bIous = base.map((m, k) => iou(m, truths[k]));
   const gtFlicker = flicker(truths), vFlicker = flicker(masks), bFlicker = flicker(base);
   // Reference points: the IoU of an all-foreground mask, and each method's foreground fraction.
   const allFg = mean(truths.map((t) => iou(createImage(t.width, t.height, 1, 1), t)));
   const cover = (ms: Image[]) => mean(ms.map((m) => mean(Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0)))));
-  row(`| ${name} | video (batch ${opts.batch}, ${opts.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(masks))} vs ${f(cover(truths))}; all-fg IoU ${f(allFg, 3)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
-  row(`| ${name} | per-frame segment() (${baselineIterations} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(base))} | | ${f(bSec / frames.length)} |`);
+  row(`| ${name} | video (batch ${opts.batch}, ${v.report.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(masks))} vs ${f(cover(truths))}; all-fg IoU ${f(allFg, 3)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
+  row(`| ${name} | per-frame segment() (${baseIt} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(base))} | | ${f(bSec / frames.length)} |`);
   results[name] = { allFgIou: allFg, fgFraction: { video: cover(masks), baseline: cover(base), truth: cover(truths) }, video: { iou: ious, flicker: vFlicker, secondsPerFrame: vSec, psnr: v.report.psnr }, baseline: { iou: bIous, flicker: bFlicker, secondsPerFrame: bSec / frames.length }, gtFlicker };
 }
 

@@ -10,7 +10,7 @@ import { createImage, type Image } from '../src/image/image.js';
 import { writeImage } from '../src/io/image-file.js';
 import { dehaze } from '../src/tasks/dehaze.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { removeWatermark } from '../src/tasks/watermark.js';
+import { median, removeWatermark } from '../src/tasks/watermark.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
 
@@ -72,6 +72,19 @@ describe('dehaze', () => {
     A0.forEach((v, c) => assert.ok(Math.abs(v - A_TRUE[c]) < 0.05, `A0 ${A0} vs ${A_TRUE}`));
   });
 
+  test('two passes: the second runs on the first\'s result; transmissions multiply, iterations add', async () => {
+    const J = scene(64, 64, 5), { I } = hazy(J);
+    const one = await dehaze(I, { iterations: 2, size: 64 });
+    const two = await dehaze(I, { iterations: 2, size: 64, passes: 2 });
+    assert.equal(two.report.passes, 2);
+    assert.equal(two.report.iterations, 4);
+    assert.equal((two.report.passPsnr as number[]).length, 2);
+    assert.deepEqual(two.report.A0, one.report.A0, 'A0 reported is the first pass\'s estimate on the input');
+    // Same seed, same first pass: t1 * t2 <= t1 everywhere.
+    assert.ok(two.images.transmission.data.every((v, i) => v <= one.images.transmission.data[i] + 1e-6));
+    await assert.rejects(dehaze(I, { passes: 0 }), /--passes must be 1, 2 or 3/);
+  });
+
   test('an unknown method is refused', async () => {
     await assert.rejects(dehaze(scene(64, 64), { method: 'magic' as never }), /Unknown dehazing method/);
   });
@@ -93,6 +106,21 @@ describe('watermark', () => {
       if (!inside) assert.equal(r.images.alpha.data[y * 72 + x], 0, 'alpha is zero outside the box');
     }
     assert.ok(r.images.watermark && r.images.alpha);
+  });
+
+  test('median of runs: per pixel, and the report counts every run', async () => {
+    const img = scene(64, 64, 4);
+    const box = { x: 16, y: 16, width: 24, height: 20 };
+    const runs = await Promise.all([0, 1, 2].map((seed) => removeWatermark([img], { box, iterations: 2, size: 64, seed })));
+    const r = await removeWatermark([img], { box, iterations: 2, size: 64, runs: 3 });
+    assert.equal(r.report.runs, 3);
+    assert.equal(r.report.iterations, 6);
+    const i = ((box.y + 5) * 64 + box.x + 5) * 3;
+    const vs = runs.map((x) => x.images.clean.data[i]).sort((a, b) => a - b);
+    assert.ok(Math.abs(r.images.clean.data[i] - vs[1]) < 1e-6, `median ${r.images.clean.data[i]} of ${vs}`);
+    assert.equal(r.images.clean.data[0], img.data[0], 'outside the box stays the input');
+    assert.deepEqual(median([{ width: 1, height: 1, channels: 1, data: Float32Array.of(3) }, { width: 1, height: 1, channels: 1, data: Float32Array.of(1) },
+      { width: 1, height: 1, channels: 1, data: Float32Array.of(2) }]).data, Float32Array.of(2));
   });
 
   test('several images sharing a mark: one clean image per input', async () => {

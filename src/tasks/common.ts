@@ -141,6 +141,18 @@ export function makeReport(task: string, inputs: Image[], size: { width: number;
   };
 }
 
+/** Options for run k of n repeated runs: progress phases named "run 2/3 joint" so a progress bar says where it is. */
+export function inRun<O extends TaskOptions>(o: O, k: number, n: number, word = 'run'): O {
+  if (n === 1 || !o.onProgress) return o;
+  const onProgress = o.onProgress;
+  return { ...o, onProgress: (p: Progress) => onProgress({ ...p, phase: `${word} ${k + 1}/${n} ${p.phase}` }) };
+}
+
+/** What is left of a time budget after earlier runs (undefined: no budget). */
+export function remaining(maxSeconds: number | undefined, done: TaskResult[]): number | undefined {
+  return maxSeconds === undefined ? undefined : maxSeconds - done.reduce((s, r) => s + r.report.seconds, 0);
+}
+
 /** Frees every tensor of a training result. */
 export function disposeResult(r: TrainResult): void {
   torch.dispose(r.reconstructions);

@@ -17,11 +17,13 @@ watermark.png, alpha.png (the mark's opacity), loss.png and report.json.
 
   --box X,Y,W,H         the region that holds the mark (one image)
   --hint MASK.png       white = mark region, at the image's size (one image)
+  --runs N              N runs with seeds seed..seed+N-1, per-pixel median of the outputs
+                        (the authors' code runs 3; default 1; N x the time)
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' } });
+  const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' }, runs: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
   if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
@@ -29,6 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('One image needs the watermark region: --box X,Y,W,H or --hint MASK.png (or give several images sharing the mark)');
   if (positionals.length > 1 && (values.box || values.hint))
     throw new UsageError('--box and --hint apply to one image; several images sharing a mark need no region');
+  const runs = values.runs === undefined ? undefined : Number(values.runs);
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 9)) throw new UsageError(`--runs must be an integer from 1 to 9, got "${values.runs}"`);
   const dir = requireOutput(values);
   const options = taskOptions(values);
   let box;
@@ -45,5 +49,5 @@ export async function run(argv: string[]): Promise<number> {
     const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
     if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
   }
-  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint }), positionals);
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs }), positionals);
 }
