@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -17,7 +18,14 @@ import type { JobInfo } from '../src/web/jobs.js';
 import { crc32, zip } from '../src/web/zip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = '/tmp/shots';
+/** Screenshots of the page, for people to look at: written only when DD_SCREENSHOTS names a folder. */
+const SHOTS = process.env.DD_SCREENSHOTS;
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  // Best effort: on a busy machine the renderer may be slow while a job trains.
+  await page.screenshot({ path: join(SHOTS, name), fullPage: true, timeout: 15_000 }).catch(() => undefined);
+}
 
 let dataDir: string;
 let srv: RunningServer;
@@ -306,8 +314,7 @@ describe('web page in a real browser', () => {
     assert.match(await page.textContent('#stats') ?? '', /Iteration \d+ \/ 100000/);
     assert.equal(await page.textContent('#job-state'), 'running');
     log('preview updated');
-    // Best effort: on a busy machine the renderer may be slow while the job trains.
-    await page.screenshot({ path: '/tmp/web-screenshot-running.png', fullPage: true, timeout: 15_000 }).catch(() => log('no running screenshot'));
+    await shot(page, 'web-running.png');
 
     // A forced click: the live page keeps re-laying out, so "stable" may take long on a busy machine.
     await page.locator('#stop').click({ force: true });
@@ -328,7 +335,7 @@ describe('web page in a real browser', () => {
     const archive = Buffer.from(await (await fetch(new URL(archiveHref!, srv.url))).arrayBuffer());
     assert.equal(archive.readUInt32LE(0), 0x04034b50);
     await page.waitForFunction(() => (document.querySelector('#previews img[data-layer="mask"]') as HTMLImageElement | null)?.complete);
-    await page.screenshot({ path: '/tmp/web-screenshot.png', fullPage: true });
+    await shot(page, 'web-result.png');
     assert.deepEqual(errors, []);
 
     const jobId = (await page.textContent('#job-title'))!.split('·')[1].trim();
@@ -340,7 +347,6 @@ describe('web page in a real browser', () => {
   test('video: upload a clip, live previews, results played and downloaded as MP4s', async () => {
     const log = timer();
     const { page, errors } = await newPage();
-    await mkdir(SHOTS, { recursive: true });
     await page.goto(srv.url);
     await page.waitForSelector('body[data-ready="1"]');
     await page.selectOption('#task', 'video');
@@ -383,7 +389,7 @@ describe('web page in a real browser', () => {
       const v = document.querySelector('#previews video[data-layer="mask"]') as HTMLVideoElement | null;
       return v !== null && v.readyState >= 2 && v.videoWidth === 64 && v.videoHeight === 48;
     }, undefined, { timeout: 30_000 });
-    await page.screenshot({ path: join(SHOTS, 'web-video-result.png'), fullPage: true });
+    await shot(page, 'web-video-result.png');
 
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     const info = await probeVideo(await download.path());
