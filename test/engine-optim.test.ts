@@ -141,6 +141,24 @@ describe('parameter groups, learning rate, zeroGrad', () => {
     assert.equal(opt.getLr(1), 2);
     step(opt, loss);
     assertClose([a.item(), b.item()], [-1.5, -3.25]);
+    assert.throws(() => opt.setLr(1, 2), /group 2 does not exist: this optimizer has groups 0 to 1/);
+    assert.throws(() => opt.getLr(-1), /group -1 does not exist/);
+  });
+
+  test('a group\'s own betas are used (PyTorch\'s [beta1, beta2] form)', () => {
+    // Step 2 with gradient 1 then 3: m2 = b1 (1 - b1) + 3 (1 - b1), so the step depends on b1.
+    const run = (groupBetas?: [number, number]) => {
+      const w = param([0]);
+      const opt = new torch.Adam([{ params: [w], ...(groupBetas ? { betas: groupBetas } : {}) }], { lr: 0.1 });
+      step(opt, () => w.sum());
+      step(opt, () => w.mul(3).sum());
+      return w.item();
+    };
+    const b1 = 0.5, b2 = 0.9;
+    const m = (b1 * (1 - b1) * 1 + (1 - b1) * 3) / (1 - b1 ** 2), v = (b2 * (1 - b2) * 1 + (1 - b2) * 9) / (1 - b2 ** 2);
+    assertClose([run([b1, b2])], [-0.1 / (1 + 1e-8) - (0.1 * m) / (Math.sqrt(v) + 1e-8)], 1e-12);
+    assert.notEqual(run([b1, b2]), run());
+    assert.throws(() => new torch.Adam([{ params: [param([0])], betas: [0.9] }]), /betas must be two numbers/);
   });
 
   test('setLr on Adam scales the step', () => {
