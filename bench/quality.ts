@@ -81,7 +81,11 @@ if (cases.has('seg')) {
     await segCase('horse-composite (auto hints)', horseImage, inv);
     await segCase('voc-2011-000003 (auto hints)', voc, vocMask);
   }
-  await segCase('horse-composite (box)', horseImage, inv, { box: boxAround(inv) });
+  // The silhouette fills its frame, so a box around it would be the whole image: for the box
+  // hint the horse is pasted at 60% size, off-centre.
+  const small = resizeImage(inv, 192, 157), placed = createImage(320, 262, 1);
+  for (let y = 0; y < small.height; y++) for (let x = 0; x < small.width; x++) placed.data[(y + 70) * 320 + x + 100] = small.data[y * small.width + x] >= 0.5 ? 1 : 0;
+  await segCase('horse-composite small (box)', composite(obj, bg, placed), placed, { box: boxAround(placed) });
   await segCase('voc-2011-000003 (box)', voc, vocMask, { box: boxAround(vocMask) });
 }
 if (cases.has('two')) {

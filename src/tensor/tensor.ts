@@ -119,7 +119,9 @@ export class Tensor {
   #reduce(op: string, dim?: Dims, keepdim = false): Tensor { return new Tensor(native.reduce(op, this.handle, dimsOf(dim), keepdim)); }
   sum(dim?: Dims, keepdim = false): Tensor { return this.#reduce('sum', dim, keepdim); }
   mean(dim?: Dims, keepdim = false): Tensor { return this.#reduce('mean', dim, keepdim); }
+  /** Values only (torch.amax semantics): with ties, the gradient is split evenly among them. */
   max(dim?: Dims, keepdim = false): Tensor { return this.#reduce('max', dim, keepdim); }
+  /** Values only (torch.amin semantics), as max. */
   min(dim?: Dims, keepdim = false): Tensor { return this.#reduce('min', dim, keepdim); }
   /** Variance; unbiased (n - 1) by default as in PyTorch. */
   var(dim?: Dims, { unbiased = true, keepdim = false } = {}): Tensor { return this.#reduce(unbiased ? 'var' : 'varBiased', dim, keepdim); }
