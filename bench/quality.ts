@@ -90,7 +90,7 @@ if (cases.has('seg')) {
 }
 if (cases.has('two')) {
   const a = await fit(dev('natural/skimage_astronaut.png')), b = await fit(dev('natural/jxl_wesaturate_tmshre_riaphotographs.png'));
-  await layerCase('two mixtures 0.3/0.7', [blend(a, b, 0.3), blend(a, b, 0.7)], [a, b]);
+  await layerCase('two mixtures 0.3 and 0.7', [blend(a, b, 0.3), blend(a, b, 0.7)], [a, b]);
 }
 if (cases.has('one')) {
   const a = await fit(dev('natural/opencv_baboon.jpg')), b = await fit(dev('natural/skimage_coffee.png'));
