@@ -106,6 +106,7 @@ describe('watermark', () => {
       if (!inside) assert.equal(r.images.alpha.data[y * 72 + x], 0, 'alpha is zero outside the box');
     }
     assert.ok(r.images.watermark && r.images.alpha);
+    assert.ok('match(m)' in r.report.finalLosses, 'the opacity carries an L1 (sparsity) cost in the joint phase');
   });
 
   test('median of runs: per pixel, and the report counts every run', async () => {

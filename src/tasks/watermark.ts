@@ -33,6 +33,8 @@ export interface WatermarkOptions extends TaskOptions {
  * --iterations N scales both phases.
  */
 export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 1200 };
+/** Weight of the L1 cost on the opacity m (one image + region). */
+export const SPARSITY = 0.05;
 /** Several images: where m * W stays below this, the input pixel is kept (as the reference). */
 export const KEEP_BELOW = 0.1;
 
@@ -78,7 +80,10 @@ export function singleWatermark(input: torch.Tensor, region: torch.Tensor, o: Ta
     mixtures: [{ kind: 'blend', mask: 'm', a: 'W', b: 'clean', maskWithin: 'box' }],
     phases: scalePhases([
       { name: 'hint', iterations: WATERMARK_ITERATIONS.hint, lr: 1e-3, terms: [hint] },
-      { name: 'joint', iterations: WATERMARK_ITERATIONS.joint, lr: 1e-3, terms: [hint, { kind: 'reconstruction', metric: 'l1', weight: 0.5 }] },
+      { name: 'joint', iterations: WATERMARK_ITERATIONS.joint, lr: 1e-3, terms: [hint, { kind: 'reconstruction', metric: 'l1', weight: 0.5 },
+        // A mark is thin and semi-transparent: without a cost on m, m -> 1 over whole patches lets
+        // W copy the image there and leaves the clean layer unconstrained (measured: blobs).
+        { kind: 'match', layer: 'm', target: 0, metric: 'l1', weight: SPARSITY }] },
     ], o.iterations),
   };
 }
