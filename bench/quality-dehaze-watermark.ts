@@ -2,6 +2,7 @@
 // truth built from real photos in ../shared/data/dev. Prints a markdown table; outputs go to
 // out/bench/<case>/.
 //   node bin/fast-node.mjs dist/bench/quality-dehaze-watermark.js [--cases depth,synth,wm1,wm3,demo] [--iterations N] [--size S] [--passes N] [--runs N]
+//     [--recipe JSON (dehaze recipe choices, e.g. '{"darkChannel":0.05}')] [--tag NAME (suffix of the output folder)]
 // Haze: I = t J + (1 - t) A with t = exp(-beta d).
 //   depth: Middlebury Aloe, d from the ground-truth disparity (normalised, far = 1), uniform A.
 //   synth: a natural photo, smooth synthetic depth, an airlight that varies left to right.
@@ -19,7 +20,7 @@ import type { Box } from '../src/tasks/hints.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { psnr, ssim } from './metrics.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' }, recipe: { type: 'string' }, tag: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/quality-dehaze-watermark: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const dev = (p: string) => join(shared, 'dev', p);
@@ -43,8 +44,8 @@ function haze(J: Image, depth: Float32Array, beta: number, A: (x: number, y: num
 
 async function dehazeCase(name: string, hazy: Image, truth: Image) {
   const passes = values.passes ? Number(values.passes) : undefined;
-  const dd = await dehaze(hazy, { ...opts, passes });
-  await save(`${name}-double-dip${passes ? `-${passes}-passes` : ''}`, dd);
+  const dd = await dehaze(hazy, { ...opts, passes, ...(values.recipe ? JSON.parse(values.recipe) : {}) });
+  await save(`${name}-double-dip${passes ? `-${passes}-passes` : ''}${values.tag ? `-${values.tag}` : ''}`, dd);
   const dcp = await dehaze(hazy, { method: 'dcp' });
   await save(`${name}-dcp`, dcp);
   const m = (img: Image) => `${f(psnr(img, truth))} / ${f(ssim(img, truth), 3)}`;

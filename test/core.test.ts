@@ -6,7 +6,7 @@ import { valueAt } from '../src/core/schedule.js';
 import { transform, TRANSFORMS } from '../src/core/augment.js';
 import { makeNoise } from '../src/core/noise.js';
 import { exclusionLoss } from '../src/losses/exclusion.js';
-import { binaryMask, smoothness } from '../src/losses/regularisers.js';
+import { binaryMask, darkChannelLoss, smoothness } from '../src/losses/regularisers.js';
 import { maskedL1 } from '../src/losses/reconstruction.js';
 import { train, TrainingError } from '../src/core/trainer.js';
 import type { Decomposition } from '../src/core/spec.js';
@@ -93,6 +93,15 @@ describe('losses', () => {
       assert.ok(smoothness(torch.rand([1, 3, 16, 16])).item() > 1e-3);
     });
   });
+  test('dark channel loss: the patch minimum over colours, averaged; haze lifts it', () => {
+    torch.tidy(() => {
+      // One dark pixel darkens every patch that contains it.
+      const x = torch.full([1, 3, 8, 8], 0.6).add(torch.tensor(Array.from({ length: 192 }, (_, i) => (i === 64 + 27 ? -0.5 : 0)), [1, 3, 8, 8]));
+      assert.ok(Math.abs(darkChannelLoss(x, 3).item() - (0.6 - 0.5 * 9 / 64)) < 1e-5, 'a 3x3 neighbourhood of one green pixel reads 0.1');
+      const clear = torch.rand([1, 3, 16, 16]), hazy = clear.mul(0.5).add(0.45);
+      assert.ok(darkChannelLoss(hazy).item() > darkChannelLoss(clear).item() + 0.3);
+    });
+  });
   test('masked L1 looks only where the hint is on', () => {
     torch.tidy(() => {
       const h = torch.tensor([1, 1, 0, 0], [1, 1, 2, 2]);
@@ -173,6 +182,21 @@ describe('trainer', () => {
     await assert.rejects(train({ ...d, mixtures: [] }), /1 inputs but 0 mixtures/);
     await assert.rejects(train({ ...d, mixtures: [{ kind: 'sum', layers: ['nope'] }] }), /Unknown layer or given map "nope"/);
     d.inputs.dispose();
+  });
+
+  test('a map layer made at low resolution is upsampled to the inputs and stays smooth', async () => {
+    const d = fitOne(3, {
+      layers: [{ name: 'y', net: 'B', channels: 3, size: [64, 64], noise: { channels: 2, kind: 'meshgrid' } }],
+      phases: [{ name: 'fit', iterations: 3, augment: 'all', terms: [{ kind: 'reconstruction' }] }],
+    });
+    const big = torch.keep(torch.rand([1, 3, 128, 192]));
+    d.inputs.dispose();
+    const r = await train({ ...d, inputs: big });
+    assert.deepEqual(r.layers.y[0].shape, [1, 3, 128, 192]);
+    // Bilinear upsampling by 2-3x: neighbouring pixels differ far less than in the noise-like input.
+    const rough = (t: torch.Tensor) => torch.tidy(() => t.narrow(3, 1, 191).sub(t.narrow(3, 0, 191)).abs().mean().item());
+    assert.ok(rough(r.layers.y[0]) < rough(big) / 5);
+    torch.dispose([big, r.layers, r.reconstructions]);
   });
 
   test('two mixtures share layers and learn one coefficient each', async () => {

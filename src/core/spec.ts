@@ -28,7 +28,7 @@ export interface LayerSpec {
   /** scalar: one learned value per input and channel (a uniform mask, a mixing coefficient, an RGB airlight), in `range`. */
   output?: 'map' | 'scalar';
   range?: [number, number];
-  /** Noise size [H, W] when not the inputs' own (a scalar layer needs no full-size net). */
+  /** Noise size [H, W] when not the inputs' own: a scalar layer needs no full-size net; a map is upsampled (bilinear) to the inputs' size. */
   size?: [number, number];
   /** Inputs this layer takes part in (default: all). */
   inputs?: number[];
@@ -46,6 +46,7 @@ export type Term =
   | { kind: 'exclusion'; layers: [string, string]; weight?: Schedule }
   | { kind: 'binary'; layer: string; weight?: Schedule }
   | { kind: 'smooth'; layer: string; weight?: Schedule }
+  | { kind: 'dark-channel'; layer: string; weight?: Schedule } // the dark channel prior on a haze-free layer
   | { kind: 'match'; layer: string; target: number | number[] | string; metric?: 'l1' | 'mse'; weight?: Schedule };
 
 export interface Phase {

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/index.js';
 import { skip, type Skip } from '../nn/skip.js';
 import { l1, maskedL1, mse } from '../losses/reconstruction.js';
 import { exclusionLoss } from '../losses/exclusion.js';
-import { binaryMask, distanceTo, smoothness } from '../losses/regularisers.js';
+import { binaryMask, darkChannelLoss, distanceTo, smoothness } from '../losses/regularisers.js';
 import { IDENTITY, TRANSFORMS, transform } from './augment.js';
 import { makeNoise, noiseChannels } from './noise.js';
 import { valueAt } from './schedule.js';
@@ -190,6 +190,10 @@ function evaluate(d: Decomposition, gens: Map<string, Generator>, batch: number[
       if (g.spec.output === 'scalar') {
         const [lo, hi] = g.spec.range ?? [0.05, 0.95];
         y = y.mean([2, 3], true).mul(hi - lo).add(lo); // one value per channel (K x C x 1 x 1)
+      } else if (g.spec.size) {
+        // A map made at low resolution, upsampled: it cannot hold detail finer than its grid.
+        const like = pick(d.inputs, k);
+        y = torch.interpolate(y, [like.size(2), like.size(3)], { alignCorners: true });
       }
       cache.set(key, y);
     }
@@ -254,6 +258,7 @@ function termValue(term: Term, ev: Evaluation, k: number): Tensor {
     case 'exclusion': return exclusionLoss(ev.output(term.layers[0], k), ev.output(term.layers[1], k));
     case 'binary': return binaryMask(ev.output(term.layer, k));
     case 'smooth': return smoothness(ev.output(term.layer, k));
+    case 'dark-channel': return darkChannelLoss(ev.output(term.layer, k));
     case 'match': {
       const y = ev.output(term.layer, k);
       if (typeof term.target !== 'string') return distanceTo(y, term.target, term.metric);

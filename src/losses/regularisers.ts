@@ -20,3 +20,13 @@ export function distanceTo(x: Tensor, value: number | number[], metric: 'mse' | 
   const d = x.sub(target);
   return metric === 'mse' ? d.square().mean() : d.abs().mean();
 }
+
+/**
+ * Dark channel prior (He et al.) as a loss: the mean over pixels of min over a patch and the
+ * colour channels. Haze-free outdoor images have a near-zero dark channel; haze lifts it.
+ */
+export function darkChannelLoss(x: Tensor, patch = 15): Tensor {
+  const m = x.min(1, true).neg();
+  const r = patch >> 1;
+  return torch.maxPool2d(torch.pad(m, [r, r, r, r], 'replicate'), patch, { stride: 1 }).neg().mean();
+}

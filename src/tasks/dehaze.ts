@@ -17,7 +17,7 @@ import { DEFAULT_SIZE, deviceOf, disposeResult, inRun, remaining, makeReport, ru
 
 export type DehazeMethod = 'double-dip' | 'dcp';
 
-export interface DehazeOptions extends TaskOptions {
+export interface DehazeOptions extends TaskOptions, DehazeRecipe {
   method?: DehazeMethod;
   /** Airlight colour A0 the A layer is pulled to early on (default: estimated, see airlightEstimate). */
   airlight?: [number, number, number];
@@ -47,15 +47,31 @@ export function airlightEstimate(img: Image): [number, number, number] {
   return estimateAirlight(rgb, darkChannel(rgb, 15), 0.001, 'mean');
 }
 
-export function dehazing(input: torch.Tensor, A0: [number, number, number], o: TaskOptions): Decomposition {
+/** Recipe choices beyond the reference's (see DEHAZE_DEFAULTS for what is measured best). */
+export interface DehazeRecipe {
+  /** Weight of the dark channel prior on J (0: the reference's pure separation). */
+  darkChannel?: number;
+  /** A is made at 1/airlightGrid of the working size and upsampled, so it cannot copy scene detail (1: full size). */
+  airlightGrid?: number;
+  /** Weight of the pull of A to A0 after the reference's first quarter (reference: 0). */
+  airlightPull?: number;
+}
+
+export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0, airlightGrid: 1, airlightPull: 0 };
+
+export function dehazing(input: torch.Tensor, A0: [number, number, number], o: TaskOptions & DehazeRecipe): Decomposition {
   const total = o.iterations ?? DEHAZE_ITERATIONS;
+  const { darkChannel: dark, airlightGrid: grid, airlightPull: pull } = { ...DEHAZE_DEFAULTS, ...o };
   const perturb = 1 / 30;
+  const H = input.size(2), W = input.size(3);
+  const cells = (n: number) => 32 * Math.max(2, Math.round(n / grid / 32)); // config B needs multiples of 32, at least 64
+  const aSize: [number, number] | undefined = grid > 1 ? [cells(H), cells(W)] : undefined;
   return {
     inputs: input,
     layers: [
       { name: 'J', net: 'B', channels: 3, noise: { channels: 8, scale: 0.1 }, perturb },
       { name: 't', net: 'B', channels: 1, noise: { channels: 8, scale: 0.1 } },
-      { name: 'A', net: 'B', channels: 3, noise: { channels: 2, kind: 'meshgrid' }, perturb },
+      { name: 'A', net: 'B', channels: 3, noise: { channels: 2, kind: 'meshgrid' }, perturb, ...(aSize ? { size: aSize } : {}) },
     ],
     mixtures: [{ kind: 'blend', mask: 't', a: 'J', b: 'A' }],
     phases: scalePhases([{
@@ -64,7 +80,8 @@ export function dehazing(input: torch.Tensor, A0: [number, number, number], o: T
         { kind: 'reconstruction', metric: 'mse' },
         { kind: 'smooth', layer: 't', weight: 0.005 },
         { kind: 'smooth', layer: 'A', weight: 0.1 },
-        { kind: 'match', layer: 'A', target: A0, metric: 'mse', weight: { steps: [[0, 1], [Math.max(1, Math.round(MATCH_UNTIL * total)), 0]] } },
+        { kind: 'match', layer: 'A', target: A0, metric: 'mse', weight: { steps: [[0, 1], [Math.max(1, Math.round(MATCH_UNTIL * total)), pull]] } },
+        ...(dark > 0 ? [{ kind: 'dark-channel', layer: 'J', weight: dark } as const] : []),
       ],
     }], total),
   };
