@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { estimateAirlight, darkChannel } from '../src/image/dark-channel.js';
+import { growHints } from '../src/image/colour-model.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
@@ -333,5 +334,53 @@ describe('saliency', () => {
       }
     }
     assert.ok(sIn / nIn > 2 * (sOut / (w * h - nIn)), `object ${sIn / nIn} vs background ${sOut / (w * h - nIn)}`);
+  });
+});
+
+describe('colour-model hint growing', () => {
+  // A red disc on a noisy blue-green background; a box around it whose centre holds the only fg hints.
+  function scene() {
+    const w = 48, h = 40, r = rng(7), img = createImage(w, h, 3), truth = createImage(w, h, 1);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x, inDisc = (x - 24) ** 2 + (y - 20) ** 2 < 11 ** 2;
+      truth.data[i] = inDisc ? 1 : 0;
+      const c = inDisc ? [0.85, 0.15, 0.1] : [0.1, 0.45 + 0.2 * r(), 0.7];
+      for (let k = 0; k < 3; k++) img.data[i * 3 + k] = Math.min(1, Math.max(0, c[k] + 0.05 * (r() - 0.5)));
+    }
+    const fg = createImage(w, h, 1), bg = createImage(w, h, 1);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const inBox = x >= 10 && x < 38 && y >= 6 && y < 34, core = x >= 19 && x < 29 && y >= 15 && y < 25;
+      if (!inBox) bg.data[y * w + x] = 1; else if (core) fg.data[y * w + x] = 1;
+    }
+    return { img, truth, fg, bg };
+  }
+
+  test('a box centre grows to the object rim, and the box corners become background', () => {
+    const { img, truth, fg, bg } = scene();
+    const g = growHints(img, fg, bg);
+    let fgWrong = 0, fgRight = 0, bgWrong = 0;
+    for (let i = 0; i < truth.data.length; i++) {
+      if (g.fg.data[i] > 0.5) { if (truth.data[i] > 0.5) fgRight++; else fgWrong++; }
+      if (g.bg.data[i] > 0.5 && truth.data[i] > 0.5) bgWrong++;
+      if (bg.data[i] > 0.5) assert.equal(g.bg.data[i], 1, 'given background stays background');
+    }
+    const discArea = truth.data.reduce((s, v) => s + v, 0);
+    assert.ok(fgRight > 0.8 * discArea, `fg covers ${fgRight} of ${discArea} disc pixels (the centre alone is 100)`);
+    assert.ok(fgWrong <= 0.03 * discArea, `${fgWrong} background pixels marked fg`);
+    assert.ok(bgWrong <= 0.03 * discArea, `${bgWrong} disc pixels marked bg`);
+    assert.equal(g.bg.data[8 * 48 + 12], 1, 'a box corner (background colour) becomes a bg hint');
+  });
+
+  test("a user's fg hints are kept even where colour disagrees; without fg evidence the hints are returned unchanged", () => {
+    const { img, bg } = scene();
+    const userFg = createImage(48, 40, 1);
+    userFg.data[8 * 48 + 12] = 1; // a background-coloured pixel the user says is foreground
+    for (let i = 20 * 48 + 20; i < 20 * 48 + 28; i++) userFg.data[i] = 1;
+    const kept = growHints(img, userFg, bg, { keepFg: true });
+    assert.equal(kept.fg.data[8 * 48 + 12], 1);
+    const noFg = createImage(48, 40, 1), allBg = createImage(48, 40, 1, 1);
+    const same = growHints(img, noFg, allBg);
+    assert.equal(same.fg, noFg);
+    assert.equal(same.bg, allBg);
   });
 });

@@ -59,7 +59,16 @@ describe('segment', () => {
     const hint = (x: number, y: number) => r.images.hints.data[y * 75 + x];
     assert.equal(hint(2, 2), 0, 'outside the box is background');
     assert.equal(hint(37, 26), 1, 'the box centre is foreground');
-    assert.equal(hint(17, 12), 0.5, 'the box rim is unknown');
+    // Grown by colour (the default with a box): the rim splits into object and background.
+    assert.equal(r.report.grownHints, true);
+    assert.ok(hint(19, 13) < 0.1, `background-coloured rim pixel becomes background (${hint(19, 13)})`);
+    assert.ok(hint(25, 19) > 0.9, `object-coloured rim pixel becomes foreground (${hint(25, 19)})`);
+  });
+  test('with growing off, a box gives the reference hints: its rim stays unknown', async () => {
+    const r = await segment(scene(75, 53), { size: 64, iterations: 2, box: { x: 15, y: 10, width: 45, height: 33 }, growHints: false });
+    const hint = (x: number, y: number) => r.images.hints.data[y * 75 + x];
+    assert.equal(r.report.grownHints, false);
+    assert.ok(Math.abs(hint(20, 14) - 0.5) < 0.01, `rim pixel ${hint(20, 14)}`);
   });
   test('automatic hints run without user input', async () => {
     const r = await segment(scene(64, 64), { size: 64, iterations: 3 });

@@ -12,22 +12,26 @@ Splits IMAGE into a foreground layer, a background layer and a binary mask
 estimate says roughly where the object is.
 
 Writes DIR/mask.png (255 = foreground), mask-soft.png, foreground.png, background.png,
-reconstruction.png, loss.png and report.json.
+reconstruction.png, hints.png (the hints used, in --hint format), loss.png and report.json.
 
   --hint MASK.png       white = foreground, black = background, grey = unknown (image size)
   --box X,Y,W,H         a box around the object, in pixels
+  --grow-hints yes|no   grow the hints by colour towards the object's rim, GrabCut-style
+                        (default: yes with --box, no otherwise; no = the reference's hints)
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { hint: { type: 'string' }, box: { type: 'string' } });
+  const { values, positionals } = parse(argv, { hint: { type: 'string' }, box: { type: 'string' }, 'grow-hints': { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`segment takes one IMAGE, got ${positionals.length}`);
   if (values.hint && values.box) throw new UsageError('Give either --hint or --box, not both');
+  const grow = values['grow-hints'];
+  if (grow !== undefined && grow !== 'yes' && grow !== 'no') throw new UsageError(`--grow-hints takes yes or no, got "${grow}"`);
   const dir = requireOutput(values);
   const options = taskOptions(values);
   const image = await readImage(positionals[0]);
   const hint = values.hint ? await readImage(String(values.hint)) : undefined;
   const box = values.box ? parseBox(String(values.box)) : undefined;
-  return runTask('segment', dir, values as never, options, (o) => segment(image, { ...o, hint, box }), positionals);
+  return runTask('segment', dir, values as never, options, (o) => segment(image, { ...o, hint, box, growHints: grow === undefined ? undefined : grow === 'yes' }), positionals);
 }
