@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createImage, type Image } from '../src/image/image.js';
 import { writeImage } from '../src/io/image-file.js';
-import { dehaze } from '../src/tasks/dehaze.js';
+import { dehaze, dehazing } from '../src/tasks/dehaze.js';
+import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
 import { median, removeWatermark } from '../src/tasks/watermark.js';
 
@@ -70,6 +71,20 @@ describe('dehaze', () => {
     assert.ok(r.images.transmission.data.every((v) => v >= 0.1 - 1e-6), 'transmission clipped at 0.1');
     const A0 = r.report.A0 as number[];
     A0.forEach((v, c) => assert.ok(Math.abs(v - A_TRUE[c]) < 0.05, `A0 ${A0} vs ${A_TRUE}`));
+  });
+
+  test('the default recipe: a coarse airlight, the dark channel prior on J, a late pull of A to A0; all can be turned off', () => {
+    const input = torch.zeros([1, 3, 256, 384]);
+    const d = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400 });
+    assert.deepEqual(d.layers.find((l) => l.name === 'A')?.size, [64, 96]);
+    const terms = d.phases[0].terms;
+    assert.ok(terms.some((t) => t.kind === 'dark-channel' && t.layer === 'J'));
+    assert.deepEqual(terms.find((t) => t.kind === 'match')?.weight, { steps: [[0, 1], [100, 0.1]] });
+    const ref = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannel: 0, airlightGrid: 1, airlightPull: 0 });
+    assert.equal(ref.layers.find((l) => l.name === 'A')?.size, undefined);
+    assert.ok(!ref.phases[0].terms.some((t) => t.kind === 'dark-channel'));
+    assert.deepEqual(ref.phases[0].terms.find((t) => t.kind === 'match')?.weight, { steps: [[0, 1], [100, 0]] });
+    input.dispose();
   });
 
   test('two passes: the second runs on the first\'s result; transmissions multiply, iterations add', async () => {
@@ -155,6 +170,8 @@ describe('CLI', () => {
       [['watermark', a, '--box', '50,50,30,30', '-o', join(tmp, 'o2')], /outside the 64x64 image/],
       [['watermark', a, b, '-o', join(tmp, 'o4')], /same size/],
       [['dehaze', a, '--method', 'magic', '-o', join(tmp, 'o5')], /double-dip or dcp/],
+      [['dehaze', a, '--airlight-grid', '0.5', '-o', join(tmp, 'o6')], /an integer >= 1 for --airlight-grid/],
+      [['dehaze', a, '--dark-channel', '-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

@@ -38,7 +38,7 @@ export function parse(argv: string[], options: ParseArgsConfig['options']): { va
   }
 }
 
-function number(v: string | undefined, name: string, { integer = false, min = -Infinity } = {}): number | undefined {
+export function number(v: string | undefined, name: string, { integer = false, min = -Infinity } = {}): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min)

@@ -1,6 +1,6 @@
 import { readImage } from '../../io/image-file.js';
-import { dehaze } from '../../tasks/dehaze.js';
-import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { DEHAZE_DEFAULTS, dehaze } from '../../tasks/dehaze.js';
+import { COMMON_HELP, UsageError, number, parse, requireOutput, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
 export const summary = 'remove haze from one image (Double-DIP, or the dark channel prior baseline)';
@@ -13,6 +13,10 @@ map A (I = t * J + (1 - t) * A).
   --method dcp          He et al.'s dark channel prior (no training; seconds)
   --passes N            Double-DIP passes, each on the previous result (default 1; the
                         authors' code runs 2: removes more haze, also darkens; N x the time)
+  --dark-channel W      weight of the dark channel prior on J (default ${DEHAZE_DEFAULTS.darkChannel})
+  --airlight-grid N     the airlight map is made at 1/N of the working size (default ${DEHAZE_DEFAULTS.airlightGrid})
+  --airlight-pull W     pull of A to A0 after the first quarter (default ${DEHAZE_DEFAULTS.airlightPull})
+                        (--dark-channel 0 --airlight-grid 1 --airlight-pull 0: the authors' recipe)
 
 Writes DIR/dehazed.png, transmission.png (white = clear), airlight.png, loss.png (double-dip)
 and report.json (the airlight estimate A0 is in report.json).
@@ -20,15 +24,21 @@ and report.json (the airlight estimate A0 is in report.json).
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { method: { type: 'string' }, passes: { type: 'string' } });
+  const { values, positionals } = parse(argv, { method: { type: 'string' }, passes: { type: 'string' },
+    'dark-channel': { type: 'string' }, 'airlight-grid': { type: 'string' }, 'airlight-pull': { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`dehaze takes one IMAGE, got ${positionals.length}`);
   const method = values.method ?? 'double-dip';
   if (method !== 'double-dip' && method !== 'dcp') throw new UsageError(`Expected double-dip or dcp for --method but received "${method}"`);
   const passes = values.passes === undefined ? undefined : Number(values.passes);
   if (passes !== undefined && (!Number.isInteger(passes) || passes < 1 || passes > 3)) throw new UsageError(`--passes must be 1, 2 or 3, got "${values.passes}"`);
+  const recipe = {
+    darkChannel: number(values['dark-channel'] as string | undefined, 'dark-channel', { min: 0 }),
+    airlightGrid: number(values['airlight-grid'] as string | undefined, 'airlight-grid', { integer: true, min: 1 }),
+    airlightPull: number(values['airlight-pull'] as string | undefined, 'airlight-pull', { min: 0 }),
+  };
   const dir = requireOutput(values);
   const options = taskOptions(values);
   const image = await readImage(positionals[0]);
-  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method, passes }), positionals);
+  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method, passes, ...recipe }), positionals);
 }
