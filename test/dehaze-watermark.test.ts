@@ -171,7 +171,7 @@ describe('CLI', () => {
       [['watermark', a, b, '-o', join(tmp, 'o4')], /same size/],
       [['dehaze', a, '--method', 'magic', '-o', join(tmp, 'o5')], /double-dip or dcp/],
       [['dehaze', a, '--airlight-grid', '0.5', '-o', join(tmp, 'o6')], /an integer >= 1 for --airlight-grid/],
-      [['dehaze', a, '--dark-channel', '-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
+      [['dehaze', a, '--dark-channel=-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);
