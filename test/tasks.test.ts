@@ -73,6 +73,15 @@ describe('segment', () => {
   test('automatic hints run without user input', async () => {
     const r = await segment(scene(64, 64), { size: 64, iterations: 3 });
     assert.equal(r.report.hints, 'saliency');
+    assert.equal(r.report.grownHints, true);
+  });
+  test("a user's hint mask is used as drawn, not grown", async () => {
+    const hint = createImage(64, 64, 1, 0.5);
+    for (let i = 0; i < 64 * 64; i++) { const x = i % 64, y = Math.floor(i / 64); if (x < 4) hint.data[i] = 0; if (x > 28 && x < 36 && y > 28 && y < 36) hint.data[i] = 1; }
+    const r = await segment(scene(64, 64), { size: 64, iterations: 2, hint });
+    assert.equal(r.report.hints, 'mask');
+    assert.equal(r.report.grownHints, false);
+    assert.equal(r.images.hints.data[10 * 64 + 10], 0.5, 'unknown stays unknown');
   });
   test('bad hints are clear errors', async () => {
     await assert.rejects(segment(scene(64, 64), { box: { x: 50, y: 0, width: 30, height: 10 } }), /outside the 64x64 image/);

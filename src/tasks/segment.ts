@@ -17,7 +17,7 @@ export interface SegmentOptions extends TaskOptions {
   /** White = foreground, black = background, grey = unknown; at the image's size. */
   hint?: Image;
   box?: Box;
-  /** Grow the hints by colour towards the object's rim (default: for a box, whose rim starts unknown). */
+  /** Grow the hints by colour towards the object's rim (default: for a box or saliency, not for a user's mask). */
   growHints?: boolean;
   /** Weight the hint terms keep once relaxed, for the rest of the joint phase (reference: 0). */
   hintsAfter?: number;
@@ -79,7 +79,7 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Tas
   const given: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
     : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);
   const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 8, 64);
-  const hints = workingHints(image, given, size, o.growHints ?? given.source === 'box');
+  const hints = workingHints(image, given, size, o.growHints ?? given.source !== 'mask');
   const [input, fg, bg] = [toBatch([image], size, device),
     torch.keep(imageToTensor(hints.fg, device)), torch.keep(imageToTensor(hints.bg, device))];
   // Grown hints are trustworthy enough to keep as a weak pull (bench: box IoU +0.04 on both cases).

@@ -17,7 +17,8 @@ reconstruction.png, hints.png (the hints used, in --hint format), loss.png and r
   --hint MASK.png       white = foreground, black = background, grey = unknown (image size)
   --box X,Y,W,H         a box around the object, in pixels
   --grow-hints yes|no   grow the hints by colour towards the object's rim, GrabCut-style
-                        (default: yes with --box, no otherwise; no = the reference's hints)
+                        (default: yes with --box or automatic hints, no with --hint;
+                        no = the reference's hints)
 
 ${COMMON_HELP}`;
 
