@@ -36,6 +36,12 @@ describe('double-dip CLI', () => {
     const b = cli('segment', png, '-o', join(tmp, 'x'), '--iterations', 'many');
     assert.equal(b.status, 2);
     assert.match(b.stderr, /Expected an integer >= 1 for --iterations but received "many"/);
+    const l = cli('separate', png, png, '-o', join(tmp, 'x'), '--layers', 'exact');
+    assert.equal(l.status, 2);
+    assert.match(l.stderr, /Expected solved or net for --layers but received "exact"/);
+    const one = cli('separate', png, '-o', join(tmp, 'x'), '--layers', 'net');
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /--layers applies to two images/);
   });
 
   test('bad input files exit 1, name the problem, and write nothing', () => {

@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createImage, type Image } from '../src/image/image.js';
 import { segment } from '../src/tasks/segment.js';
-import { separate } from '../src/tasks/separate.js';
+import { MIN_COEFFICIENT_GAP, separate, solveTwoMixtures } from '../src/tasks/separate.js';
 import { complexity } from '../src/tasks/complexity.js';
 import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
 import { workingSize, scalePhases } from '../src/tasks/common.js';
@@ -103,6 +103,31 @@ describe('separate', () => {
     assert.equal(r.images.layer2.height, 60);
     assert.equal((r.report.coefficients as number[]).length, 2);
     assert.ok(r.images['reconstruction-2']);
+  });
+  test('two mixtures: the layers are solved exactly from the inputs given the coefficients', () => {
+    const a = scene(16, 12), b = scene(16, 12);
+    b.data.forEach((v, i) => { b.data[i] = (1 - v) * 0.8; });
+    const mixed = (c: number): Image => ({ ...a, data: a.data.map((v, i) => c * v + (1 - c) * b.data[i]) });
+    const [y1, y2] = solveTwoMixtures([mixed(0.3), mixed(0.7)], [0.3, 0.7]);
+    y1.data.forEach((v, i) => assert.ok(Math.abs(v - a.data[i]) < 1e-5, `layer 1 at ${i}: ${v} vs ${a.data[i]}`));
+    y2.data.forEach((v, i) => assert.ok(Math.abs(v - b.data[i]) < 1e-5, `layer 2 at ${i}: ${v} vs ${b.data[i]}`));
+    // Wrong coefficients leave each layer a mixture of both, clipped to [0, 1].
+    const [w1] = solveTwoMixtures([mixed(0.3), mixed(0.7)], [0.2, 0.9]);
+    assert.ok(w1.data.some((v, i) => Math.abs(v - a.data[i]) > 0.05));
+    assert.ok(w1.data.every((v) => v >= 0 && v <= 1));
+  });
+  test('two mixtures: coefficients too close to solve with keep the DIP layers; a bad choice is refused before training', async () => {
+    const a = scene(64, 48), b = scene(64, 48);
+    b.data.forEach((v, i) => { b.data[i] = 1 - v; });
+    // After 2 iterations both coefficients are still near their common start.
+    const r = await separate([a, b], { size: 128, iterations: 2 });
+    const [c1, c2] = r.report.coefficients as number[];
+    assert.ok(Math.abs(c1 - c2) < MIN_COEFFICIENT_GAP);
+    assert.equal(r.report.layers, 'net');
+    assert.equal(r.images['layer1-net'], undefined);
+    const net = await separate([a, b], { size: 128, iterations: 2, layers: 'net' });
+    assert.equal(net.report.layers, 'net');
+    await assert.rejects(separate([a, b], { layers: 'exact' as never }), /Unknown layers choice "exact": use solved or net/);
   });
   test('single image, blend and sum models', async () => {
     const blend = await separate([scene(64, 64)], { size: 128, iterations: 2 });

@@ -3,7 +3,8 @@
 //  one image:             I = m * y1 + (1 - m) * y2 with one learned uniform m, exclusion loss
 //  texture sum:           I = y1 + y2 (the authors' texture demo)
 import * as torch from '../tensor/index.js';
-import type { Image } from '../image/image.js';
+import { createImage, type Image } from '../image/image.js';
+import { toRgb } from '../image/resize.js';
 import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
 import { DEFAULT_SIZE, assertSameSize, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
@@ -12,7 +13,15 @@ import { DEFAULT_SIZE, assertSameSize, deviceOf, disposeResult, makeReport, runD
 export interface SeparateOptions extends TaskOptions {
   /** single image: 'blend' (uniform mask, the paper) or 'sum' (I = y1 + y2). */
   model?: 'blend' | 'sum';
+  /**
+   * Two mixtures: 'solved' (default) takes the learned coefficients and solves the two layers
+   * from the inputs exactly; 'net' takes the layer DIPs' outputs (the authors' code).
+   */
+  layers?: 'solved' | 'net';
 }
+
+/** Below this gap between the two coefficients the solve is ill-conditioned: the DIP layers are kept. */
+export const MIN_COEFFICIENT_GAP = 0.15;
 
 export const SEPARATE_ITERATIONS = { two: 2000, single: 2000 };
 
@@ -47,10 +56,26 @@ export function separation(inputs: torch.Tensor, model: 'two' | 'blend' | 'sum',
   };
 }
 
+/**
+ * I1 = a y1 + (1 - a) y2, I2 = b y1 + (1 - b) y2  =>
+ * y1 = ((1 - b) I1 - (1 - a) I2) / (a - b),  y2 = (a I2 - b I1) / (a - b), clipped to [0, 1].
+ */
+export function solveTwoMixtures([I1, I2]: [Image, Image], [a, b]: [number, number]): [Image, Image] {
+  const y1 = createImage(I1.width, I1.height, 3), y2 = createImage(I1.width, I1.height, 3);
+  const clip = (v: number) => Math.min(1, Math.max(0, v));
+  for (let i = 0; i < y1.data.length; i++) {
+    y1.data[i] = clip(((1 - b) * I1.data[i] - (1 - a) * I2.data[i]) / (a - b));
+    y2.data[i] = clip((a * I2.data[i] - b * I1.data[i]) / (a - b));
+  }
+  return [y1, y2];
+}
+
 /** Separates one image, or two mixtures of the same two layers, into layer1 and layer2. */
 export async function separate(images: Image[], o: SeparateOptions = {}): Promise<TaskResult> {
   if (images.length < 1 || images.length > 2) throw new Error(`separate takes one or two images, got ${images.length}`);
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
+  const want = o.layers ?? 'solved';
+  if (want !== 'solved' && want !== 'net') throw new Error(`Unknown layers choice "${want}": use solved or net`);
   const device = deviceOf(o);
   const [first] = images;
   const size = workingSize(first.width, first.height, o.size ?? DEFAULT_SIZE, 32, 128);
@@ -62,8 +87,17 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
     const out = (t: torch.Tensor) => toOutput(t, first.width, first.height);
     const coefficients = r.layers.m ? r.layers.m.map((t) => t.item()) : undefined;
     const images_: Record<string, Image> = { layer1: out(r.layers.y1[0]), layer2: out(r.layers.y2[0]) };
+    const solved = model === 'two' && want === 'solved' && Math.abs(coefficients![0] - coefficients![1]) >= MIN_COEFFICIENT_GAP;
+    if (solved) {
+      // The DIPs found the coefficients; given them, eq. 6 fixes both layers at every pixel, at
+      // full resolution and without the DIPs' blur (as the authors solve J* in dehazing).
+      images_['layer1-net'] = images_.layer1;
+      images_['layer2-net'] = images_.layer2;
+      [images_.layer1, images_.layer2] = solveTwoMixtures(images.map(toRgb) as [Image, Image], coefficients as [number, number]);
+    }
     r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
-    const report = makeReport('separate', images, size, r, d, o, { model, coefficients: coefficients ?? null });
+    const report = makeReport('separate', images, size, r, d, o, { model, coefficients: coefficients ?? null,
+      ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}) });
     disposeResult(r);
     return { task: 'separate', images: images_, report, history: r.history };
   } finally {

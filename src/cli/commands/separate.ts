@@ -4,12 +4,16 @@ import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../o
 import { runTask } from '../run.js';
 
 export const summary = 'transparent layer separation (one image, or two mixtures of the same layers)';
-export const help = `Usage: double-dip separate IMAGE [IMAGE2] -o DIR [--model blend|sum]
+export const help = `Usage: double-dip separate IMAGE [IMAGE2] -o DIR [--model blend|sum] [--layers solved|net]
 
 One image:  I = m * layer1 + (1 - m) * layer2 with a learned uniform m (--model blend,
             the default) or I = layer1 + layer2 (--model sum), with the exclusion loss.
 Two images of the same two layers mixed differently (e.g. a reflection photographed twice):
             I_k = m_k * layer1 + (1 - m_k) * layer2; recovers both layers and both m_k.
+            --layers solved (default): the layers are solved from the two inputs with the
+            learned m_k (exact, full resolution; the DIP outputs are kept as layer1-net.png,
+            layer2-net.png); --layers net: the DIP outputs, as the authors' code. When the two
+            m_k are closer than 0.15 the solve is ill-conditioned and the DIP outputs are used.
 
 Writes DIR/layer1.png, layer2.png, reconstruction(-k).png, loss.png and report.json
 (the learned coefficients are in report.json as "coefficients").
@@ -17,13 +21,15 @@ Writes DIR/layer1.png, layer2.png, reconstruction(-k).png, loss.png and report.j
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { model: { type: 'string' } });
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, layers: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`separate takes one or two images, got ${positionals.length}`);
   if (values.model !== undefined && values.model !== 'blend' && values.model !== 'sum') throw new UsageError(`Expected blend or sum for --model but received "${values.model}"`);
   if (values.model && positionals.length === 2) throw new UsageError('--model applies to one image; two images always use the two-mixture model');
+  if (values.layers !== undefined && values.layers !== 'solved' && values.layers !== 'net') throw new UsageError(`Expected solved or net for --layers but received "${values.layers}"`);
+  if (values.layers && positionals.length === 1) throw new UsageError('--layers applies to two images; one image always gives the DIP layers');
   const dir = requireOutput(values);
   const options = taskOptions(values);
   const images = await Promise.all(positionals.map((p) => readImage(p)));
-  return runTask('separate', dir, values as never, options, (o) => separate(images, { ...o, model: values.model as 'blend' | 'sum' | undefined }), positionals);
+  return runTask('separate', dir, values as never, options, (o) => separate(images, { ...o, model: values.model as 'blend' | 'sum' | undefined, layers: values.layers as 'solved' | 'net' | undefined }), positionals);
 }
