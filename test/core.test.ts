@@ -199,6 +199,26 @@ describe('trainer', () => {
     torch.dispose([big, r.layers, r.reconstructions]);
   });
 
+  test('an exclusion term across two inputs compares layer 1 at one input with layer 2 at another', async () => {
+    torch.manualSeed(0);
+    const inputs = torch.keep(torch.rand([2, 3, 32, 32]));
+    const spec = (at?: [number, number]): Decomposition => ({
+      inputs,
+      layers: [
+        { name: 'c1', net: 'A', channels: 3, noise: { channels: 2 }, inputs: [0] },
+        { name: 'c2', net: 'A', channels: 3, noise: { channels: 2 }, inputs: [1] },
+      ],
+      mixtures: [{ kind: 'sum', layers: ['c1'] }, { kind: 'sum', layers: ['c2'] }],
+      phases: [{ name: 'p', iterations: 1, lr: 0, augment: 'none', terms: [{ kind: 'exclusion', layers: ['c1', 'c2'], ...(at ? { at } : {}) }] }],
+    });
+    // Without `at` no input has both layers: nothing to optimise.
+    await assert.rejects(train(spec()), /no active loss term/);
+    const r = await train(spec([0, 1]));
+    const expected = torch.tidy(() => exclusionLoss(r.layers.c1[0], r.layers.c2[1]).item());
+    assert.ok(Math.abs(r.history[0].terms['exclusion(c1,c2)'] - expected) < 1e-5, `${JSON.stringify(r.history[0].terms)} vs ${expected}`);
+    torch.dispose([inputs, r.layers, r.reconstructions]);
+  });
+
   test('two mixtures share layers and learn one coefficient each', async () => {
     torch.manualSeed(0);
     const inputs = torch.keep(torch.rand([2, 3, 32, 32]));

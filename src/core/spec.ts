@@ -43,7 +43,7 @@ export type Mixture =
 export type Term =
   | { kind: 'reconstruction'; metric?: 'l1' | 'mse'; weight?: Schedule }
   | { kind: 'hint-reconstruction'; layer: string; hint: string; weight?: Schedule } // ExtL1(layer, I, hint)
-  | { kind: 'exclusion'; layers: [string, string]; weight?: Schedule }
+  | { kind: 'exclusion'; layers: [string, string]; weight?: Schedule; at?: [number, number] } // at: layer 1 at input at[0], layer 2 at input at[1]
   | { kind: 'binary'; layer: string; weight?: Schedule }
   | { kind: 'smooth'; layer: string; weight?: Schedule }
   | { kind: 'dark-channel'; layer: string; weight?: Schedule } // the dark channel prior on a haze-free layer

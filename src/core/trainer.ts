@@ -226,7 +226,10 @@ function objective(d: Decomposition, terms: Term[], ev: Evaluation, t: number): 
     const w = valueAt(term.weight, t, 1);
     if (w === 0) continue;
     const refs = referencedLayers(term);
-    const ks = ev.batch.filter((k) => refs.every((n) => !d.layers.some((l) => l.name === n && l.inputs && !l.inputs.includes(k))));
+    // A term across two inputs (exclusion `at`) counts once, when both are in the batch.
+    const across = term.kind === 'exclusion' && term.at;
+    const ks = across ? (across.every((k) => ev.batch.includes(k)) ? [across[0]] : [])
+      : ev.batch.filter((k) => refs.every((n) => !d.layers.some((l) => l.name === n && l.inputs && !l.inputs.includes(k))));
     if (ks.length === 0) continue;
     let value: Tensor | null = null;
     for (const k of ks) {
@@ -255,7 +258,7 @@ function termValue(term: Term, ev: Evaluation, k: number): Tensor {
   switch (term.kind) {
     case 'reconstruction': return (term.metric === 'mse' ? mse : l1)(ev.recon.get(k)!, ev.target(k));
     case 'hint-reconstruction': return maskedL1(ev.output(term.layer, k), ev.target(k), ev.given(term.hint, k));
-    case 'exclusion': return exclusionLoss(ev.output(term.layers[0], k), ev.output(term.layers[1], k));
+    case 'exclusion': return exclusionLoss(ev.output(term.layers[0], term.at?.[0] ?? k), ev.output(term.layers[1], term.at?.[1] ?? k));
     case 'binary': return binaryMask(ev.output(term.layer, k));
     case 'smooth': return smoothness(ev.output(term.layer, k));
     case 'dark-channel': return darkChannelLoss(ev.output(term.layer, k));
