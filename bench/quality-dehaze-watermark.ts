@@ -27,6 +27,7 @@ const dev = (p: string) => join(shared, 'dev', p);
 const opts: TaskOptions = { iterations: values.iterations ? Number(values.iterations) : undefined, size: values.size ? Number(values.size) : undefined,
   onProgress: (p) => { if (p.iteration % 100 === 0) process.stderr.write(`  ${p.iteration}/${p.total} psnr ${p.psnr.toFixed(2)} ${p.elapsed.toFixed(0)} s\n`); } };
 const cases = new Set(values.cases!.split(','));
+const recipe = values.recipe ? JSON.parse(values.recipe) : {}, tag = values.tag ? `-${values.tag}` : '';
 const rows: string[] = [];
 const save = (name: string, r: TaskResult) => writeTaskResult(join('out', 'bench', name), r);
 const f = (v: number, d = 2) => v.toFixed(d);
@@ -105,16 +106,16 @@ if (cases.has('wm1')) {
   const I = mark(C, await markAlpha(W, H, markBox, 0.45));
   const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
   const runs = values.runs ? Number(values.runs) : undefined;
-  const r = await removeWatermark([I], { ...opts, box, runs });
-  await save(`watermark-one-box${runs ? `-${runs}-runs` : ''}`, r);
+  const r = await removeWatermark([I], { ...opts, box, runs, ...recipe });
+  await save(`watermark-one-box${runs ? `-${runs}-runs` : ''}${tag}`, r);
   wmRow(`one image + box, opacity 0.45${runs ? ` (median of ${runs} runs)` : ''}`, r.images.clean, I, C, box, r);
 }
 if (cases.has('wm3')) {
   const Cs = await Promise.all(['natural/skimage_coffee.png', 'natural/opencv_fruits.jpg', 'natural/skimage_chelsea.png'].map((p) => fit(dev(p), W, H)));
   const alpha = await markAlpha(W, H, markBox, 0.45);
   const Is = Cs.map((C) => mark(C, alpha));
-  const r = await removeWatermark(Is, opts);
-  await save('watermark-three', r);
+  const r = await removeWatermark(Is, { ...opts, ...recipe });
+  await save(`watermark-three${tag}`, r);
   Cs.forEach((C, k) => wmRow(`three images, image ${k + 1}`, r.images[`clean-${k + 1}`], Is[k], C, markBox, r));
 }
 

@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { median, removeWatermark } from '../src/tasks/watermark.js';
+import { WATERMARK_DEFAULTS, median, multiWatermark, removeWatermark } from '../src/tasks/watermark.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
 
@@ -87,6 +87,24 @@ describe('dehaze', () => {
     input.dispose();
   });
 
+  test('the transmission hint pulls t to the dark channel prior\'s transmission, on the given schedule', async () => {
+    const input = torch.zeros([1, 3, 64, 64]), tDcp = torch.ones([1, 1, 64, 64]);
+    const d = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, transmissionHint: 2, transmissionHintAfter: 0.5 }, tDcp);
+    assert.equal(d.given?.tDcp, tDcp);
+    const hint = d.phases[0].terms.find((t) => t.kind === 'match' && t.layer === 't');
+    assert.deepEqual(hint, { kind: 'match', layer: 't', target: 'tDcp', metric: 'mse', weight: { steps: [[0, 2], [100, 0.5]] } });
+    const off = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, transmissionHint: 0 }, tDcp);
+    assert.ok(!off.phases[0].terms.some((t) => t.kind === 'match' && t.layer === 't'));
+    assert.equal(off.given, undefined);
+    torch.dispose([input, tDcp]);
+    // End to end: the hint is computed from the input and recorded in the report.
+    const J = scene(64, 64, 5), { I } = hazy(J);
+    const r = await dehaze(I, { iterations: 2, size: 64, transmissionHint: 1, transmissionHintAfter: 0.1 });
+    assert.deepEqual((r.report.recipe as Record<string, number>).transmissionHint, 1);
+    assert.deepEqual((r.report.recipe as Record<string, number>).transmissionHintAfter, 0.1);
+    assert.ok(r.report.finalLosses['match(t)'] !== undefined, JSON.stringify(r.report.finalLosses));
+  });
+
   test('two passes: the second runs on the first\'s result; transmissions multiply, iterations add', async () => {
     const J = scene(64, 64, 5), { I } = hazy(J);
     const one = await dehaze(I, { iterations: 2, size: 64 });
@@ -144,6 +162,18 @@ describe('watermark', () => {
     const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
     assert.deepEqual(Object.keys(r.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
     for (const k of ['clean-1', 'clean-2']) assert.deepEqual([r.images[k].width, r.images[k].height], [64, 64]);
+    assert.deepEqual(r.report.recipe, WATERMARK_DEFAULTS.multi);
+    for (const term of ['exclusion(clean1,clean2)', 'match(m)']) assert.ok(term in r.report.finalLosses, `${term} in ${Object.keys(r.report.finalLosses)}`);
+  });
+
+  test('several images: the exclusion loss joins every pair of clean layers across their inputs; 0, 0 is the reference', () => {
+    const inputs = torch.zeros([3, 3, 96, 96]);
+    const d = multiWatermark(inputs, {});
+    const pairs = d.phases[0].terms.filter((t) => t.kind === 'exclusion').map((t) => t.kind === 'exclusion' && [t.layers, t.at]);
+    assert.deepEqual(pairs, [[['clean1', 'clean2'], [0, 1]], [['clean1', 'clean3'], [0, 2]], [['clean2', 'clean3'], [1, 2]]]);
+    const ref = multiWatermark(inputs, { exclusion: 0, sparsity: 0 });
+    assert.deepEqual(ref.phases[0].terms.map((t) => t.kind), ['reconstruction']);
+    inputs.dispose();
   });
 
   test('clear errors: sizes differ, box outside the image, one image without a region', async () => {
@@ -172,6 +202,8 @@ describe('CLI', () => {
       [['dehaze', a, '--method', 'magic', '-o', join(tmp, 'o5')], /double-dip or dcp/],
       [['dehaze', a, '--airlight-grid', '0.5', '-o', join(tmp, 'o6')], /an integer >= 1 for --airlight-grid/],
       [['dehaze', a, '--dark-channel=-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
+      [['dehaze', a, '--transmission-hint', 'strong', '-o', join(tmp, 'o8')], /a number >= 0 for --transmission-hint/],
+      [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number >= 0 for --exclusion/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

@@ -1,7 +1,7 @@
 import { readImage } from '../../io/image-file.js';
-import { removeWatermark } from '../../tasks/watermark.js';
+import { WATERMARK_DEFAULTS, removeWatermark } from '../../tasks/watermark.js';
 import { assertBoxInside, parseBox } from '../../tasks/hints.js';
-import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { COMMON_HELP, UsageError, number, parse, requireOutput, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
 export const summary = 'remove a watermark (one image + its region, or several images sharing the mark)';
@@ -19,11 +19,16 @@ watermark.png, alpha.png (the mark's opacity), loss.png and report.json.
   --hint MASK.png       white = mark region, at the image's size (one image)
   --runs N              N runs with seeds seed..seed+N-1, per-pixel median of the outputs
                         (the authors' code runs 3; default 1; N x the time)
+  --sparsity W          L1 cost on the opacity (default ${WATERMARK_DEFAULTS.single.sparsity})
+  --exclusion W         exclusion loss between every pair of clean images (several images,
+                        default ${WATERMARK_DEFAULTS.multi.exclusion}) or between clean and mark (one image, default ${WATERMARK_DEFAULTS.single.exclusion})
+                        (several images with --sparsity 0 --exclusion 0: the authors' recipe)
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' }, runs: { type: 'string' } });
+  const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' }, runs: { type: 'string' },
+    sparsity: { type: 'string' }, exclusion: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
   if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
@@ -33,6 +38,10 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--box and --hint apply to one image; several images sharing a mark need no region');
   const runs = values.runs === undefined ? undefined : Number(values.runs);
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 9)) throw new UsageError(`--runs must be an integer from 1 to 9, got "${values.runs}"`);
+  const recipe = {
+    sparsity: number(values.sparsity as string | undefined, 'sparsity', { min: 0 }),
+    exclusion: number(values.exclusion as string | undefined, 'exclusion', { min: 0 }),
+  };
   const dir = requireOutput(values);
   const options = taskOptions(values);
   let box;
@@ -49,5 +58,5 @@ export async function run(argv: string[]): Promise<number> {
     const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
     if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
   }
-  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs }), positionals);
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe }), positionals);
 }
