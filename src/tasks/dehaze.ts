@@ -9,11 +9,12 @@
 // and J bears the dark channel prior, which is what makes it haze-free rather than a copy of I.
 import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
-import { toRgb } from '../image/resize.js';
+import { resizeImage, toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
-import type { Decomposition } from '../core/spec.js';
+import type { Decomposition, Term } from '../core/spec.js';
 import { refineMask } from './refine.js';
-import { dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
+import { DCP_DEFAULTS, dcpTransmission, dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
+import { imageToTensor } from '../core/images.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, inRun, remaining, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
 
@@ -57,6 +58,10 @@ export interface DehazeRecipe {
   airlightGrid?: number;
   /** Weight of the pull of A to A0 after the reference's first quarter (reference: 0). */
   airlightPull?: number;
+  /** Weight of a pull of t to the dark channel prior's transmission during the first quarter (0: none). */
+  transmissionHint?: number;
+  /** Weight of that pull after the first quarter. */
+  transmissionHintAfter?: number;
 }
 
 /**
@@ -64,9 +69,9 @@ export interface DehazeRecipe {
  * the reference's recipe (0, 1, 0) 15.65 / 0.650; 11.97 / 0.647. These defaults 16.86 / 0.817;
  * 14.82 / 0.682. Without them the DIPs settle on J = I, t = 1 in hazy regions and A drifts.
  */
-export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0.05, airlightGrid: 4, airlightPull: 0.1 };
+export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0.05, airlightGrid: 4, airlightPull: 0.1, transmissionHint: 0, transmissionHintAfter: 0 };
 
-export function dehazing(input: torch.Tensor, A0: [number, number, number], o: TaskOptions & DehazeRecipe): Decomposition {
+export function dehazing(input: torch.Tensor, A0: [number, number, number], o: TaskOptions & DehazeRecipe, tHint?: torch.Tensor): Decomposition {
   const total = o.iterations ?? DEHAZE_ITERATIONS;
   const dark = o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, grid = o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid;
   const pull = o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull;
@@ -74,8 +79,11 @@ export function dehazing(input: torch.Tensor, A0: [number, number, number], o: T
   const H = input.size(2), W = input.size(3);
   const cells = (n: number) => 32 * Math.max(2, Math.round(n / grid / 32)); // config B needs multiples of 32, at least 64
   const aSize: [number, number] | undefined = grid > 1 ? [cells(H), cells(W)] : undefined;
+  const hintWeight = tHint ? o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint : 0;
+  const quarter = Math.max(1, Math.round(MATCH_UNTIL * total));
   return {
     inputs: input,
+    ...(tHint && hintWeight > 0 ? { given: { tDcp: tHint } } : {}),
     layers: [
       { name: 'J', net: 'B', channels: 3, noise: { channels: 8, scale: 0.1 }, perturb },
       { name: 't', net: 'B', channels: 1, noise: { channels: 8, scale: 0.1 } },
@@ -88,7 +96,8 @@ export function dehazing(input: torch.Tensor, A0: [number, number, number], o: T
         { kind: 'reconstruction', metric: 'mse' },
         { kind: 'smooth', layer: 't', weight: 0.005 },
         { kind: 'smooth', layer: 'A', weight: 0.1 },
-        { kind: 'match', layer: 'A', target: A0, metric: 'mse', weight: { steps: [[0, 1], [Math.max(1, Math.round(MATCH_UNTIL * total)), pull]] } },
+        { kind: 'match', layer: 'A', target: A0, metric: 'mse', weight: { steps: [[0, 1], [quarter, pull]] } },
+        ...(tHint && hintWeight > 0 ? [{ kind: 'match', layer: 't', target: 'tDcp', metric: 'mse', weight: { steps: [[0, hintWeight], [quarter, o.transmissionHintAfter ?? DEHAZE_DEFAULTS.transmissionHintAfter]] } } satisfies Term] : []),
         ...(dark > 0 ? [{ kind: 'dark-channel', layer: 'J', weight: dark } as const] : []),
       ],
     }], total),
@@ -132,7 +141,8 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
   const device = deviceOf(o);
   const size = workingSize(rgb.width, rgb.height, o.size ?? DEFAULT_SIZE, 32, 64);
   const input = torch.keep(toBatch([rgb], size, device));
-  const d = dehazing(input, A0, o);
+  const tHint = (o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint) > 0 ? torch.keep(dcpTransmissionAt(rgb, A0, size, device)) : undefined;
+  const d = dehazing(input, A0, o, tHint);
   try {
     const r = await runDecomposition(d, o);
     const { width, height } = rgb;
@@ -146,12 +156,20 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
       method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: 'dark channel, mean of brightest 0.1%',
       meanAirlight: [...meanA].map((v) => Math.round(v * 1e4) / 1e4),
       recipe: { darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
-        airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull },
+        airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, transmissionHint: o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint,
+        transmissionHintAfter: o.transmissionHintAfter ?? DEHAZE_DEFAULTS.transmissionHintAfter },
     });
     const images = { dehazed, transmission, airlight, 'J-net': toOutput(r.layers.J[0], width, height) };
     disposeResult(r);
     return { task: 'dehaze', images, report, history: r.history };
   } finally {
     input.dispose();
+    tHint?.dispose();
   }
+}
+
+/** The dark channel prior's refined transmission (He et al.) for A0, at the working size. */
+function dcpTransmissionAt(rgb: Image, A0: [number, number, number], size: { width: number; height: number }, device: string): torch.Tensor {
+  const t = refineMask(rgb, dcpTransmission(rgb, A0, DCP_DEFAULTS.patch, DCP_DEFAULTS.omega), DCP_DEFAULTS.radius, DCP_DEFAULTS.eps);
+  return imageToTensor(resizeImage(t, size.width, size.height), device);
 }

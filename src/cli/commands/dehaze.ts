@@ -16,7 +16,11 @@ map A (I = t * J + (1 - t) * A).
   --dark-channel W      weight of the dark channel prior on J (default ${DEHAZE_DEFAULTS.darkChannel})
   --airlight-grid N     the airlight map is made at 1/N of the working size (default ${DEHAZE_DEFAULTS.airlightGrid})
   --airlight-pull W     pull of A to A0 after the first quarter (default ${DEHAZE_DEFAULTS.airlightPull})
-                        (--dark-channel 0 --airlight-grid 1 --airlight-pull 0: the authors' recipe)
+  --transmission-hint W pull of t to the dark channel prior's transmission in the first
+                        quarter (default ${DEHAZE_DEFAULTS.transmissionHint})
+  --transmission-hint-after W   the same pull afterwards (default ${DEHAZE_DEFAULTS.transmissionHintAfter})
+                        (--dark-channel 0 --airlight-grid 1 --airlight-pull 0 --transmission-hint 0:
+                        the authors' recipe)
 
 Writes DIR/dehazed.png, transmission.png (white = clear), airlight.png, loss.png (double-dip)
 and report.json (the airlight estimate A0 is in report.json).
@@ -25,7 +29,8 @@ ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { method: { type: 'string' }, passes: { type: 'string' },
-    'dark-channel': { type: 'string' }, 'airlight-grid': { type: 'string' }, 'airlight-pull': { type: 'string' } });
+    'dark-channel': { type: 'string' }, 'airlight-grid': { type: 'string' }, 'airlight-pull': { type: 'string' },
+    'transmission-hint': { type: 'string' }, 'transmission-hint-after': { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`dehaze takes one IMAGE, got ${positionals.length}`);
   const method = values.method ?? 'double-dip';
@@ -36,6 +41,8 @@ export async function run(argv: string[]): Promise<number> {
     darkChannel: number(values['dark-channel'] as string | undefined, 'dark-channel', { min: 0 }),
     airlightGrid: number(values['airlight-grid'] as string | undefined, 'airlight-grid', { integer: true, min: 1 }),
     airlightPull: number(values['airlight-pull'] as string | undefined, 'airlight-pull', { min: 0 }),
+    transmissionHint: number(values['transmission-hint'] as string | undefined, 'transmission-hint', { min: 0 }),
+    transmissionHintAfter: number(values['transmission-hint-after'] as string | undefined, 'transmission-hint-after', { min: 0 }),
   };
   const dir = requireOutput(values);
   const options = taskOptions(values);
