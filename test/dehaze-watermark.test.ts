@@ -73,18 +73,20 @@ describe('dehaze', () => {
     A0.forEach((v, c) => assert.ok(Math.abs(v - A_TRUE[c]) < 0.05, `A0 ${A0} vs ${A_TRUE}`));
   });
 
-  test('the default recipe: a coarse airlight, the dark channel prior on J, a late pull of A to A0; all can be turned off', () => {
-    const input = torch.zeros([1, 3, 256, 384]);
-    const d = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400 });
+  test('the default recipe: a coarse airlight pulled to A0, a transmission hint, the dark channel prior on J; all can be turned off', () => {
+    const input = torch.zeros([1, 3, 256, 384]), tDcp = torch.ones([1, 1, 256, 384]);
+    const d = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400 }, tDcp);
     assert.deepEqual(d.layers.find((l) => l.name === 'A')?.size, [64, 96]);
     const terms = d.phases[0].terms;
+    const match = (layer: string) => terms.find((t) => t.kind === 'match' && t.layer === layer)?.weight;
     assert.ok(terms.some((t) => t.kind === 'dark-channel' && t.layer === 'J'));
-    assert.deepEqual(terms.find((t) => t.kind === 'match')?.weight, { steps: [[0, 1], [100, 0.1]] });
-    const ref = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannel: 0, airlightGrid: 1, airlightPull: 0 });
+    assert.deepEqual(match('A'), { steps: [[0, 1], [100, 1]] });
+    assert.deepEqual(match('t'), { steps: [[0, 1], [100, 0.1]] });
+    const ref = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannel: 0, airlightGrid: 1, airlightPull: 0, transmissionHint: 0 }, tDcp);
     assert.equal(ref.layers.find((l) => l.name === 'A')?.size, undefined);
     assert.ok(!ref.phases[0].terms.some((t) => t.kind === 'dark-channel'));
-    assert.deepEqual(ref.phases[0].terms.find((t) => t.kind === 'match')?.weight, { steps: [[0, 1], [100, 0]] });
-    input.dispose();
+    assert.deepEqual(ref.phases[0].terms.filter((t) => t.kind === 'match').map((t) => t.weight), [{ steps: [[0, 1], [100, 0]] }]);
+    torch.dispose([input, tDcp]);
   });
 
   test('the transmission hint pulls t to the dark channel prior\'s transmission, on the given schedule', async () => {
