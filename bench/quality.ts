@@ -105,7 +105,7 @@ if (cases.has('demo')) {
   if (existsSync(demo('input1.jpg'))) {
     const r = await separate([await readImage(demo('input1.jpg')), await readImage(demo('input2.jpg'))], opts);
     await save('authors-input1-input2', r);
-    rows.push(`| authors input1+input2 | reconstruction PSNR | ${f(r.report.psnr)} | coefficients ${(r.report.coefficients as number[]).map((c) => f(c, 3))} | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
+    rows.push(`| authors input1+input2 (layers ${r.report.layers}) | reconstruction PSNR | ${f(r.report.psnr)} | coefficients ${(r.report.coefficients as number[]).map((c) => f(c, 3))} | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
     const t12 = await readImage(demo('texture12.jpg')), t16 = resizeImage(await readImage(demo('texture16.jpg')), t12.width, t12.height);
     const avg = blend(t12, t16, 0.5);
     const s = await separate([avg], { ...opts, model: 'sum' });
