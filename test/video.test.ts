@@ -71,6 +71,8 @@ describe('double-dip video', () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.frames, N);
     assert.equal(report.batch, 2);
+    assert.equal(report.hints, 'first');
+    assert.equal(report.grownHints, true, 'saliency hints are grown by colour, as for one image');
     assert.ok(report.secondsPerFrame > 0 && report.totalSecondsPerFrame > 0);
     const f = flicker(masks.map((m) => ({ ...m, channels: 1, data: m.data.filter((_, i) => i % 3 === 0) })));
     assert.ok(Number.isFinite(f) && f >= 0 && f <= 1, `flicker ${f}`);
@@ -98,6 +100,15 @@ describe('double-dip video', () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.frames, 3);
     assert.equal(report.airlight.length, 3);
+  });
+
+  test('--grow-hints: yes or no, segment only', async () => {
+    let r = await cli(['video', 'segment', clip, '-o', join(dir, 'g1'), '--grow-hints', 'maybe', '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--grow-hints takes yes or no, got "maybe"/);
+    r = await cli(['video', 'dehaze', clip, '-o', join(dir, 'g2'), '--grow-hints', 'no', '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--grow-hints applies to video segment only/);
   });
 
   test('--frames parsing', () => {

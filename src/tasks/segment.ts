@@ -60,7 +60,7 @@ export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Te
 }
 
 /** The hints at the working size, grown by colour if asked: a box leaves the object's rim unknown. */
-function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean): Hints & { grown: boolean } {
+export function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean): Hints & { grown: boolean } {
   const binary = (m: Image) => threshold(resizeImage(m, size.width, size.height));
   const fg = binary(h.fg), bg = binary(h.bg);
   if (!grow) return { fg, bg, source: h.source, grown: false };

@@ -34,7 +34,7 @@ import type { HistoryPoint, TrainResult } from '../core/trainer.js';
 import { readImage } from '../io/image-file.js';
 import { saliencyHintsFor } from './hints.js';
 import { refineMask, threshold } from './refine.js';
-import { segmentation } from './segment.js';
+import { GROWN_HINTS_AFTER, segmentation, workingHints } from './segment.js';
 import { separation } from './separate.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
   type Report, type TaskOptions } from './common.js';
@@ -57,6 +57,8 @@ export interface VideoOptions extends TaskOptions {
   batch?: number;
   /** Segmentation hints: the first frame's saliency for all frames (default), each frame's own, or none. */
   hints?: 'first' | 'each' | 'none';
+  /** Segmentation: grow the saliency hints by colour, as the single-image task does (default true). */
+  growHints?: boolean;
 }
 
 export interface VideoResult {
@@ -166,13 +168,14 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   const src = asSource(frames);
   const device = deviceOf(o);
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 8, 64);
-  const mode = o.hints ?? 'first';
+  const mode = o.hints ?? 'first', grow = o.growHints ?? true;
   const fgs: Image[] = [], bgs: Image[] = [];
   const input = await loadClip(src, size, device, (small, k, full) => {
     if (mode === 'each' || (mode === 'first' && k === 0)) {
-      const h = saliencyHintsFor(mode === 'each' ? small : full);
-      fgs.push(resizeImage(h.fg, size.width, size.height));
-      bgs.push(resizeImage(h.bg, size.width, size.height));
+      const image = mode === 'each' ? small : full;
+      const h = workingHints(image, saliencyHintsFor(image), size, grow);
+      fgs.push(h.fg);
+      bgs.push(h.bg);
     }
   });
   const K = src.count;
@@ -187,14 +190,14 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   } else {
     // 'first': 1 x 1 x h x w maps broadcast to every frame; 'each': K x 1 x h x w.
     given = [stackMaps(fgs, device), stackMaps(bgs, device)];
-    d = segmentation(input, given[0], given[1], o);
+    d = segmentation(input, given[0], given[1], { ...o, hintsAfter: grow ? GROWN_HINTS_AFTER : 0 });
   }
   d = miniBatched({
     ...d,
     layers: d.layers.map((l) => perFrame(l, 'drift')),
     mixtures: Array(K).fill(d.mixtures[0]),
   }, K, o);
-  return trainVideo('video-segment', src, d, size, o, () => ({ hints: mode }), ({ r }, k, full) => {
+  return trainVideo('video-segment', src, d, size, o, () => ({ hints: mode, grownHints: mode !== 'none' && grow }), ({ r }, k, full) => {
     const out = (t: Tensor) => toOutput(t, src.width, src.height);
     const soft = out(r.layers.mask[k]);
     return {

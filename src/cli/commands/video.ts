@@ -24,6 +24,7 @@ each folder when INPUT is a video; report.json (timings, seconds per frame) and 
   --fps N               resample a video to N frames per second first
   --batch N             frames per training iteration (default ${DEFAULT_BATCH}); memory grows with it
   --hints first|each|none  segment: saliency hints from the first frame (default), every frame, or none
+  --grow-hints yes|no   segment: grow the hints by colour, as the image task (default yes)
 
 ${COMMON_HELP}`;
 
@@ -43,7 +44,7 @@ const MODES: VideoMode[] = ['segment', 'separate', 'dehaze'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    frames: { type: 'string' }, fps: { type: 'string' }, batch: { type: 'string' }, hints: { type: 'string' },
+    frames: { type: 'string' }, fps: { type: 'string' }, batch: { type: 'string' }, hints: { type: 'string' }, 'grow-hints': { type: 'string' },
   });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   const [mode, input, ...more] = positionals;
@@ -58,6 +59,12 @@ export async function run(argv: string[]): Promise<number> {
     const b = Number(values.batch);
     if (!Number.isInteger(b) || b < 1) throw new UsageError(`Expected a positive integer for --batch but received "${values.batch}"`);
     options.batch = b;
+  }
+  const grow = values['grow-hints'];
+  if (grow !== undefined) {
+    if (grow !== 'yes' && grow !== 'no') throw new UsageError(`--grow-hints takes yes or no, got "${grow}"`);
+    if (mode !== 'segment') throw new UsageError('--grow-hints applies to video segment only');
+    options.growHints = grow === 'yes';
   }
   if (values.hints !== undefined) {
     if (!['first', 'each', 'none'].includes(String(values.hints))) throw new UsageError(`Expected first, each or none for --hints but received "${values.hints}"`);
