@@ -10,7 +10,8 @@ import { readImage, writeImage } from '../src/io/image-file.js';
 import { writeVideo } from '../src/io/video-file.js';
 import { main } from '../src/cli/main.js';
 import { parseFrameRange } from '../src/cli/commands/video.js';
-import { MAX_FRAMES, flicker, imageFrames, videoSegment } from '../src/tasks/video.js';
+import { MAX_FRAMES, flicker, imageFrames, videoDehaze, videoSegment } from '../src/tasks/video.js';
+import { T_MIN } from '../src/tasks/dehaze.js';
 
 const W = 80, H = 64, N = 5;
 let dir: string, clip: string, mp4: string;
@@ -100,6 +101,29 @@ describe('double-dip video', () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.frames, 3);
     assert.equal(report.airlight.length, 3);
+  });
+
+  test('video dehaze: J* solved from each frame with the refined transmission, as the image task; J net kept', async () => {
+    const frames = [frame(0), frame(1), frame(2)];
+    const v = await videoDehaze(frames, { iterations: 3, size: 64, batch: 2, threads: 1 });
+    try {
+      const out = v.frame(1, frames[1]);
+      assert.ok(out['J-net'], 'the J net output is kept');
+      assert.ok(out.transmission.data.every((t) => t >= T_MIN - 1e-6), 'transmission clipped at T_MIN');
+      // J* reproduces the frame through the haze model with the learned A, up to clipping to [0, 1].
+      const A = v.report.airlight as number[];
+      let err = 0, n = 0;
+      for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) {
+        const t = out.transmission.data[i], j = out.dehazed.data[i * 3 + c];
+        if (j > 0.001 && j < 0.999) { err += Math.abs(t * j + (1 - t) * A[c] - frames[1].data[i * 3 + c]); n++; }
+      }
+      assert.ok(n > 0 && err / n < 1e-4, `haze model error ${err / n} over ${n} values`);
+      const bare = v.frame(1); // without the frame: the J net output
+      assert.equal(bare['J-net'], undefined);
+      assert.deepEqual(bare.dehazed.data, out['J-net'].data);
+    } finally {
+      v.dispose();
+    }
   });
 
   test('--grow-hints: yes or no, segment only', async () => {

@@ -59,8 +59,8 @@ export async function writeVideoResult(dir: string, result: VideoResult, source:
   title: string): Promise<VideoOutputs> {
   const frames: Record<string, string[]> = Object.fromEntries(result.folders.map((f) => [f, []]));
   for (const f of result.folders) await mkdir(join(dir, f), { recursive: true });
-  // Segmentation refines each mask with its full-resolution frame; the others need no input.
-  const needsInput = result.task === 'video-segment';
+  // Segmentation refines each mask with its full-resolution frame, dehazing its transmission.
+  const needsInput = result.task === 'video-segment' || result.task === 'video-dehaze';
   for (let k = 0; k < source.count; k++) {
     const out = result.frame(k, needsInput ? await source.load(k) : undefined);
     for (const f of result.folders) {
