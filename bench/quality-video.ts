@@ -8,7 +8,7 @@
 // seconds per frame, and for segmentation the frame-by-frame single-image baseline (segment()).
 // Iterations default to the product's (the same recipe length for the video and the per-frame baseline).
 //   node bin/fast-node.mjs dist/bench/quality-video.js [--cases seg,sep,truck] [--frames 8] [--iterations N]
-//     [--baseline-iterations N] [--size 128] [--batch 4] [--threads N]
+//     [--baseline-iterations N] [--size 128] [--batch 4] [--threads N] [--hints first|each|none] [--baseline yes|no]
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { iou, ncc, psnr, ssim } from './metrics.js';
 const { values } = parseArgs({ options: {
   cases: { type: 'string', default: 'seg,sep,truck,haze' }, frames: { type: 'string', default: '8' }, iterations: { type: 'string' },
   'baseline-iterations': { type: 'string' }, size: { type: 'string', default: '128' }, batch: { type: 'string', default: '4' },
-  threads: { type: 'string' },
+  threads: { type: 'string' }, hints: { type: 'string' }, baseline: { type: 'string', default: 'yes' },
 } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 const sharedAbs = existsSync(shared) ? shared : '/work/shared/data';
@@ -32,7 +32,7 @@ if (!existsSync(sharedAbs)) { console.log(`bench/quality-video: ${shared} not fo
 const dev = (p: string) => join(sharedAbs, 'dev', p);
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const N = Number(values.frames), size = Number(values.size), threads = num(values.threads);
-const opts: VideoOptions = { iterations: num(values.iterations), size, batch: Number(values.batch), threads,
+const opts: VideoOptions = { iterations: num(values.iterations), size, batch: Number(values.batch), threads, hints: values.hints as VideoOptions['hints'],
   onProgress: (p) => { if (p.iteration % 100 === 0) process.stderr.write(`  ${p.iteration}/${p.total} (${p.phase}) psnr ${p.psnr.toFixed(2)} ${p.elapsed.toFixed(0)} s\n`); } };
 const baselineIterations = num(values['baseline-iterations']);
 const cases = new Set(values.cases!.split(','));
@@ -71,19 +71,19 @@ async function segmentationCase(name: string, frames: Image[], truths: Image[]) 
   process.stderr.write(`${name}: single-image baseline, ${baselineIterations ?? 'default'} iterations per frame\n`);
   const base: Image[] = [];
   let bSec = 0, baseIt = 0;
-  for (const im of frames) {
+  for (const im of values.baseline === 'no' ? [] : frames) {
     const r = await segment(im, { size, iterations: baselineIterations, threads });
     base.push(r.images.mask);
     bSec += r.report.seconds;
     baseIt = r.report.iterations;
   }
   const bIous = base.map((m, k) => iou(m, truths[k]));
-  const gtFlicker = flicker(truths), vFlicker = flicker(masks), bFlicker = flicker(base);
+  const gtFlicker = flicker(truths), vFlicker = flicker(masks), bFlicker = base.length ? flicker(base) : NaN;
   // Reference points: the IoU of an all-foreground mask, and each method's foreground fraction.
   const allFg = mean(truths.map((t) => iou(createImage(t.width, t.height, 1, 1), t)));
   const cover = (ms: Image[]) => mean(ms.map((m) => mean(Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0)))));
-  row(`| ${name} | video (batch ${opts.batch}, ${v.report.iterations} it) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(masks))} vs ${f(cover(truths))}; all-fg IoU ${f(allFg, 3)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
-  row(`| ${name} | per-frame segment() (${baseIt} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(base))} | | ${f(bSec / frames.length)} |`);
+  row(`| ${name} | video (batch ${opts.batch}, ${v.report.iterations} it, hints ${v.report.hints}) | ${f(mean(ious), 3)} | ${list(ious)} | ${f(vFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(masks))} vs ${f(cover(truths))}; all-fg IoU ${f(allFg, 3)} | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
+  if (base.length) row(`| ${name} | per-frame segment() (${baseIt} it each) | ${f(mean(bIous), 3)} | ${list(bIous)} | ${f(bFlicker, 4)} | ${f(gtFlicker, 4)}; fg fraction ${f(cover(base))} | | ${f(bSec / frames.length)} |`);
   results[name] = { allFgIou: allFg, fgFraction: { video: cover(masks), baseline: cover(base), truth: cover(truths) }, video: { iou: ious, flicker: vFlicker, secondsPerFrame: vSec, psnr: v.report.psnr }, baseline: { iou: bIous, flicker: bFlicker, secondsPerFrame: bSec / frames.length }, gtFlicker };
 }
 
