@@ -72,7 +72,7 @@ describe('double-dip video', () => {
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.frames, N);
     assert.equal(report.batch, 2);
-    assert.equal(report.hints, 'first');
+    assert.equal(report.hints, 'each');
     assert.equal(report.grownHints, true, 'saliency hints are grown by colour, as for one image');
     assert.ok(report.secondsPerFrame > 0 && report.totalSecondsPerFrame > 0);
     const f = flicker(masks.map((m) => ({ ...m, channels: 1, data: m.data.filter((_, i) => i % 3 === 0) })));

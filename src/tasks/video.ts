@@ -5,8 +5,8 @@
 //  segment   (eq. 4-5)  I_i = m_i * fg_i + (1 - m_i) * bg_i.  fg, bg and mask DIPs shared by all
 //                       frames; all three get 'drift' noise (fg/bg must change per frame: the object
 //                       moves, the camera pans; drift keeps them temporally coherent too). fg and bg
-//                       share one noise tensor, as the single-image recipe. Hints: the first frame's
-//                       saliency applied to every frame (default), each frame's own, or none.
+//                       share one noise tensor, as the single-image recipe. Hints: each frame's own
+//                       grown saliency (default: measured better than the first frame's for all), the first frame's, or none.
 //  separate  (eq. 7)    I_i = m_i * y1_i + (1 - m_i) * y2. y1 dynamic (drift noise), y2 static
 //                       (shared noise), m_i a learned scalar per frame (independent noise, 32x32 net).
 //  dehaze               I_i = t_i * J_i + (1 - t_i) * A. J and t per frame from shared DIPs with drift
@@ -57,7 +57,10 @@ export interface FrameSource {
 export interface VideoOptions extends TaskOptions {
   /** Frames per iteration (default 4); the whole clip when it is shorter. */
   batch?: number;
-  /** Segmentation hints: the first frame's saliency for all frames (default), each frame's own, or none. */
+  /**
+   * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
+   * bench/quality-video, grown hints: 'each' IoU 0.271 / 0.255 (horse / truck), 'first' 0.174 on the horse.
+   */
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by colour, as the single-image task does (default true). */
   growHints?: boolean;
@@ -170,7 +173,7 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   const src = asSource(frames);
   const device = deviceOf(o);
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 8, 64);
-  const mode = o.hints ?? 'first', grow = o.growHints ?? true;
+  const mode = o.hints ?? 'each', grow = o.growHints ?? true;
   const fgs: Image[] = [], bgs: Image[] = [];
   const input = await loadClip(src, size, device, (small, k, full) => {
     if (mode === 'each' || (mode === 'first' && k === 0)) {

@@ -23,7 +23,7 @@ each folder when INPUT is a video; report.json (timings, seconds per frame) and 
   --frames A:B          frames A to B-1, counted from 0 (A: or :B for open ends)
   --fps N               resample a video to N frames per second first
   --batch N             frames per training iteration (default ${DEFAULT_BATCH}); memory grows with it
-  --hints first|each|none  segment: saliency hints from the first frame (default), every frame, or none
+  --hints each|first|none  segment: saliency hints from every frame (default), the first frame, or none
   --grow-hints yes|no   segment: grow the hints by colour, as the image task (default yes)
 
 ${COMMON_HELP}`;
