@@ -25,9 +25,8 @@
 import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Image } from '../image/image.js';
-import { createImage } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
-import { recoverScene } from './dcp.js';
+import { dcpTransmission, recoverScene } from './dcp.js';
 import { T_MIN } from './dehaze.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import { imageToTensor } from '../core/images.js';
@@ -235,16 +234,6 @@ export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptio
 
 export const VIDEO_DEHAZE_ITERATIONS = { prior: 300, joint: 1700 };
 
-/** Dark-channel transmission 1 - omega * dark(I / A), on a small frame. */
-function dcpTransmission(img: Image, A: [number, number, number], patch: number, omega = 0.95): Image {
-  const n = img.width * img.height;
-  const norm = createImage(img.width, img.height, 3);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) norm.data[i * 3 + c] = img.data[i * img.channels + (img.channels === 1 ? 0 : c)] / Math.max(A[c], 1e-3);
-  const dark = darkChannel(norm, patch);
-  for (let i = 0; i < n; i++) dark.data[i] = Math.min(1, Math.max(0.05, 1 - omega * dark.data[i]));
-  return dark;
-}
-
 /** Video dehazing: I_i = t_i J_i + (1 - t_i) A, J and t per frame (drift noise), A shared. */
 export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
   const src = asSource(frames);
@@ -255,7 +244,10 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   const tMaps: Image[] = [];
   const input = await loadClip(src, size, device, (small, k) => {
     if (k === 0) airlight = estimateAirlight(small, darkChannel(small, patch));
-    tMaps.push(dcpTransmission(small, airlight, patch));
+    // He et al.'s t per frame (omega 0.95), kept above 0.05 so J stays bounded early on.
+    const t = dcpTransmission(toRgb(small), airlight, patch, 0.95);
+    for (let i = 0; i < t.data.length; i++) t.data[i] = Math.min(1, Math.max(0.05, t.data[i]));
+    tMaps.push(t);
   });
   const K = src.count;
   const tPrior = stackMaps(tMaps, device);

@@ -120,7 +120,11 @@ export function multiWatermark(inputs: torch.Tensor, o: WatermarkOptions): Decom
 }
 
 /** Every pair (i, j), i < j, of n items. */
-const pairs = (n: number): [number, number][] => Array.from({ length: n }, (_, i) => Array.from({ length: n - i - 1 }, (_, d): [number, number] => [i, i + 1 + d])).flat();
+function pairs(n: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out.push([i, j]);
+  return out;
+}
 
 /** out = region ? b : a, per pixel (region 1-channel, a and b RGB of the same size). */
 function composite(a: Image, b: Image, region: Image): Image {
