@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { estimateAirlight, darkChannel } from '../src/image/dark-channel.js';
-import { growHints } from '../src/image/colour-model.js';
+import { minCut } from '../src/image/graph-cut.js';
+import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
@@ -337,7 +338,57 @@ describe('saliency', () => {
   });
 });
 
-describe('colour-model hint growing', () => {
+describe('minimum cut', () => {
+  type Pair = (i: number, j: number) => number;
+  /** The energy minCut minimises: data costs plus the pair cost of every differing 8-neighbour pair. */
+  function energy(w: number, h: number, label: (i: number) => number, fgCost: Float32Array, bgCost: Float32Array, pair: Pair): number {
+    let e = 0;
+    for (let i = 0; i < w * h; i++) e += label(i) ? fgCost[i] : bgCost[i];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x, diff = (j: number, s: number) => { if (label(i) !== label(j)) e += pair(i, j) * s; };
+      if (x + 1 < w) diff(i + 1, 1);
+      if (y + 1 < h) diff(i + w, 1);
+      if (x + 1 < w && y + 1 < h) diff(i + w + 1, Math.SQRT1_2);
+      if (x > 0 && y + 1 < h) diff(i + w - 1, Math.SQRT1_2);
+    }
+    return e;
+  }
+  /** The least energy over all 2^(w h) labellings. */
+  function leastEnergy(w: number, h: number, fgCost: Float32Array, bgCost: Float32Array, pair: Pair): number {
+    let best = Infinity;
+    for (let l = 0; l < 1 << (w * h); l++) best = Math.min(best, energy(w, h, (i) => (l >> i) & 1, fgCost, bgCost, pair));
+    return best;
+  }
+
+  test('reaches the least energy found by enumerating every labelling (random 4x3 grids)', () => {
+    const r = rng(11);
+    for (let trial = 0; trial < 20; trial++) {
+      const w = 4, h = 3, n = w * h;
+      const fgCost = Float32Array.from({ length: n }, () => 3 * r()), bgCost = Float32Array.from({ length: n }, () => 3 * r());
+      const weights = new Map<string, number>();
+      const pair = (i: number, j: number) => { const k = `${i},${j}`; if (!weights.has(k)) weights.set(k, 2 * r()); return weights.get(k)!; };
+      const want = leastEnergy(w, h, fgCost, bgCost, pair);
+      const label = minCut({ width: w, height: h, fgCost, bgCost, pair });
+      const got = energy(w, h, (i) => label[i], fgCost, bgCost, pair);
+      assert.ok(Math.abs(got - want) < 1e-4, `trial ${trial}: ${got} vs ${want}`);
+    }
+  });
+
+  test('an infinite cost is never paid; strong edges make one region', () => {
+    const w = 30, h = 20, n = w * h;
+    const fgCost = new Float32Array(n), bgCost = new Float32Array(n);
+    fgCost[0] = Infinity; // top-left must be bg
+    bgCost[n - 1] = Infinity; // bottom-right must be fg
+    for (let i = 1; i < n - 1; i++) { fgCost[i] = 0.5; bgCost[i] = 0.4; } // weakly bg everywhere
+    const label = minCut({ width: w, height: h, fgCost, bgCost, pair: () => 1 });
+    assert.equal(label[0], 0);
+    assert.equal(label[n - 1], 1);
+    const fg = label.reduce((s, v) => s + v, 0);
+    assert.ok(fg < 20, `a small fg region around the forced pixel, got ${fg}`);
+  });
+});
+
+describe('GrabCut hints', () => {
   // A red disc on a noisy blue-green background; a box around it whose centre holds the only fg hints.
   function scene() {
     const w = 48, h = 40, r = rng(7), img = createImage(w, h, 3), truth = createImage(w, h, 1);
@@ -355,20 +406,30 @@ describe('colour-model hint growing', () => {
     return { img, truth, fg, bg };
   }
 
-  test('a box centre grows to the object rim, and the box corners become background', () => {
+  test('GrabCut from a box labels the disc exactly', () => {
     const { img, truth, fg, bg } = scene();
-    const g = growHints(img, fg, bg);
-    let fgWrong = 0, fgRight = 0, bgWrong = 0;
-    for (let i = 0; i < truth.data.length; i++) {
-      if (g.fg.data[i] > 0.5) { if (truth.data[i] > 0.5) fgRight++; else fgWrong++; }
-      if (g.bg.data[i] > 0.5 && truth.data[i] > 0.5) bgWrong++;
+    const label = grabCut(img, fg, bg);
+    let wrong = 0;
+    for (let i = 0; i < truth.data.length; i++) wrong += label.data[i] !== truth.data[i] ? 1 : 0;
+    assert.ok(wrong <= 4, `${wrong} pixels mislabelled`);
+  });
+
+  test('a box centre grows to the object rim, leaving a band along the cut unknown', () => {
+    const { img, truth, fg, bg } = scene();
+    const g = grabCutHints(img, fg, bg, { band: 2 });
+    // Disc radius 11: fg everywhere 3 px (band + 1) inside its edge, bg everywhere 3 px outside.
+    for (let y = 0; y < 40; y++) for (let x = 0; x < 48; x++) {
+      const i = y * 48 + x, r = Math.hypot(x - 24, y - 20);
       if (bg.data[i] > 0.5) assert.equal(g.bg.data[i], 1, 'given background stays background');
+      if (r < 8) assert.equal(g.fg.data[i], 1, `fg hint at ${x},${y}`);
+      if (r > 14) assert.equal(g.bg.data[i], 1, `bg hint at ${x},${y}`);
+      assert.ok(!(g.fg.data[i] && g.bg.data[i]), 'never both');
+      if (g.fg.data[i]) assert.equal(truth.data[i], 1, `fg hint on the disc at ${x},${y}`);
+      if (g.bg.data[i]) assert.equal(truth.data[i], 0, `bg hint off the disc at ${x},${y}`);
     }
-    const discArea = truth.data.reduce((s, v) => s + v, 0);
-    assert.ok(fgRight > 0.8 * discArea, `fg covers ${fgRight} of ${discArea} disc pixels (the centre alone is 100)`);
-    assert.ok(fgWrong <= 0.03 * discArea, `${fgWrong} background pixels marked fg`);
-    assert.ok(bgWrong <= 0.03 * discArea, `${bgWrong} disc pixels marked bg`);
-    assert.equal(g.bg.data[8 * 48 + 12], 1, 'a box corner (background colour) becomes a bg hint');
+    const rim = 20 * 48 + 34; // just inside the disc's right edge
+    assert.equal(truth.data[rim], 1);
+    assert.ok(g.fg.data[rim] === 0 && g.bg.data[rim] === 0, 'the rim is left unknown');
   });
 
   test("a user's fg hints are kept even where colour disagrees; without fg evidence the hints are returned unchanged", () => {
@@ -376,10 +437,10 @@ describe('colour-model hint growing', () => {
     const userFg = createImage(48, 40, 1);
     userFg.data[8 * 48 + 12] = 1; // a background-coloured pixel the user says is foreground
     for (let i = 20 * 48 + 20; i < 20 * 48 + 28; i++) userFg.data[i] = 1;
-    const kept = growHints(img, userFg, bg, { keepFg: true });
+    const kept = grabCutHints(img, userFg, bg, { keepFg: true });
     assert.equal(kept.fg.data[8 * 48 + 12], 1);
     const noFg = createImage(48, 40, 1), allBg = createImage(48, 40, 1, 1);
-    const same = growHints(img, noFg, allBg);
+    const same = grabCutHints(img, noFg, allBg);
     assert.equal(same.fg, noFg);
     assert.equal(same.bg, allBg);
   });

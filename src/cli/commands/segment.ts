@@ -16,7 +16,7 @@ reconstruction.png, hints.png (the hints used, in --hint format), loss.png and r
 
   --hint MASK.png       white = foreground, black = background, grey = unknown (image size)
   --box X,Y,W,H         a box around the object, in pixels
-  --grow-hints yes|no   grow the hints by colour towards the object's rim, GrabCut-style
+  --grow-hints yes|no   grow the hints to the object's rim by GrabCut (colour + edges)
                         (default: yes with --box or automatic hints, no with --hint;
                         no = the reference's hints)
 

@@ -24,7 +24,7 @@ each folder when INPUT is a video; report.json (timings, seconds per frame) and 
   --fps N               resample a video to N frames per second first
   --batch N             frames per training iteration (default ${DEFAULT_BATCH}); memory grows with it
   --hints each|first|none  segment: saliency hints from every frame (default), the first frame, or none
-  --grow-hints yes|no   segment: grow the hints by colour, as the image task (default yes)
+  --grow-hints yes|no   segment: grow the hints by GrabCut, as the image task (default yes)
 
 ${COMMON_HELP}`;
 

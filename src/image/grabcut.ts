@@ -1,0 +1,94 @@
+// GrabCut (Rother, Kolmogorov & Blake 2004) with colour histograms for its two colour models:
+// label every pixel not known to be background by a minimum cut of
+//   sum_i -log P(colour_i | label_i) + gamma * sum_{i~j, labels differ} exp(-beta |z_i - z_j|^2),
+// re-estimate the two models from the labelling, repeat. The edge term puts the boundary on
+// colour edges. grabCutHints turns the labelling into hints for the DIPs, leaving a band
+// along the cut unknown: the cut is sure of regions, less of their exact rim.
+import { createImage, type Image } from './image.js';
+import { colourBins, histogram } from './colour-model.js';
+import { minCut } from './graph-cut.js';
+
+export interface GrabCutOptions {
+  /** Cut / re-estimate rounds (GrabCut converges in a few). */
+  iterations?: number;
+  /** Weight of the edge term (GrabCut: 50, with colours in 0..255 and costs in nats). */
+  gamma?: number;
+  /** Whether the given fg pixels are certain (a user's mask) or only start the fg model. */
+  keepFg?: boolean;
+}
+
+/** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
+export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
+  const { iterations = 5, gamma = 50, keepFg = false } = o;
+  const { width: w, height: h } = img;
+  const n = w * h, c = img.channels;
+  const bin = colourBins(img);
+  const z = (i: number, k: number) => img.data[i * c + (c === 1 ? 0 : k)] * 255;
+  const dist2 = (i: number, j: number) => (z(i, 0) - z(j, 0)) ** 2 + (z(i, 1) - z(j, 1)) ** 2 + (z(i, 2) - z(j, 2)) ** 2;
+  // beta = 1 / (2 <|z_i - z_j|^2>) over neighbouring pairs, as GrabCut.
+  let sum = 0, pairs = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    if (x + 1 < w) { sum += dist2(i, i + 1); pairs++; }
+    if (y + 1 < h) { sum += dist2(i, i + w); pairs++; }
+  }
+  const beta = 1 / (2 * Math.max(sum / Math.max(pairs, 1), 1e-6));
+  const pair = (i: number, j: number) => gamma * Math.exp(-beta * dist2(i, j));
+  const isBg = (i: number) => bg.data[i] > 0.5, isFg = (i: number) => fg.data[i] > 0.5;
+  // The first fg model: every pixel not known to be bg (GrabCut's box start), given fg counted double.
+  let label: Uint8Array = new Uint8Array(n);
+  for (let i = 0; i < n; i++) label[i] = isBg(i) ? 0 : 1;
+  let fgWeight = Float32Array.from(label, (v, i) => (isFg(i) ? 2 : v));
+  for (let it = 0; it < iterations; it++) {
+    const bgWeight = Float32Array.from(label, (v) => 1 - v);
+    const hf = histogram(bin, fgWeight), hb = histogram(bin, bgWeight);
+    const fgCost = new Float32Array(n), bgCost = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (isBg(i)) { fgCost[i] = Infinity; continue; }
+      if (keepFg && isFg(i)) { bgCost[i] = Infinity; continue; }
+      fgCost[i] = -Math.log(hf[bin[i]]);
+      bgCost[i] = -Math.log(hb[bin[i]]);
+    }
+    const next = minCut({ width: w, height: h, fgCost, bgCost, pair });
+    let changed = 0;
+    for (let i = 0; i < n; i++) changed += next[i] !== label[i] ? 1 : 0;
+    label = next;
+    fgWeight = Float32Array.from(label);
+    if (changed === 0) break;
+  }
+  const out = createImage(w, h, 1);
+  for (let i = 0; i < n; i++) out.data[i] = label[i];
+  return out;
+}
+
+/**
+ * Hints from the GrabCut labelling: fg and bg pixels farther than `band` px from the other label
+ * (given bg always stays bg; a user's fg too with keepFg). If the cut finds no foreground,
+ * colour could not tell the object apart: the given hints are returned unchanged.
+ */
+export function grabCutHints(img: Image, fg: Image, bg: Image, o: GrabCutOptions & { band?: number } = {}): { fg: Image; bg: Image } {
+  const { width: w, height: h } = img;
+  const band = o.band ?? Math.max(2, Math.round(Math.min(w, h) / 64));
+  const label = grabCut(img, fg, bg, o);
+  if (!label.data.some((v) => v === 1)) return { fg, bg };
+  const nearFg = near(label, 1, band), nearBg = near(label, 0, band);
+  const outFg = createImage(w, h, 1), outBg = createImage(w, h, 1);
+  for (let i = 0; i < w * h; i++) {
+    if (bg.data[i] > 0.5 || (label.data[i] === 0 && !nearFg[i])) outBg.data[i] = 1;
+    else if ((o.keepFg && fg.data[i] > 0.5) || (label.data[i] === 1 && !nearBg[i])) outFg.data[i] = 1;
+  }
+  return { fg: outFg, bg: outBg };
+}
+
+/** Whether a pixel with label v lies within r px (a square window): a max filter, by rows then columns. */
+function near(label: Image, v: number, r: number): Uint8Array {
+  const { width: w, height: h } = label;
+  const rows = new Uint8Array(w * h), out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    for (let d = Math.max(0, x - r); d <= Math.min(w - 1, x + r); d++) if (label.data[y * w + d] === v) { rows[y * w + x] = 1; break; }
+  }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    for (let d = Math.max(0, y - r); d <= Math.min(h - 1, y + r); d++) if (rows[d * w + x]) { out[y * w + x] = 1; break; }
+  }
+  return out;
+}
