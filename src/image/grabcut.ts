@@ -11,7 +11,11 @@ import { minCut } from './graph-cut.js';
 export interface GrabCutOptions {
   /** Cut / re-estimate rounds (GrabCut converges in a few). */
   iterations?: number;
-  /** Weight of the edge term (GrabCut: 50, with colours in 0..255 and costs in nats). */
+  /**
+   * Weight of the edge term (colours in 0..255, costs in nats). GrabCut's 50 is for its GMMs; with
+   * these histograms 25 measured best (bench/quality box IoU of the cut alone, horse / VOC:
+   * 10: 0.89 / 0.50, 25: 0.95 / 0.53, 50: 0.91 / 0.50).
+   */
   gamma?: number;
   /** Whether the given fg pixels are certain (a user's mask) or only start the fg model. */
   keepFg?: boolean;
@@ -19,7 +23,7 @@ export interface GrabCutOptions {
 
 /** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
 export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
-  const { iterations = 5, gamma = 50, keepFg = false } = o;
+  const { iterations = 5, gamma = 25, keepFg = false } = o;
   const { width: w, height: h } = img;
   const n = w * h, c = img.channels;
   const bin = colourBins(img);
