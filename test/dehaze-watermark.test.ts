@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { WATERMARK_DEFAULTS, median, multiWatermark, removeWatermark } from '../src/tasks/watermark.js';
+import { SOLVE_BELOW, WATERMARK_DEFAULTS, median, multiWatermark, removeWatermark, solveClean } from '../src/tasks/watermark.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
 
@@ -162,10 +162,27 @@ describe('watermark', () => {
   test('several images sharing a mark: one clean image per input', async () => {
     const imgs = [scene(64, 64, 11), scene(64, 64, 12)];
     const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
-    assert.deepEqual(Object.keys(r.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
+    assert.deepEqual(Object.keys(r.images).sort(), ['alpha', 'clean-1', 'clean-1-net', 'clean-2', 'clean-2-net', 'watermark']);
     for (const k of ['clean-1', 'clean-2']) assert.deepEqual([r.images[k].width, r.images[k].height], [64, 64]);
     assert.deepEqual(r.report.recipe, WATERMARK_DEFAULTS.multi);
+    assert.equal(r.report.clean, 'solved');
     for (const term of ['exclusion(clean1,clean2)', 'match(m)']) assert.ok(term in r.report.finalLosses, `${term} in ${Object.keys(r.report.finalLosses)}`);
+    const net = await removeWatermark(imgs, { iterations: 2, size: 64, clean: 'net' });
+    assert.deepEqual(Object.keys(net.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
+    assert.deepEqual(net.images['clean-1'].data, r.images['clean-1-net'].data, 'same seed: the net choice is the DIP output');
+    await assert.rejects(removeWatermark(imgs, { iterations: 2, size: 64, clean: 'both' as never }), /Unknown clean choice "both": use solved or net/);
+  });
+
+  test('the clean image solved from the mark inverts I = m W + (1 - m) C; the net is kept where m is near 1', () => {
+    const C = scene(16, 8, 3), W = scene(16, 8, 4), net = createImage(16, 8, 3, 0.25), alpha = createImage(16, 8, 1);
+    alpha.data.forEach((_, i) => { alpha.data[i] = i / 128; }); // 0 .. ~1
+    const I = createImage(16, 8, 3);
+    I.data.forEach((_, j) => { const m = alpha.data[Math.floor(j / 3)]; I.data[j] = m * W.data[j] + (1 - m) * C.data[j]; });
+    const out = solveClean(I, alpha, W, net);
+    out.data.forEach((v, j) => {
+      const m = alpha.data[Math.floor(j / 3)];
+      assert.ok(Math.abs(v - (m > SOLVE_BELOW ? 0.25 : C.data[j])) < 1e-4, `at ${j} (m ${m}): ${v}`);
+    });
   });
 
   test('several images: the exclusion loss joins every pair of clean layers across their inputs; 0, 0 is the reference', () => {
@@ -206,6 +223,8 @@ describe('CLI', () => {
       [['dehaze', a, '--dark-channel=-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
       [['dehaze', a, '--transmission-hint', 'strong', '-o', join(tmp, 'o8')], /a number >= 0 for --transmission-hint/],
       [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number >= 0 for --exclusion/],
+      [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /--clean takes solved or net/],
+      [['watermark', a, '--box', '1,1,8,8', '--clean', 'net', '-o', join(tmp, 'o11')], /--clean applies to several images/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

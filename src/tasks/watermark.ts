@@ -29,6 +29,11 @@ export interface WatermarkOptions extends TaskOptions {
   sparsity?: number;
   /** Weight of the exclusion loss: clean vs W (one image), every pair of clean layers (several images). */
   exclusion?: number;
+  /**
+   * Several images: 'solved' (default) takes the learned shared mark m * W and solves each clean
+   * image from its input, C_k = (I_k - m W) / (1 - m); 'net' takes the clean DIPs' outputs (the authors' code).
+   */
+  clean?: 'solved' | 'net';
 }
 
 /**
@@ -36,9 +41,10 @@ export interface WatermarkOptions extends TaskOptions {
  * A config-C step at 256 px costs ~0.11 s on two idle cores (bench/step): ~0.3 s per iteration
  * for one image (two C + one D), ~0.5 s for three images, so these defaults take ~10 minutes.
  * (First measured at 4.6 / 7.0 CPU-s per iteration with the machine's load at 10-15.)
- * --iterations N scales both phases.
+ * --iterations N scales both phases. Several images: 1200 iterations gave 28.6-29.8 dB inside the
+ * mark (bench/quality-dehaze-watermark), 2000 give 30.2-30.9 (still rising; 12 minutes on two cores).
  */
-export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 1200 };
+export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 2000 };
 /**
  * Recipe weights. sparsity: L1 cost on the opacity m. exclusion: one image, between the clean
  * layer and W; several images, between every pair of clean layers (edges that all the images
@@ -50,6 +56,8 @@ export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 1200 };
 export const WATERMARK_DEFAULTS = { single: { sparsity: 0.05, exclusion: 0 }, multi: { sparsity: 0.05, exclusion: 0.1 } };
 /** Several images: where m * W stays below this, the input pixel is kept (as the reference). */
 export const KEEP_BELOW = 0.1;
+/** Solving C_k divides by 1 - m: where m is above this, the clean DIP's output is kept instead. */
+export const SOLVE_BELOW = 0.9;
 
 /** The mark region as a 0/1 mask at the image's size, from a box or a hint image. */
 export function markRegion(width: number, height: number, o: { box?: Box; hint?: Image }): Image {
@@ -141,6 +149,7 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   if (images.length > 1 && (o.box || o.hint))
     throw new Error('A box or hint mask applies to one image; several images sharing a mark need no hint');
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
+  if (o.clean !== undefined && o.clean !== 'solved' && o.clean !== 'net') throw new Error(`Unknown clean choice "${o.clean}": use solved or net`);
   const rgb = images.map(toRgb);
   const [first] = rgb;
   const { width, height } = first;
@@ -161,6 +170,23 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   const report = { ...last.report, seed: o.seed ?? DEFAULT_SEED, runs: results.length, runPsnr: results.map((r) => r.report.psnr),
     iterations: results.reduce((n, r) => n + r.report.iterations, 0), seconds: Math.round(results.reduce((n, r) => n + r.report.seconds, 0) * 100) / 100 };
   return { task: 'watermark', images: outImages, report, history: last.history };
+}
+
+/**
+ * I = m W + (1 - m) C  =>  C = (I - m W) / (1 - m), clipped to [0, 1], at full resolution: the
+ * shared mark is what three images pin down well, and the solve keeps the photo's own detail,
+ * which the clean DIP blurs. Where m > SOLVE_BELOW the division amplifies noise: `net` there.
+ */
+export function solveClean(input: Image, alpha: Image, mark: Image, net: Image): Image {
+  const out = createImage(input.width, input.height, 3);
+  for (let i = 0; i < input.width * input.height; i++) {
+    const m = alpha.data[i];
+    for (let c = 0; c < 3; c++) {
+      const j = i * 3 + c;
+      out.data[j] = m > SOLVE_BELOW ? net.data[j] : Math.min(1, Math.max(0, (input.data[j] - m * mark.data[j]) / (1 - m)));
+    }
+  }
+  return out;
 }
 
 /** Per-pixel, per-channel median of images of one size. */
@@ -205,14 +231,19 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
         const mw = alpha.data[i] * (mark.data[i * 3] + mark.data[i * 3 + 1] + mark.data[i * 3 + 2]) / 3;
         marked.data[i] = mw >= KEEP_BELOW ? 1 : 0;
       }
-      rgb.forEach((img, k) => { outImages[`clean-${k + 1}`] = composite(img, out(r.layers[`clean${k + 1}`][k]), marked); });
+      rgb.forEach((img, k) => {
+        const net = out(r.layers[`clean${k + 1}`][k]);
+        if ((o.clean ?? 'solved') === 'net') { outImages[`clean-${k + 1}`] = composite(img, net, marked); return; }
+        outImages[`clean-${k + 1}`] = composite(img, solveClean(img, alpha, mark, net), marked);
+        outImages[`clean-${k + 1}-net`] = composite(img, net, marked);
+      });
       outImages.watermark = mark;
       outImages.alpha = alpha;
     }
     const report = makeReport('watermark', images, size, r, d, o, {
       mode: region ? (o.box ? 'box' : 'hint') : 'multi',
       box: o.box ?? null,
-      ...(region ? {} : { keptBelow: KEEP_BELOW }),
+      ...(region ? {} : { keptBelow: KEEP_BELOW, clean: o.clean ?? 'solved' }),
       recipe: { ...WATERMARK_DEFAULTS[region ? 'single' : 'multi'], ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
         ...(o.exclusion !== undefined ? { exclusion: o.exclusion } : {}) },
     });

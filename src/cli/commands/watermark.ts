@@ -14,6 +14,8 @@ Several images of the same size sharing one watermark: no region needed.
 
 Writes DIR/clean.png (or clean-1.png, clean-2.png, ... for several images),
 watermark.png, alpha.png (the mark's opacity), loss.png and report.json.
+Several images: each clean image is solved from its input and the learned mark,
+C = (I - alpha W) / (1 - alpha); the clean DIPs' outputs are kept as clean-K-net.png.
 
   --box X,Y,W,H         the region that holds the mark (one image)
   --hint MASK.png       white = mark region, at the image's size (one image)
@@ -23,12 +25,14 @@ watermark.png, alpha.png (the mark's opacity), loss.png and report.json.
   --exclusion W         exclusion loss between every pair of clean images (several images,
                         default ${WATERMARK_DEFAULTS.multi.exclusion}) or between clean and mark (one image, default ${WATERMARK_DEFAULTS.single.exclusion})
                         (several images with --sparsity 0 --exclusion 0: the authors' recipe)
+  --clean solved|net    several images: clean images solved from the mark (default) or the
+                        clean DIPs' outputs (the authors' code)
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' }, runs: { type: 'string' },
-    sparsity: { type: 'string' }, exclusion: { type: 'string' } });
+    sparsity: { type: 'string' }, exclusion: { type: 'string' }, clean: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
   if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
@@ -38,6 +42,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--box and --hint apply to one image; several images sharing a mark need no region');
   const runs = values.runs === undefined ? undefined : Number(values.runs);
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 9)) throw new UsageError(`--runs must be an integer from 1 to 9, got "${values.runs}"`);
+  const clean = values.clean as string | undefined;
+  if (clean !== undefined && clean !== 'solved' && clean !== 'net') throw new UsageError(`--clean takes solved or net, got "${clean}"`);
+  if (clean !== undefined && positionals.length === 1) throw new UsageError('--clean applies to several images sharing a mark');
   const recipe = {
     sparsity: number(values.sparsity as string | undefined, 'sparsity', { min: 0 }),
     exclusion: number(values.exclusion as string | undefined, 'exclusion', { min: 0 }),
@@ -58,5 +65,5 @@ export async function run(argv: string[]): Promise<number> {
     const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
     if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
   }
-  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe }), positionals);
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe, clean: clean as 'solved' | 'net' | undefined }), positionals);
 }
