@@ -9,10 +9,12 @@ import { readImage } from '../src/io/image-file.js';
 import { writeTaskResult } from '../src/io/outputs.js';
 import { resizeImage } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
-import { segment } from '../src/tasks/segment.js';
+import { segment, workingHints } from '../src/tasks/segment.js';
+import { grabCut } from '../src/image/grabcut.js';
+import { threshold } from '../src/tasks/refine.js';
 import { separate } from '../src/tasks/separate.js';
-import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
-import type { Box } from '../src/tasks/hints.js';
+import { DEFAULT_SIZE, workingSize, type TaskOptions, type TaskResult } from '../src/tasks/common.js';
+import { hintsFromBox, saliencyHintsFor, type Box } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' } } });
@@ -52,7 +54,14 @@ async function segCase(name: string, image: Image, truth: Image, extra: Paramete
   const r = await segment(image, { ...opts, ...extra });
   await save(name, { ...r, images: { ...r.images, input: image, truth } });
   const allFg = createImage(truth.width, truth.height, 1, 1);
-  rows.push(`| ${name} | segmentation IoU | ${f(iou(r.images.mask, truth), 3)} | ${f(iou(allFg, truth), 3)} (all-fg mask) | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
+  rows.push(`| ${name} | segmentation IoU | ${f(iou(r.images.mask, truth), 3)} | ${f(iou(allFg, truth), 3)} (all-fg mask); ${f(iou(grabCutAlone(image, extra.box), truth), 3)} (GrabCut alone) | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
+}
+
+/** The GrabCut labelling that grows the hints, taken as the mask: what the DIPs add beyond it. */
+function grabCutAlone(image: Image, box?: Box): Image {
+  const size = workingSize(image.width, image.height, opts.size ?? DEFAULT_SIZE, 8, 64);
+  const h = workingHints(image, box ? hintsFromBox(box, image.width, image.height) : saliencyHintsFor(image), size, false);
+  return threshold(resizeImage(grabCut(resizeImage(image, size.width, size.height), h.fg, h.bg), image.width, image.height));
 }
 
 async function layerCase(name: string, inputs: Image[], truths: [Image, Image]) {
