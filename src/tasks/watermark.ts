@@ -41,8 +41,9 @@ export interface WatermarkOptions extends TaskOptions {
  * A config-C step at 256 px costs ~0.11 s on two idle cores (bench/step): ~0.3 s per iteration
  * for one image (two C + one D), ~0.5 s for three images, so these defaults take ~10 minutes.
  * (First measured at 4.6 / 7.0 CPU-s per iteration with the machine's load at 10-15.)
- * --iterations N scales both phases. Several images: 1200 iterations gave 28.6-29.8 dB inside the
- * mark (bench/quality-dehaze-watermark), 2000 give 30.2-30.9 (still rising; 12 minutes on two cores).
+ * --iterations N scales both phases. Several images (bench/quality-dehaze-watermark, PSNR inside
+ * the mark, clean DIP outputs / solved): 1200 iterations 28.6-29.8 / 28.9-30.2 dB, 2000 iterations
+ * 30.2-30.9 / 30.5-31.1 with 2 threads, 30.3-30.7 / 31.9-32.4 with 1 (~12 minutes on two cores).
  */
 export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 2000 };
 /**
