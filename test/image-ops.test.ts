@@ -414,6 +414,27 @@ describe('GrabCut hints', () => {
     assert.ok(wrong <= 4, `${wrong} pixels mislabelled`);
   });
 
+  test("starting from the hints, a colour found only in the unknown region is not taken for the object (GrabCut's box start takes it)", () => {
+    // A red disc with a fg hint at its centre, a brown patch elsewhere, bg hints only on a thin frame.
+    const w = 48, h = 40, r = rng(3), img = createImage(w, h, 3), fg = createImage(w, h, 1), bg = createImage(w, h, 1);
+    const inDisc = (x: number, y: number) => (x - 30) ** 2 + (y - 20) ** 2 < 64, inPatch = (x: number, y: number) => x >= 4 && x < 16 && y >= 10 && y < 30;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x, c = inDisc(x, y) ? [0.85, 0.15, 0.1] : inPatch(x, y) ? [0.55, 0.35, 0.2] : [0.1, 0.5, 0.7];
+      for (let k = 0; k < 3; k++) img.data[i * 3 + k] = c[k] + 0.04 * (r() - 0.5);
+      if (x < 2 || y < 2 || x >= w - 2 || y >= h - 2) bg.data[i] = 1;
+      if ((x - 30) ** 2 + (y - 20) ** 2 < 9) fg.data[i] = 1;
+    }
+    const count = (label: Image, inside: (x: number, y: number) => boolean) => {
+      let n = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inside(x, y)) n += label.data[y * w + x];
+      return n;
+    };
+    const fromHints = grabCut(img, fg, bg, { start: 'hints' }), fromBox = grabCut(img, fg, bg, { start: 'box' });
+    assert.equal(count(fromHints, inPatch), 0, 'patch is background');
+    assert.equal(count(fromBox, inPatch), 240, 'the box start takes the patch: its colour is only in the fg model');
+    for (const label of [fromHints, fromBox]) assert.ok(count(label, inDisc) >= 190, `disc is foreground (${count(label, inDisc)} of 197)`);
+  });
+
   test('a box centre grows to the object rim, leaving a band along the cut unknown', () => {
     const { img, truth, fg, bg } = scene();
     const g = grabCutHints(img, fg, bg, { band: 2 });

@@ -19,11 +19,13 @@ export interface GrabCutOptions {
   gamma?: number;
   /** Whether the given fg pixels are certain (a user's mask) or only start the fg model. */
   keepFg?: boolean;
+  /** First colour models: from everything not known to be bg ('box', GrabCut's) or from the hints alone. */
+  start?: 'box' | 'hints';
 }
 
 /** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
 export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
-  const { iterations = 5, gamma = 25, keepFg = false } = o;
+  const { iterations = 5, gamma = 25, keepFg = false, start = 'box' } = o;
   const { width: w, height: h } = img;
   const n = w * h, c = img.channels;
   const bin = colourBins(img);
@@ -39,12 +41,14 @@ export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}
   const beta = 1 / (2 * Math.max(sum / Math.max(pairs, 1), 1e-6));
   const pair = (i: number, j: number) => gamma * Math.exp(-beta * dist2(i, j));
   const isBg = (i: number) => bg.data[i] > 0.5, isFg = (i: number) => fg.data[i] > 0.5;
-  // The first fg model: every pixel not known to be bg (GrabCut's box start), given fg counted double.
+  // The first models. 'box' (GrabCut's start): fg is every pixel not known to be bg, given fg
+  // counted double. 'hints': each model from its own hints only, the unknown pixels undecided.
   let label: Uint8Array = new Uint8Array(n);
   for (let i = 0; i < n; i++) label[i] = isBg(i) ? 0 : 1;
-  let fgWeight = Float32Array.from(label, (v, i) => (isFg(i) ? 2 : v));
+  let fgWeight = Float32Array.from(label, (v, i) => (isFg(i) ? 2 : start === 'box' ? v : 0));
+  let bgWeight = Float32Array.from(label, (v) => 1 - v);
   for (let it = 0; it < iterations; it++) {
-    const bgWeight = Float32Array.from(label, (v) => 1 - v);
+    if (it > 0) bgWeight = Float32Array.from(label, (v) => 1 - v);
     const hf = histogram(bin, fgWeight), hb = histogram(bin, bgWeight);
     const fgCost = new Float32Array(n), bgCost = new Float32Array(n);
     for (let i = 0; i < n; i++) {

@@ -67,7 +67,10 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   const binary = (m: Image) => threshold(resizeImage(m, size.width, size.height));
   const fg = binary(h.fg), bg = binary(h.bg);
   if (!grow) return { fg, bg, source: h.source, grown: false };
-  return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask' }), source: h.source, grown: true };
+  // GrabCut's start (every pixel inside the box may be fg) needs a tight box; the unknown region
+  // left by saliency or a drawn mask is not one, so there the colour models start from the hints.
+  const start = h.source === 'box' ? 'box' : 'hints';
+  return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start }), source: h.source, grown: true };
 }
 
 /** The hints as one picture, in the --hint format (white fg, black bg, grey unknown), to inspect or edit and pass back. */
