@@ -61,7 +61,7 @@ async function segCase(name: string, image: Image, truth: Image, extra: Paramete
 function grabCutAlone(image: Image, box?: Box): Image {
   const size = workingSize(image.width, image.height, opts.size ?? DEFAULT_SIZE, 8, 64);
   const h = workingHints(image, box ? hintsFromBox(box, image.width, image.height) : saliencyHintsFor(image), size, false);
-  return threshold(resizeImage(grabCut(resizeImage(image, size.width, size.height), h.fg, h.bg), image.width, image.height));
+  return threshold(resizeImage(grabCut(resizeImage(image, size.width, size.height), h.fg, h.bg, { start: box ? 'box' : 'hints' }), image.width, image.height));
 }
 
 async function layerCase(name: string, inputs: Image[], truths: [Image, Image]) {
