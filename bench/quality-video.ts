@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readImage } from '../src/io/image-file.js';
+import { readImage, writeImage } from '../src/io/image-file.js';
 import { resizeImage } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { segment } from '../src/tasks/segment.js';
@@ -78,6 +78,13 @@ async function segmentationCase(name: string, frames: Image[], truths: Image[]) 
     baseIt = r.report.iterations;
   }
   const bIous = base.map((m, k) => iou(m, truths[k]));
+  // Each frame's input, truth and masks, to look at: out/bench/<case>/frame-K-*.png.
+  const dir = join('out', 'bench', name);
+  await mkdir(dir, { recursive: true });
+  for (let k = 0; k < frames.length; k++) {
+    const out = { input: frames[k], truth: truths[k], 'video-mask': masks[k], ...(base[k] ? { 'per-frame-mask': base[k] } : {}) };
+    for (const [what, img] of Object.entries(out)) await writeImage(join(dir, `frame-${k + 1}-${what}.png`), img);
+  }
   const gtFlicker = flicker(truths), vFlicker = flicker(masks), bFlicker = base.length ? flicker(base) : NaN;
   // Reference points: the IoU of an all-foreground mask, and each method's foreground fraction.
   const allFg = mean(truths.map((t) => iou(createImage(t.width, t.height, 1, 1), t)));
