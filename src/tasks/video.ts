@@ -175,10 +175,10 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 8, 64);
   const mode = o.hints ?? 'each', grow = o.growHints ?? true;
   const fgs: Image[] = [], bgs: Image[] = [];
-  const input = await loadClip(src, size, device, (small, k, full) => {
+  const input = await loadClip(src, size, device, (_small, k, full) => {
     if (mode === 'each' || (mode === 'first' && k === 0)) {
-      const image = mode === 'each' ? small : full;
-      const h = workingHints(image, saliencyHintsFor(image), size, grow);
+      // Saliency on the full frame, as the single-image task: its filters are scale-dependent.
+      const h = workingHints(full, saliencyHintsFor(full), size, grow);
       fgs.push(h.fg);
       bgs.push(h.bg);
     }
