@@ -59,7 +59,7 @@ export interface VideoOptions extends TaskOptions {
   /**
    * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
    * bench/quality-video (horse / truck): colour-grown hints, 'each' IoU 0.271 / 0.255, 'first' 0.174 on the horse;
-   * GrabCut-grown hints (now), 'each' 0.692 / 0.212 (per-frame segment() 0.761 / 0.194).
+   * GrabCut-grown hints from each full frame (now), 'each' 0.755 / 0.195 (per-frame segment() 0.761 / 0.194).
    */
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */
