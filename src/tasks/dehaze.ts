@@ -140,6 +140,16 @@ function multiply(a: Image, b: Image): Image {
   return { ...a, data: a.data.map((v, i) => v * b.data[i]) };
 }
 
+/**
+ * The final image, as the authors: t~ is the net's t refined at full resolution, guided by the
+ * input, and kept above T_MIN (J* blows up noise near 0); J* = (I - (1 - t~) A) / t~.
+ */
+export function solveScene(rgb: Image, t: Image, A: [number, number, number] | Image): { transmission: Image; dehazed: Image } {
+  const transmission = refineMask(rgb, t);
+  for (let i = 0; i < transmission.data.length; i++) transmission.data[i] = Math.max(T_MIN, transmission.data[i]);
+  return { transmission, dehazed: recoverScene(rgb, transmission, A, T_MIN) };
+}
+
 /** One Double-DIP pass on an RGB image. */
 async function dehazePass(rgb: Image, airlight: [number, number, number] | undefined, o: DehazeOptions): Promise<TaskResult> {
   const A0 = airlight ?? airlightEstimate(rgb);
@@ -151,11 +161,8 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
   try {
     const r = await runDecomposition(d, o);
     const { width, height } = rgb;
-    // t~: full resolution, guided by the input, kept away from 0 (J* blows up noise there).
-    const transmission = refineMask(rgb, toOutput(r.layers.t[0], width, height));
-    for (let i = 0; i < transmission.data.length; i++) transmission.data[i] = Math.max(T_MIN, transmission.data[i]);
     const airlight = toOutput(r.layers.A[0], width, height);
-    const dehazed = recoverScene(rgb, transmission, airlight, T_MIN);
+    const { transmission, dehazed } = solveScene(rgb, toOutput(r.layers.t[0], width, height), airlight);
     const meanA = torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array());
     const report = makeReport('dehaze', [rgb], size, r, d, o, {
       method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: 'dark channel: brightest pixel of the 0.1% haziest',

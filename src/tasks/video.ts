@@ -26,8 +26,8 @@ import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
-import { dcpTransmission, recoverScene } from './dcp.js';
-import { T_MIN } from './dehaze.js';
+import { dcpTransmission } from './dcp.js';
+import { solveScene } from './dehaze.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
@@ -277,13 +277,11 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
     airlight: Array.from(r.layers.A[0].toFloat32Array(), (v) => Math.round(v * 1e4) / 1e4), airlightPrior: airlight,
   }), ({ r }, k, full): Record<string, Image> => {
     const jNet = toOutput(r.layers.J[k], src.width, src.height);
-    let transmission = toOutput(r.layers.t[k], src.width, src.height);
-    if (!full) return { dehazed: jNet, transmission };
+    const t = toOutput(r.layers.t[k], src.width, src.height);
+    if (!full) return { dehazed: jNet, transmission: t };
     // As the image task (and the authors): t refined at full resolution by the frame, J* solved from it.
-    transmission = refineMask(full, transmission);
-    for (let i = 0; i < transmission.data.length; i++) transmission.data[i] = Math.max(T_MIN, transmission.data[i]);
     const A = Array.from(r.layers.A[0].toFloat32Array()) as [number, number, number];
-    return { dehazed: recoverScene(toRgb(full), transmission, A, T_MIN), transmission, 'J-net': jNet };
+    return { ...solveScene(toRgb(full), t, A), 'J-net': jNet };
   }, ['dehazed', 'transmission'], [input, tPrior]);
 }
 

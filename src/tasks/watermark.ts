@@ -15,6 +15,7 @@ import { resizeImage, toRgb } from '../image/resize.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
 import { boxMask, type Box } from './hints.js';
+import { recoverScene } from './dcp.js';
 import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, deviceOf, inRun, remaining, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
   workingSize, type TaskOptions, type TaskResult } from './common.js';
 
@@ -176,17 +177,13 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
 /**
  * I = m W + (1 - m) C  =>  C = (I - m W) / (1 - m), clipped to [0, 1], at full resolution: the
  * shared mark is what three images pin down well, and the solve keeps the photo's own detail,
- * which the clean DIP blurs. Where m > SOLVE_BELOW the division amplifies noise: `net` there.
+ * which the clean DIP blurs. It is the haze model's inversion with t = 1 - m and A = W. Where
+ * m > SOLVE_BELOW the division amplifies noise: `net` there.
  */
 export function solveClean(input: Image, alpha: Image, mark: Image, net: Image): Image {
-  const out = createImage(input.width, input.height, 3);
-  for (let i = 0; i < input.width * input.height; i++) {
-    const m = alpha.data[i];
-    for (let c = 0; c < 3; c++) {
-      const j = i * 3 + c;
-      out.data[j] = m > SOLVE_BELOW ? net.data[j] : Math.min(1, Math.max(0, (input.data[j] - m * mark.data[j]) / (1 - m)));
-    }
-  }
+  const t = { ...alpha, data: alpha.data.map((m) => 1 - m) };
+  const out = recoverScene(input, t, mark, 1 - SOLVE_BELOW);
+  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] > SOLVE_BELOW) for (let c = 0; c < 3; c++) out.data[i * 3 + c] = net.data[i * 3 + c];
   return out;
 }
 
