@@ -8,6 +8,7 @@ import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
 import { fft1d, histogramEqualise, saliencyHints, saliencyMap } from '../src/image/saliency.js';
+import { CUT_GAMMA, cutMask, threshold } from '../src/tasks/refine.js';
 import { image, rng } from './support/images.js';
 
 
@@ -464,5 +465,35 @@ describe('GrabCut hints', () => {
     const same = grabCutHints(img, noFg, allBg);
     assert.equal(same.fg, noFg);
     assert.equal(same.bg, allBg);
+  });
+});
+
+describe('mask binarisation by a cut', () => {
+  /** A colour edge at x = edge, and a soft mask that is unsure across it, crossing 0.5 at x = cross. */
+  function blurred(w: number, h: number, edge: number, cross: number) {
+    const img = createImage(w, h, 3), soft = createImage(w, h, 1);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      for (let k = 0; k < 3; k++) img.data[i * 3 + k] = x < edge ? 0.2 : 0.8;
+      soft.data[i] = Math.min(0.9, Math.max(0.1, 0.5 + (x - cross) * (0.3 / (w / 8))));
+    }
+    return { img, soft };
+  }
+  const boundary = (m: Image, y: number) => { let x = 0; while (x < m.width && m.data[y * m.width + x] === 0) x++; return x; };
+
+  test('the boundary moves from the 0.5 contour to the colour edge; gamma 0 is the threshold', () => {
+    const { img, soft } = blurred(48, 16, 24, 20);
+    const cut = cutMask(img, soft);
+    for (let y = 0; y < 16; y++) assert.equal(boundary(cut, y), 24, `row ${y}`);
+    assert.deepEqual(cutMask(img, soft, 0).data, threshold(soft).data);
+    assert.equal(boundary(threshold(soft), 0), 21);
+  });
+
+  test('a mask above the full-size limit is cut smaller and brought back to full size along the edges', () => {
+    const { img, soft } = blurred(160, 120, 80, 70);
+    const cut = cutMask(img, soft, CUT_GAMMA, 40 * 30); // cut at 40 x 30
+    assert.equal(cut.width, 160);
+    assert.ok(cut.data.every((v) => v === 0 || v === 1), 'binary');
+    for (const y of [0, 60, 119]) assert.ok(Math.abs(boundary(cut, y) - 80) <= 1, `row ${y}: boundary at ${boundary(cut, y)}`);
   });
 });

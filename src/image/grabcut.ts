@@ -23,15 +23,16 @@ export interface GrabCutOptions {
   start?: 'box' | 'hints';
 }
 
-/** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
-export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
-  const { iterations = 5, gamma = 25, keepFg = false, start = 'box' } = o;
+/**
+ * GrabCut's edge term: the cost of a label change between neighbours i and j,
+ * gamma * exp(-beta |z_i - z_j|^2), colours in 0..255, beta = 1 / (2 <|z_i - z_j|^2>) over
+ * neighbouring pairs, so it is high inside flat regions and low across colour edges.
+ */
+export function contrastEdges(img: Image, gamma: number): (i: number, j: number) => number {
   const { width: w, height: h } = img;
-  const n = w * h, c = img.channels;
-  const bin = colourBins(img);
+  const c = img.channels;
   const z = (i: number, k: number) => img.data[i * c + (c === 1 ? 0 : k)] * 255;
   const dist2 = (i: number, j: number) => (z(i, 0) - z(j, 0)) ** 2 + (z(i, 1) - z(j, 1)) ** 2 + (z(i, 2) - z(j, 2)) ** 2;
-  // beta = 1 / (2 <|z_i - z_j|^2>) over neighbouring pairs, as GrabCut.
   let sum = 0, pairs = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const i = y * w + x;
@@ -39,7 +40,16 @@ export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}
     if (y + 1 < h) { sum += dist2(i, i + w); pairs++; }
   }
   const beta = 1 / (2 * Math.max(sum / Math.max(pairs, 1), 1e-6));
-  const pair = (i: number, j: number) => gamma * Math.exp(-beta * dist2(i, j));
+  return (i, j) => gamma * Math.exp(-beta * dist2(i, j));
+}
+
+/** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
+export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
+  const { iterations = 5, gamma = 25, keepFg = false, start = 'box' } = o;
+  const { width: w, height: h } = img;
+  const n = w * h;
+  const bin = colourBins(img);
+  const pair = contrastEdges(img, gamma);
   const isBg = (i: number) => bg.data[i] > 0.5, isFg = (i: number) => fg.data[i] > 0.5;
   // The first models. 'box' (GrabCut's start): fg is every pixel not known to be bg, given fg
   // counted double. 'hints': each model from its own hints only, the unknown pixels undecided.

@@ -1,10 +1,21 @@
 // Mask refinement: He et al.'s colour guided filter at full resolution (radius 50, eps 1e-4
 // as the reference), guided by the input image, so mask edges follow image edges.
 import type { Image } from '../image/image.js';
+import { resizeImage } from '../image/resize.js';
 import { guidedFilter } from '../image/guided-filter.js';
+import { minCut } from '../image/graph-cut.js';
+import { contrastEdges } from '../image/grabcut.js';
 
 export const GUIDED_RADIUS = 50;
 export const GUIDED_EPS = 1e-4;
+/**
+ * Edge weight of cutMask. Measured on bench/quality (IoU of mask.png from the same soft masks,
+ * threshold / gamma 2, 3, 5): horse box 0.909 / 0.941, 0.940, 0.929; VOC box 0.520 / 0.537,
+ * 0.538, 0.525; automatic hints horse 0.581 / 0.577, 0.577, 0.564, VOC 0.164 / 0.165, 0.166, 0.159.
+ */
+export const CUT_GAMMA = 3;
+/** Largest mask cut at full size (0.5 s, ~100 MB); larger ones are cut at this size. */
+export const CUT_PIXELS = 512 * 512;
 
 export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, eps = GUIDED_EPS): Image {
   // The radius was chosen for full-size photos; keep it proportionate on small images.
@@ -16,4 +27,31 @@ export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, ep
 
 export function threshold(img: Image, at = 0.5): Image {
   return { ...img, data: img.data.map((v) => (v > at ? 1 : 0)) };
+}
+
+/**
+ * Binary mask from a soft one by a minimum cut rather than a threshold: each pixel pays
+ * -log p for the label it takes (p the soft mask, as a probability) and neighbours pay
+ * GrabCut's contrast-sensitive cost for a label change, so the boundary snaps to colour edges
+ * where the soft mask is unsure. gamma = 0 gives the 0.5 threshold.
+ */
+export function cutMask(image: Image, soft: Image, gamma = CUT_GAMMA, maxPixels = CUT_PIXELS): Image {
+  const { width, height } = soft;
+  if (width * height > maxPixels) {
+    // A full-size cut of a large photo costs seconds and gigabytes: cut a smaller copy, then bring
+    // its boundary back to full resolution along the photo's edges with the guided filter.
+    const s = Math.sqrt(maxPixels / (width * height));
+    const w = Math.max(1, Math.round(width * s)), h = Math.max(1, Math.round(height * s));
+    const small = cutMask(resizeImage(image, w, h), resizeImage(soft, w, h), gamma, maxPixels);
+    return threshold(refineMask(image, resizeImage(small, width, height), Math.round(2 / s)));
+  }
+  const n = width * height;
+  const fgCost = new Float32Array(n), bgCost = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = Math.min(1 - 1e-3, Math.max(1e-3, soft.data[i]));
+    fgCost[i] = -Math.log(p);
+    bgCost[i] = -Math.log(1 - p);
+  }
+  const label = minCut({ width: soft.width, height: soft.height, fgCost, bgCost, pair: contrastEdges(image, gamma) });
+  return { ...soft, data: Float32Array.from(label) };
 }

@@ -9,7 +9,7 @@ import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
 import type { Decomposition } from '../core/spec.js';
 import { hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
-import { refineMask, threshold } from './refine.js';
+import { cutMask, refineMask, threshold } from './refine.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
 
@@ -96,7 +96,7 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Tas
     const r = await runDecomposition(d, o);
     const soft = refineMask(image, toOutput(r.layers.mask[0], image.width, image.height));
     const images = {
-      mask: threshold(soft),
+      mask: cutMask(image, soft),
       'mask-soft': soft,
       foreground: toOutput(r.layers.foreground[0], image.width, image.height),
       background: toOutput(r.layers.background[0], image.width, image.height),

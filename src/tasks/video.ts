@@ -34,7 +34,7 @@ import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
 import type { HistoryPoint, TrainResult } from '../core/trainer.js';
 import { readImage } from '../io/image-file.js';
 import { saliencyHintsFor } from './hints.js';
-import { refineMask, threshold } from './refine.js';
+import { cutMask, refineMask, threshold } from './refine.js';
 import { GROWN_HINTS_AFTER, segmentation, workingHints } from './segment.js';
 import { separation } from './separate.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
@@ -206,7 +206,7 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
     const out = (t: Tensor) => toOutput(t, src.width, src.height);
     const soft = out(r.layers.mask[k]);
     return {
-      mask: threshold(full ? refineMask(full, soft) : soft),
+      mask: full ? cutMask(full, refineMask(full, soft)) : threshold(soft),
       foreground: out(r.layers.foreground[k]),
       background: out(r.layers.background[k]),
     };
