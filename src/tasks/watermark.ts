@@ -35,8 +35,6 @@ export interface WatermarkOptions extends TaskOptions {
    * image from its input, C_k = (I_k - m W) / (1 - m); 'net' takes the clean DIPs' outputs (the authors' code).
    */
   clean?: 'solved' | 'net';
-  /** One image: 'uniform' learns W as one RGB colour (most marks are one colour); 'map' as a DIP image (the authors'). */
-  markColour?: 'uniform' | 'map';
 }
 
 /**
@@ -98,9 +96,7 @@ export function singleWatermark(input: torch.Tensor, region: torch.Tensor, o: Wa
     inputs: input,
     layers: [
       { name: 'clean', net: 'C', channels: 3, noise },
-      (o.markColour ?? 'map') === 'uniform'
-        ? { name: 'W', net: 'A', channels: 3, output: 'scalar', range: [0, 1], size: [32, 32], noise }
-        : { name: 'W', net: 'C', channels: 3, noise },
+      { name: 'W', net: 'C', channels: 3, noise },
       { name: 'm', net: 'D', channels: 1, noise },
     ],
     given: { box: region, outside: torch.keep(torch.tidy(() => region.rsub(1))) },
@@ -191,14 +187,6 @@ export function solveClean(input: Image, alpha: Image, mark: Image, net: Image):
   return out;
 }
 
-/** A width x height image of one colour, from a 1 x C x 1 x 1 scalar layer. */
-function fill(width: number, height: number, colour: torch.Tensor): Image {
-  const c = torch.tidy(() => colour.toFloat32Array());
-  const img = createImage(width, height, c.length);
-  for (let i = 0; i < img.data.length; i++) img.data[i] = c[i % c.length];
-  return img;
-}
-
 /** Per-pixel, per-channel median of images of one size. */
 export function median(images: Image[]): Image {
   const [a] = images;
@@ -228,13 +216,10 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     const out = (t: torch.Tensor) => toOutput(t, width, height);
     const outImages: Record<string, Image> = {};
     if (region) {
-      const mark = r.layers.W[0].size(2) === 1 ? fill(width, height, r.layers.W[0]) : out(r.layers.W[0]);
+      outImages.clean = composite(first, out(r.layers.clean[0]), region);
+      outImages.watermark = out(r.layers.W[0]);
       const alpha = out(r.layers.m[0]);
       for (let i = 0; i < alpha.data.length; i++) alpha.data[i] *= region.data[i];
-      const net = out(r.layers.clean[0]);
-      outImages.clean = composite(first, (o.clean ?? 'net') === 'solved' ? solveClean(first, alpha, mark, net) : net, region);
-      outImages['clean-net'] = composite(first, net, region);
-      outImages.watermark = mark;
       outImages.alpha = alpha;
     } else {
       const alpha = out(r.layers.m[0]), mark = out(r.layers.W[0]);
