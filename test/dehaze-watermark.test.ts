@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { SOLVE_BELOW, WATERMARK_DEFAULTS, median, multiWatermark, removeWatermark, solveClean } from '../src/tasks/watermark.js';
+import { SOLVE_BELOW, WATERMARK_DEFAULTS, median, multiWatermark, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
 
@@ -140,8 +140,25 @@ describe('watermark', () => {
       const inside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
       if (!inside) assert.equal(r.images.alpha.data[y * 72 + x], 0, 'alpha is zero outside the box');
     }
-    assert.ok(r.images.watermark && r.images.alpha);
+    assert.deepEqual(Object.keys(r.images).sort(), ['alpha', 'clean', 'clean-net', 'watermark']);
+    assert.ok(r.images.watermark.data.every((v) => v === 1), 'one image: the mark is white unless told otherwise');
+    assert.deepEqual(r.report.markColour, [1, 1, 1]);
     assert.ok('match(m)' in r.report.finalLosses, 'the opacity carries an L1 (sparsity) cost in the joint phase');
+  });
+
+  test('one image: the mark colour is given (no W layer) or learned by a DIP; clean net gives the DIP output', async () => {
+    const img = scene(64, 64, 5);
+    const box = { x: 16, y: 16, width: 24, height: 20 };
+    const input = torch.zeros([1, 3, 64, 64]), region = torch.zeros([1, 1, 64, 64]);
+    const fixed = singleWatermark(input, region, { markColour: [1, 0.5, 0] });
+    assert.deepEqual(fixed.layers.map((l) => l.name), ['clean', 'm']);
+    assert.deepEqual([...fixed.given!.W.mean([0, 2, 3]).toFloat32Array()], [1, 0.5, 0]);
+    assert.deepEqual(singleWatermark(input, region, { markColour: 'learn' }).layers.map((l) => l.name), ['clean', 'W', 'm']);
+    torch.dispose([input, region, fixed.given]);
+    const learned = await removeWatermark([img], { box, iterations: 2, size: 64, markColour: 'learn', clean: 'net' });
+    assert.deepEqual(Object.keys(learned.images).sort(), ['alpha', 'clean', 'watermark']);
+    assert.ok(new Set(learned.images.watermark.data).size > 1, 'a learned mark is an image');
+    await assert.rejects(removeWatermark([img], { box, markColour: [2, 0, 0] }), /markColour must be 'learn' or three numbers in 0\.\.1/);
   });
 
   test('median of runs: per pixel, and the report counts every run', async () => {
@@ -166,6 +183,7 @@ describe('watermark', () => {
     for (const k of ['clean-1', 'clean-2']) assert.deepEqual([r.images[k].width, r.images[k].height], [64, 64]);
     assert.deepEqual(r.report.recipe, WATERMARK_DEFAULTS.multi);
     assert.equal(r.report.clean, 'solved');
+    assert.equal(r.report.markColour, 'learn', 'several images learn the mark colour');
     for (const term of ['exclusion(clean1,clean2)', 'match(m)']) assert.ok(term in r.report.finalLosses, `${term} in ${Object.keys(r.report.finalLosses)}`);
     const net = await removeWatermark(imgs, { iterations: 2, size: 64, clean: 'net' });
     assert.deepEqual(Object.keys(net.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
@@ -224,7 +242,7 @@ describe('CLI', () => {
       [['dehaze', a, '--transmission-hint', 'strong', '-o', join(tmp, 'o8')], /a number >= 0 for --transmission-hint/],
       [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number >= 0 for --exclusion/],
       [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /--clean takes solved or net/],
-      [['watermark', a, '--box', '1,1,8,8', '--clean', 'net', '-o', join(tmp, 'o11')], /--clean applies to several images/],
+      [['watermark', a, '--box', '1,1,8,8', '--mark-colour', 'pink', '-o', join(tmp, 'o11')], /--mark-colour takes white, learn or R,G,B/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

@@ -59,7 +59,8 @@ export interface VideoOptions extends TaskOptions {
   /**
    * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
    * bench/quality-video (horse / truck): colour-grown hints, 'each' IoU 0.271 / 0.255, 'first' 0.174 on the horse;
-   * GrabCut-grown hints from each full frame (now), 'each' 0.755 / 0.195 (per-frame segment() 0.761 / 0.194).
+   * GrabCut-grown hints from each full frame (now), 'each' 0.755 / 0.195 (per-frame segment() 0.761 / 0.194);
+   * with the masks binarised by a cut (refine.ts) 0.788 / 0.194 (per-frame 0.787 / 0.194).
    */
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */

@@ -1,8 +1,9 @@
 // Watermark removal (paper section 6):  I = m * W + (1 - m) * C
 //  one image:  the user marks the watermark region h (a box or a hint mask); the mask is zero
 //              outside it, so there I = C and the clean DIP learns the image from the outside
-//              first (hint step), then the whole model explains the region. Final image:
-//              the input outside h, the clean layer inside.
+//              first (hint step), then the whole model explains the region. W is a given
+//              colour (white unless told): one image cannot tell a dim white mark from a strong
+//              coloured one. Final image: the input outside h; inside, C solved from I, m and W.
 //  several images sharing one mark: I_k = m * W + (1 - m) * C_k with m and W shared, so what
 //              repeats across the images is the mark; no hint needed. Beyond the authors'
 //              code: an exclusion loss between the clean layers and a sparsity cost on m
@@ -31,10 +32,16 @@ export interface WatermarkOptions extends TaskOptions {
   /** Weight of the exclusion loss: clean vs W (one image), every pair of clean layers (several images). */
   exclusion?: number;
   /**
-   * Several images: 'solved' (default) takes the learned shared mark m * W and solves each clean
-   * image from its input, C_k = (I_k - m W) / (1 - m); 'net' takes the clean DIPs' outputs (the authors' code).
+   * 'solved' (default) takes the learned mark m * W and solves each clean image from its input,
+   * C_k = (I_k - m W) / (1 - m); 'net' takes the clean DIPs' outputs (the authors' code).
    */
   clean?: 'solved' | 'net';
+  /**
+   * The mark's colour W, RGB in 0..1, or 'learn' (a DIP image, the authors'). Default: white for
+   * one image, where a dim white mark and a strong coloured one explain the image equally well
+   * (measured: the learned W drifts to the photo's colours); 'learn' for several, which pin it down.
+   */
+  markColour?: [number, number, number] | 'learn';
 }
 
 /**
@@ -60,6 +67,21 @@ export const WATERMARK_DEFAULTS = { single: { sparsity: 0.05, exclusion: 0 }, mu
 export const KEEP_BELOW = 0.1;
 /** Solving C_k divides by 1 - m: where m is above this, the clean DIP's output is kept instead. */
 export const SOLVE_BELOW = 0.9;
+export const WHITE: [number, number, number] = [1, 1, 1];
+
+/** The mark colour a run uses: the option, or the default for one image (white) or several (learned). */
+export function markColourFor(images: number, o: WatermarkOptions): [number, number, number] | 'learn' {
+  const c = o.markColour ?? (images === 1 ? WHITE : 'learn');
+  if (c !== 'learn' && !(Array.isArray(c) && c.length === 3 && c.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)))
+    throw new Error(`markColour must be 'learn' or three numbers in 0..1 (RGB), got ${JSON.stringify(c)}`);
+  return c;
+}
+
+/** W as a fixed map of one colour (1 x 3 x H x W), for a mark whose colour is known. */
+function colourMap(input: torch.Tensor, colour: [number, number, number]): torch.Tensor {
+  const device = input.device;
+  return torch.keep(torch.tidy(() => torch.ones([1, 3, input.size(2), input.size(3)], { device }).mul(torch.tensor(colour, [1, 3, 1, 1], { device }))));
+}
 
 /** The mark region as a 0/1 mask at the image's size, from a box or a hint image. */
 export function markRegion(width: number, height: number, o: { box?: Box; hint?: Image }): Image {
@@ -92,14 +114,15 @@ function regionAt(region: Image, w: number, h: number, device: string): torch.Te
 export function singleWatermark(input: torch.Tensor, region: torch.Tensor, o: WatermarkOptions): Decomposition {
   const noise = { channels: 2, scale: 0.1 };
   const hint = { kind: 'hint-reconstruction', layer: 'clean', hint: 'outside' } as const;
+  const colour = markColourFor(1, o);
   return {
     inputs: input,
     layers: [
       { name: 'clean', net: 'C', channels: 3, noise },
-      { name: 'W', net: 'C', channels: 3, noise },
+      ...(colour === 'learn' ? [{ name: 'W', net: 'C', channels: 3, noise } satisfies LayerSpec] : []),
       { name: 'm', net: 'D', channels: 1, noise },
     ],
-    given: { box: region, outside: torch.keep(torch.tidy(() => region.rsub(1))) },
+    given: { box: region, outside: torch.keep(torch.tidy(() => region.rsub(1))), ...(colour === 'learn' ? {} : { W: colourMap(input, colour) }) },
     mixtures: [{ kind: 'blend', mask: 'm', a: 'W', b: 'clean', maskWithin: 'box' }],
     phases: scalePhases([
       { name: 'hint', iterations: WATERMARK_ITERATIONS.hint, lr: 1e-3, terms: [hint] },
@@ -118,10 +141,12 @@ export function multiWatermark(inputs: torch.Tensor, o: WatermarkOptions): Decom
   const noise = { channels: 2, scale: 0.1 };
   const clean = (k: number): LayerSpec => ({ name: `clean${k + 1}`, net: 'C', channels: 3, noise, inputs: [k] });
   const exclusion = o.exclusion ?? WATERMARK_DEFAULTS.multi.exclusion, sparsity = o.sparsity ?? WATERMARK_DEFAULTS.multi.sparsity;
+  const colour = markColourFor(K, o);
   return {
     inputs,
     layers: [...Array.from({ length: K }, (_, k) => clean(k)),
-      { name: 'W', net: 'B', channels: 3, noise }, { name: 'm', net: 'B', channels: 1, noise }],
+      ...(colour === 'learn' ? [{ name: 'W', net: 'B', channels: 3, noise } satisfies LayerSpec] : []), { name: 'm', net: 'B', channels: 1, noise }],
+    ...(colour === 'learn' ? {} : { given: { W: colourMap(inputs, colour) } }),
     mixtures: Array.from({ length: K }, (_, k): Mixture => ({ kind: 'blend', mask: 'm', a: 'W', b: `clean${k + 1}` })),
     phases: scalePhases([{ name: 'joint', iterations: WATERMARK_ITERATIONS.multi, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'l1' },
       ...(sparsity > 0 ? [{ kind: 'match', layer: 'm', target: 0, metric: 'l1', weight: sparsity } satisfies Term] : []),
@@ -152,6 +177,7 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
     throw new Error('A box or hint mask applies to one image; several images sharing a mark need no hint');
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
   if (o.clean !== undefined && o.clean !== 'solved' && o.clean !== 'net') throw new Error(`Unknown clean choice "${o.clean}": use solved or net`);
+  markColourFor(images.length, o);
   const rgb = images.map(toRgb);
   const [first] = rgb;
   const { width, height } = first;
@@ -187,6 +213,13 @@ export function solveClean(input: Image, alpha: Image, mark: Image, net: Image):
   return out;
 }
 
+/** A width x height RGB image of one colour. */
+function fill(width: number, height: number, colour: readonly number[]): Image {
+  const img = createImage(width, height, 3);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = colour[i % 3];
+  return img;
+}
+
 /** Per-pixel, per-channel median of images of one size. */
 export function median(images: Image[]): Image {
   const [a] = images;
@@ -215,14 +248,16 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     const r = await runDecomposition(d, o);
     const out = (t: torch.Tensor) => toOutput(t, width, height);
     const outImages: Record<string, Image> = {};
+    const colour = markColourFor(images.length, o);
+    const mark = colour === 'learn' ? out(r.layers.W[0]) : fill(width, height, colour);
+    const alpha = out(r.layers.m[0]);
+    const solved = (o.clean ?? 'solved') === 'solved';
     if (region) {
-      outImages.clean = composite(first, out(r.layers.clean[0]), region);
-      outImages.watermark = out(r.layers.W[0]);
-      const alpha = out(r.layers.m[0]);
       for (let i = 0; i < alpha.data.length; i++) alpha.data[i] *= region.data[i];
-      outImages.alpha = alpha;
+      const net = out(r.layers.clean[0]);
+      outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
+      if (solved) outImages['clean-net'] = composite(first, net, region);
     } else {
-      const alpha = out(r.layers.m[0]), mark = out(r.layers.W[0]);
       // Where the mark contributes little, the input pixel is kept untouched.
       const marked = createImage(width, height, 1);
       for (let i = 0; i < width * height; i++) {
@@ -231,23 +266,23 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
       }
       rgb.forEach((img, k) => {
         const net = out(r.layers[`clean${k + 1}`][k]);
-        if ((o.clean ?? 'solved') === 'net') { outImages[`clean-${k + 1}`] = composite(img, net, marked); return; }
-        outImages[`clean-${k + 1}`] = composite(img, solveClean(img, alpha, mark, net), marked);
-        outImages[`clean-${k + 1}-net`] = composite(img, net, marked);
+        outImages[`clean-${k + 1}`] = composite(img, solved ? solveClean(img, alpha, mark, net) : net, marked);
+        if (solved) outImages[`clean-${k + 1}-net`] = composite(img, net, marked);
       });
-      outImages.watermark = mark;
-      outImages.alpha = alpha;
     }
+    outImages.watermark = mark;
+    outImages.alpha = alpha;
     const report = makeReport('watermark', images, size, r, d, o, {
       mode: region ? (o.box ? 'box' : 'hint') : 'multi',
       box: o.box ?? null,
-      ...(region ? {} : { keptBelow: KEEP_BELOW, clean: o.clean ?? 'solved' }),
+      clean: o.clean ?? 'solved', markColour: colour,
+      ...(region ? {} : { keptBelow: KEEP_BELOW }),
       recipe: { ...WATERMARK_DEFAULTS[region ? 'single' : 'multi'], ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
         ...(o.exclusion !== undefined ? { exclusion: o.exclusion } : {}) },
     });
     disposeResult(r);
     return { task: 'watermark', images: outImages, report, history: r.history };
   } finally {
-    torch.dispose([inputs, given ?? undefined, d.given?.outside]);
+    torch.dispose([inputs, given ?? undefined, d.given?.outside, d.given?.W]);
   }
 }

@@ -56,6 +56,8 @@ const images = (task: (input: WebTaskInput) => Promise<TaskResult>): WebTaskRunn
   return { report: result.report, files: written.map((p) => relative(dir, p)) };
 };
 
+const MARK_COLOURS: Record<string, [number, number, number] | 'learn' | undefined> = { auto: undefined, white: [1, 1, 1], black: [0, 0, 0], learned: 'learn' };
+
 export const TASKS: WebTask[] = [
   {
     name: 'segment', label: 'Segment', description: 'Foreground/background segmentation of one image: mask, foreground, background.',
@@ -74,8 +76,9 @@ export const TASKS: WebTask[] = [
   },
   {
     name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; with one image, draw a box around the mark.',
-    video: false, minImages: 1, maxImages: 8, box: true, hint: true,
-    run: images(({ images, box, hint, options }) => removeWatermark(images, { ...options, box, hint })),
+    video: false, minImages: 1, maxImages: 8, box: true, hint: true, choices: { mark: ['auto', 'white', 'black', 'learned'] },
+    // auto: white for one image, learned for several (see WatermarkOptions.markColour).
+    run: images(({ images, box, hint, choices, options }) => removeWatermark(images, { ...options, box, hint, markColour: MARK_COLOURS[choices.mark ?? 'auto'] })),
   },
   {
     name: 'video', label: 'Video',

@@ -14,8 +14,8 @@ Several images of the same size sharing one watermark: no region needed.
 
 Writes DIR/clean.png (or clean-1.png, clean-2.png, ... for several images),
 watermark.png, alpha.png (the mark's opacity), loss.png and report.json.
-Several images: each clean image is solved from its input and the learned mark,
-C = (I - alpha W) / (1 - alpha); the clean DIPs' outputs are kept as clean-K-net.png.
+Each clean image is solved from its input and the learned mark, C = (I - alpha W) / (1 - alpha);
+the clean DIP's output is kept as clean-net.png (clean-K-net.png for several images).
 
   --box X,Y,W,H         the region that holds the mark (one image)
   --hint MASK.png       white = mark region, at the image's size (one image)
@@ -25,14 +25,16 @@ C = (I - alpha W) / (1 - alpha); the clean DIPs' outputs are kept as clean-K-net
   --exclusion W         exclusion loss between every pair of clean images (several images,
                         default ${WATERMARK_DEFAULTS.multi.exclusion}) or between clean and mark (one image, default ${WATERMARK_DEFAULTS.single.exclusion})
                         (several images with --sparsity 0 --exclusion 0: the authors' recipe)
-  --clean solved|net    several images: clean images solved from the mark (default) or the
-                        clean DIPs' outputs (the authors' code)
+  --clean solved|net    clean images solved from the mark (default) or the clean DIPs'
+                        outputs (the authors' code)
+  --mark-colour C       the mark's colour: white, R,G,B (0-255) or learn (a DIP image, the
+                        authors'); default white for one image, learn for several
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' }, runs: { type: 'string' },
-    sparsity: { type: 'string' }, exclusion: { type: 'string' }, clean: { type: 'string' } });
+    sparsity: { type: 'string' }, exclusion: { type: 'string' }, clean: { type: 'string' }, 'mark-colour': { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
   if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
@@ -44,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 9)) throw new UsageError(`--runs must be an integer from 1 to 9, got "${values.runs}"`);
   const clean = values.clean as string | undefined;
   if (clean !== undefined && clean !== 'solved' && clean !== 'net') throw new UsageError(`--clean takes solved or net, got "${clean}"`);
-  if (clean !== undefined && positionals.length === 1) throw new UsageError('--clean applies to several images sharing a mark');
+  const markColour = parseColour(values['mark-colour'] as string | undefined);
   const recipe = {
     sparsity: number(values.sparsity as string | undefined, 'sparsity', { min: 0 }),
     exclusion: number(values.exclusion as string | undefined, 'exclusion', { min: 0 }),
@@ -65,5 +67,16 @@ export async function run(argv: string[]): Promise<number> {
     const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
     if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
   }
-  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe, clean: clean as 'solved' | 'net' | undefined }), positionals);
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe, clean: clean as 'solved' | 'net' | undefined, markColour }), positionals);
+}
+
+/** --mark-colour: white, learn, or R,G,B in 0-255. */
+function parseColour(v: string | undefined): [number, number, number] | 'learn' | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'learn') return 'learn';
+  if (v === 'white') return [1, 1, 1];
+  const parts = v.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0 || p > 255))
+    throw new UsageError(`--mark-colour takes white, learn or R,G,B with each in 0-255, got "${v}"`);
+  return parts.map((p) => p / 255) as [number, number, number];
 }
