@@ -32,7 +32,7 @@ const TASKS: Record<string, { label: string; defaultIterations: number; frames?:
   separate2: { label: 'separate, two mixtures (2 x C + coefficients)', defaultIterations: SEPARATE_ITERATIONS.two, run: (o) => separate([mix(chelsea, coffee, 0.3), mix(chelsea, coffee, 0.7)], o) },
   separate1: { label: 'separate, one image (2 x C + coefficient)', defaultIterations: SEPARATE_ITERATIONS.single, run: (o) => separate([mix(chelsea, coffee, 0.5)], o) },
   dehaze: { label: 'dehaze (3 x config B)', defaultIterations: DEHAZE_ITERATIONS, run: (o) => dehaze(chelsea, o) },
-  watermark1: { label: 'watermark, one image + box (2 x C + D)', defaultIterations: WATERMARK_ITERATIONS.hint + WATERMARK_ITERATIONS.joint,
+  watermark1: { label: 'watermark, one image + box (C + D, W given)', defaultIterations: WATERMARK_ITERATIONS.hint + WATERMARK_ITERATIONS.joint,
     run: (o) => removeWatermark([chelsea], { ...o, box: { x: 100, y: 100, width: 200, height: 60 } }) },
   watermark3: { label: 'watermark, three images (3 x C + 2 x B)', defaultIterations: WATERMARK_ITERATIONS.multi,
     run: (o) => removeWatermark([chelsea, coffee, mix(chelsea, coffee, 0.5)], o) },

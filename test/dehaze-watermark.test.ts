@@ -11,7 +11,8 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { SOLVE_BELOW, WATERMARK_DEFAULTS, median, multiWatermark, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { SOLVE_BELOW, WATERMARK_DEFAULTS, markContext, median, multiWatermark, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { boxMask } from '../src/tasks/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
 
@@ -159,6 +160,22 @@ describe('watermark', () => {
     assert.deepEqual(Object.keys(learned.images).sort(), ['alpha', 'clean', 'watermark']);
     assert.ok(new Set(learned.images.watermark.data).size > 1, 'a learned mark is an image');
     await assert.rejects(removeWatermark([img], { box, markColour: [2, 0, 0] }), /markColour must be 'learn' or three numbers in 0\.\.1/);
+  });
+
+  test('one image: only the mark and its surroundings are processed; the rest is the input', async () => {
+    const img = scene(200, 120, 6);
+    const box = { x: 150, y: 20, width: 30, height: 16 };
+    const context = markContext(boxMask(box, 200, 120));
+    assert.deepEqual(context, { x: 118, y: 0, width: 82, height: 68 }, 'box grown by 32 px (at least), within the image');
+    const r = await removeWatermark([img], { box, iterations: 2, size: 64 });
+    assert.deepEqual(r.report.processedRegion, context);
+    for (const name of ['clean', 'clean-net', 'alpha', 'watermark']) assert.deepEqual([r.images[name].width, r.images[name].height], [200, 120], name);
+    for (let y = 0; y < 120; y++) for (let x = 0; x < 200; x++) {
+      const i = y * 200 + x, inside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+      if (!inside) for (let c = 0; c < 3; c++) assert.equal(r.images.clean.data[i * 3 + c], img.data[i * 3 + c]);
+      if (!inside) assert.equal(r.images.alpha.data[i], 0);
+    }
+    assert.ok(r.images.watermark.data.every((v) => v === 1), 'the given white mark fills the whole image');
   });
 
   test('median of runs: per pixel, and the report counts every run', async () => {

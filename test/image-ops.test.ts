@@ -5,7 +5,7 @@ import { estimateAirlight, darkChannel } from '../src/image/dark-channel.js';
 import { minCut } from '../src/image/graph-cut.js';
 import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
-import { createImage, type Image } from '../src/image/image.js';
+import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
 import { fft1d, histogramEqualise, saliencyHints, saliencyMap } from '../src/image/saliency.js';
 import { CUT_GAMMA, cutMask, threshold } from '../src/tasks/refine.js';
@@ -495,5 +495,22 @@ describe('mask binarisation by a cut', () => {
     assert.equal(cut.width, 160);
     assert.ok(cut.data.every((v) => v === 0 || v === 1), 'binary');
     for (const y of [0, 60, 119]) assert.ok(Math.abs(boundary(cut, y) - 80) <= 1, `row ${y}: boundary at ${boundary(cut, y)}`);
+  });
+});
+
+describe('crop and paste', () => {
+  test('a crop pasted back where it came from gives the image again; paste leaves its target untouched', () => {
+    const r = rng(9), img = image(7, 5, 3, () => r());
+    const part = crop(img, { x: 2, y: 1, width: 4, height: 3 });
+    assert.deepEqual([part.width, part.height, part.channels], [4, 3, 3]);
+    assert.equal(px(part, 0, 0, 1), px(img, 2, 1, 1));
+    assert.equal(px(part, 3, 2, 2), px(img, 5, 3, 2));
+    const blank = createImage(7, 5, 3);
+    const back = paste(blank, part, 2, 1);
+    assert.ok(blank.data.every((v) => v === 0), 'target not modified');
+    for (let y = 0; y < 5; y++) for (let x = 0; x < 7; x++) {
+      const inside = x >= 2 && x < 6 && y >= 1 && y < 4;
+      assert.equal(px(back, x, y, 0), inside ? px(img, x, y, 0) : 0, `${x},${y}`);
+    }
   });
 });

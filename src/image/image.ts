@@ -17,3 +17,25 @@ export function createImage(width: number, height: number, channels: number, fil
 export function at(img: Image, x: number, y: number, c = 0): number {
   return img.data[(y * img.width + x) * img.channels + c];
 }
+
+/** A pixel rectangle. */
+export interface Rect { x: number; y: number; width: number; height: number }
+
+/** The pixels of `img` inside r (r must lie inside the image). */
+export function crop(img: Image, r: Rect): Image {
+  const out = createImage(r.width, r.height, img.channels);
+  const row = r.width * img.channels;
+  for (let y = 0; y < r.height; y++) {
+    const from = ((r.y + y) * img.width + r.x) * img.channels;
+    out.data.set(img.data.subarray(from, from + row), y * row);
+  }
+  return out;
+}
+
+/** A copy of `into` with `img` written at (x, y) (same channels; img must fit inside). */
+export function paste(into: Image, img: Image, x: number, y: number): Image {
+  const out = { ...into, data: into.data.slice() };
+  const row = img.width * img.channels;
+  for (let j = 0; j < img.height; j++) out.data.set(img.data.subarray(j * row, (j + 1) * row), ((y + j) * into.width + x) * into.channels);
+  return out;
+}

@@ -11,7 +11,7 @@
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs: 3`
 // (default 1, see bench/quality-dehaze-watermark for what it buys).
 import * as torch from '../tensor/index.js';
-import { createImage, type Image } from '../image/image.js';
+import { createImage, crop, paste, type Image, type Rect } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
@@ -178,10 +178,13 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
   if (o.clean !== undefined && o.clean !== 'solved' && o.clean !== 'net') throw new Error(`Unknown clean choice "${o.clean}": use solved or net`);
   markColourFor(images.length, o);
-  const rgb = images.map(toRgb);
-  const [first] = rgb;
-  const { width, height } = first;
-  const region = images.length === 1 ? markRegion(width, height, o) : null; // checks before any training
+  let rgb = images.map(toRgb);
+  const [whole] = rgb;
+  let region = images.length === 1 ? markRegion(whole.width, whole.height, o) : null; // checks before any training
+  // One image: only the mark's surroundings are processed, so the working size spends its pixels
+  // on the mark (a thin mark shrunk with a whole large photo loses its edges) and the context.
+  const context = region ? markContext(region) : null;
+  if (context) { rgb = [crop(whole, context)]; region = crop(region!, context); }
   const runs = o.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1 || runs > 9) throw new Error(`--runs must be an integer from 1 to 9, got ${o.runs}`);
   const results: TaskResult[] = [];
@@ -192,12 +195,37 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
     const stop = results[k].report.stopReason;
     if (stop === 'aborted' || stop === 'time') break;
   }
-  if (results.length === 1) return results[0];
   const last = results[results.length - 1];
-  const outImages = Object.fromEntries(Object.keys(last.images).map((name) => [name, median(results.map((r) => r.images[name]))]));
-  const report = { ...last.report, seed: o.seed ?? DEFAULT_SEED, runs: results.length, runPsnr: results.map((r) => r.report.psnr),
-    iterations: results.reduce((n, r) => n + r.report.iterations, 0), seconds: Math.round(results.reduce((n, r) => n + r.report.seconds, 0) * 100) / 100 };
-  return { task: 'watermark', images: outImages, report, history: last.history };
+  const combined = results.length === 1 ? last : {
+    ...last,
+    images: Object.fromEntries(Object.keys(last.images).map((name) => [name, median(results.map((r) => r.images[name]))])),
+    report: { ...last.report, seed: o.seed ?? DEFAULT_SEED, runs: results.length, runPsnr: results.map((r) => r.report.psnr),
+      iterations: results.reduce((n, r) => n + r.report.iterations, 0), seconds: Math.round(results.reduce((n, r) => n + r.report.seconds, 0) * 100) / 100 },
+  };
+  if (!context) return combined;
+  // Back to the whole image: outside the processed part, the input and no mark (a given mark colour fills it).
+  const colour = markColourFor(1, o);
+  const base = (name: string, channels: number) => name.startsWith('clean') ? whole
+    : name === 'watermark' && colour !== 'learn' ? fill(whole.width, whole.height, colour) : createImage(whole.width, whole.height, channels);
+  const full = Object.fromEntries(Object.entries(combined.images).map(([name, img]) => [name, paste(base(name, img.channels), img, context.x, context.y)]));
+  return { ...combined, images: full, report: { ...combined.report, processedRegion: context } };
+}
+
+/**
+ * The part of the image processed for one image and its mark region: the region's bounding box
+ * grown by half its longer side (at least 32 px) on every side, within the image. The clean DIP
+ * learns the photo from this surrounding context.
+ */
+export function markContext(region: Image): Rect {
+  const { width, height } = region;
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    if (region.data[y * width + x] <= 0.5) continue;
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  const margin = Math.max(32, Math.ceil(Math.max(x1 - x0 + 1, y1 - y0 + 1) / 2));
+  const x = Math.max(0, x0 - margin), y = Math.max(0, y0 - margin);
+  return { x, y, width: Math.min(width, x1 + 1 + margin) - x, height: Math.min(height, y1 + 1 + margin) - y };
 }
 
 /**
