@@ -9,7 +9,8 @@ export const help = `Usage: double-dip watermark IMAGE -o DIR (--box X,Y,W,H | -
        double-dip watermark IMAGE1 IMAGE2 [IMAGE3 ...] -o DIR
 
 One image: say where the mark is, with a box in pixels or a mask image of the same size
-(white = mark region). Pixels outside the region are kept as they are.
+(white = mark region). Pixels outside the region are kept as they are; only the region and
+its surroundings are processed (--size applies to that part).
 Several images of the same size sharing one watermark: no region needed.
 
 Writes DIR/clean.png (or clean-1.png, clean-2.png, ... for several images),
