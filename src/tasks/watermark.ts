@@ -195,20 +195,27 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
     const stop = results[k].report.stopReason;
     if (stop === 'aborted' || stop === 'time') break;
   }
+  const result = results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED);
+  return context ? toWholeImage(result, whole, context, markColourFor(1, o)) : result;
+}
+
+/** Runs combined by a per-pixel median of every output; the report counts every run. */
+function medianOfRuns(results: TaskResult[], seed: number): TaskResult {
   const last = results[results.length - 1];
-  const combined = results.length === 1 ? last : {
+  return {
     ...last,
     images: Object.fromEntries(Object.keys(last.images).map((name) => [name, median(results.map((r) => r.images[name]))])),
-    report: { ...last.report, seed: o.seed ?? DEFAULT_SEED, runs: results.length, runPsnr: results.map((r) => r.report.psnr),
+    report: { ...last.report, seed, runs: results.length, runPsnr: results.map((r) => r.report.psnr),
       iterations: results.reduce((n, r) => n + r.report.iterations, 0), seconds: Math.round(results.reduce((n, r) => n + r.report.seconds, 0) * 100) / 100 },
   };
-  if (!context) return combined;
-  // Back to the whole image: outside the processed part, the input and no mark (a given mark colour fills it).
-  const colour = markColourFor(1, o);
+}
+
+/** Outputs of the processed part put back into the whole image: outside it, the input and no mark (a given mark colour fills it). */
+function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [number, number, number] | 'learn'): TaskResult {
   const base = (name: string, channels: number) => name.startsWith('clean') ? whole
     : name === 'watermark' && colour !== 'learn' ? fill(whole.width, whole.height, colour) : createImage(whole.width, whole.height, channels);
-  const full = Object.fromEntries(Object.entries(combined.images).map(([name, img]) => [name, paste(base(name, img.channels), img, context.x, context.y)]));
-  return { ...combined, images: full, report: { ...combined.report, processedRegion: context } };
+  const images = Object.fromEntries(Object.entries(r.images).map(([name, img]) => [name, paste(base(name, img.channels), img, context.x, context.y)]));
+  return { ...r, images, report: { ...r.report, processedRegion: context } };
 }
 
 /**
