@@ -45,9 +45,9 @@ export interface WatermarkOptions extends TaskOptions {
 }
 
 /**
- * Reference: 4000 + 7000 (one image), 4000 (several). Measured at 256 px on this 2-core VM:
- * A config-C step at 256 px costs ~0.11 s on two idle cores (bench/step): ~0.3 s per iteration
- * for one image (two C + one D), ~0.5 s for three images, so these defaults take ~10 minutes.
+ * Reference: 4000 + 7000 (one image), 4000 (several). Measured at 256 px on this 2-core VM,
+ * bench:speed on two idle cores: 0.08 s per iteration for one image (C + D, W given), 0.27 s for
+ * three (3 x C + 2 x B), so these defaults take ~3 and ~9 minutes.
  * (First measured at 4.6 / 7.0 CPU-s per iteration with the machine's load at 10-15.)
  * --iterations N scales both phases. Several images (bench/quality-dehaze-watermark, PSNR inside
  * the mark, clean DIP outputs / solved): 1200 iterations 28.6-29.8 / 28.9-30.2 dB, 2000 iterations
@@ -60,7 +60,8 @@ export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 2000 };
  * share are the mark's, so they are pushed into m * W). The authors' code has neither term for
  * several images (0, 0 restores it). Measured on bench/quality-dehaze-watermark (three images,
  * PSNR inside the mark, input 19.2-20.2 dB): reference 16.5-21.1 dB (the clean layers keep the
- * mark); exclusion 0.1 23.0-27.4; exclusion 0.1 + sparsity 0.05 29.1-29.7.
+ * mark); exclusion 0.1 23.0-27.4; exclusion 0.1 + sparsity 0.05 29.1-29.7. One image, white mark
+ * (input 19.9 dB): sparsity 0: 20.2 dB, 0.01: 21.1, 0.05: 25.3, 0.1: 24.8, 0.2: 21.9.
  */
 export const WATERMARK_DEFAULTS = { single: { sparsity: 0.05, exclusion: 0 }, multi: { sparsity: 0.05, exclusion: 0.1 } };
 /** Several images: where m * W stays below this, the input pixel is kept (as the reference). */
