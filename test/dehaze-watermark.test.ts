@@ -206,6 +206,10 @@ describe('watermark', () => {
     assert.deepEqual(Object.keys(net.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
     assert.deepEqual(net.images['clean-1'].data, r.images['clean-1-net'].data, 'same seed: the net choice is the DIP output');
     await assert.rejects(removeWatermark(imgs, { iterations: 2, size: 64, clean: 'both' as never }), /Unknown clean choice "both": use solved or net/);
+    // A given black mark: it darkens the images, so where it is opaque the output is not the input.
+    const black = await removeWatermark(imgs, { iterations: 2, size: 64, markColour: [0, 0, 0] });
+    assert.ok(black.images.watermark.data.every((v) => v === 0));
+    assert.ok(black.images['clean-1'].data.some((v, i) => Math.abs(v - imgs[0].data[i]) > 1e-3), 'a dark mark is removed too');
   });
 
   test('the clean image solved from the mark inverts I = m W + (1 - m) C; the net is kept where m is near 1', () => {
