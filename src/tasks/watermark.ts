@@ -64,7 +64,7 @@ export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 2000 };
  * (input 19.9 dB): sparsity 0: 20.2 dB, 0.01: 21.1, 0.05: 25.3, 0.1: 24.8, 0.2: 21.9.
  */
 export const WATERMARK_DEFAULTS = { single: { sparsity: 0.05, exclusion: 0 }, multi: { sparsity: 0.05, exclusion: 0.1 } };
-/** Several images: where the opacity m stays below this, the input pixel is kept (the reference thresholds m * W). */
+/** Several images: where the mark adds less than this (m * W, or m for a given colour), the input pixel is kept. */
 export const KEEP_BELOW = 0.1;
 /** Solving C_k divides by 1 - m: where m is above this, the clean DIP's output is kept instead. */
 export const SOLVE_BELOW = 0.9;
@@ -294,9 +294,14 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
       outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
       if (solved) outImages['clean-net'] = composite(first, net, region);
     } else {
-      // Where the mark is nearly transparent, the input pixel is kept untouched. (The opacity, not
-      // m * W: a dark mark changes the image as much as a bright one.)
-      const marked = { ...alpha, data: alpha.data.map((m) => (m >= KEEP_BELOW ? 1 : 0)) };
+      // Where the mark adds little, the input pixel is kept untouched: m * W for a learned W (as the
+      // reference; away from the mark a learned W goes dark, so m alone there would measure leaks),
+      // m alone for a given colour (a dark mark changes the image as much as a bright one).
+      const marked = createImage(width, height, 1);
+      for (let i = 0; i < width * height; i++) {
+        const w = colour === 'learn' ? (mark.data[i * 3] + mark.data[i * 3 + 1] + mark.data[i * 3 + 2]) / 3 : 1;
+        marked.data[i] = alpha.data[i] * w >= KEEP_BELOW ? 1 : 0;
+      }
       rgb.forEach((img, k) => {
         const net = out(r.layers[`clean${k + 1}`][k]);
         outImages[`clean-${k + 1}`] = composite(img, solved ? solveClean(img, alpha, mark, net) : net, marked);
