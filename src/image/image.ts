@@ -13,6 +13,13 @@ export function createImage(width: number, height: number, channels: number, fil
   return { width, height, channels, data };
 }
 
+/** A width x height image of one colour (one value per channel). */
+export function colourImage(width: number, height: number, colour: readonly number[]): Image {
+  const img = createImage(width, height, colour.length);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = colour[i % colour.length];
+  return img;
+}
+
 /** Pixel value at (x, y), channel c. */
 export function at(img: Image, x: number, y: number, c = 0): number {
   return img.data[(y * img.width + x) * img.channels + c];

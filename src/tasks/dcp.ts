@@ -3,7 +3,7 @@
 //   dark channel (15 px patches) -> airlight A from the brightest 0.1% dark-channel pixels
 //   -> t = 1 - omega * dark(I / A) -> colour guided filter (He's refinement) -> J = (I - A) / max(t, t0) + A
 import * as torch from '../tensor/index.js';
-import { createImage, type Image } from '../image/image.js';
+import { colourImage, createImage, type Image } from '../image/image.js';
 import { toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight, type AirlightMode } from '../image/dark-channel.js';
 import { refineMask } from './refine.js';
@@ -45,12 +45,6 @@ export function recoverScene(img: Image, t: Image, A: [number, number, number] |
   return J;
 }
 
-export function airlightImage(width: number, height: number, A: readonly number[]): Image {
-  const img = createImage(width, height, 3);
-  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) img.data[i * 3 + c] = A[c];
-  return img;
-}
-
 export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
   const start = performance.now();
   const o = { ...DCP_DEFAULTS, ...options };
@@ -78,5 +72,5 @@ export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
     engine: { torch: info.torchVersion, device: 'cpu', threads: info.threads, allocator: info.allocator },
     A0: A.map((v) => Math.round(v * 1e4) / 1e4),
   };
-  return { task: 'dehaze', images: { dehazed, transmission: t, airlight: airlightImage(image.width, image.height, A) }, report, history: [] };
+  return { task: 'dehaze', images: { dehazed, transmission: t, airlight: colourImage(image.width, image.height, A) }, report, history: [] };
 }

@@ -11,7 +11,7 @@
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
 // default 3 for one image (measured +0.5 dB inside the mark; ~8 minutes), 1 for several (9 minutes each).
 import * as torch from '../tensor/index.js';
-import { createImage, crop, paste, type Image, type Rect } from '../image/image.js';
+import { colourImage, createImage, crop, paste, type Image, type Rect } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
@@ -216,7 +216,7 @@ function medianOfRuns(results: TaskResult[], seed: number): TaskResult {
 /** Outputs of the processed part put back into the whole image: outside it, the input and no mark (a given mark colour fills it). */
 function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [number, number, number] | 'learn'): TaskResult {
   const base = (name: string, channels: number) => name.startsWith('clean') ? whole
-    : name === 'watermark' && colour !== 'learn' ? fill(whole.width, whole.height, colour) : createImage(whole.width, whole.height, channels);
+    : name === 'watermark' && colour !== 'learn' ? colourImage(whole.width, whole.height, colour) : createImage(whole.width, whole.height, channels);
   const images = Object.fromEntries(Object.entries(r.images).map(([name, img]) => [name, paste(base(name, img.channels), img, context.x, context.y)]));
   return { ...r, images, report: { ...r.report, processedRegion: context } };
 }
@@ -251,13 +251,6 @@ export function solveClean(input: Image, alpha: Image, mark: Image, net: Image):
   return out;
 }
 
-/** A width x height RGB image of one colour. */
-function fill(width: number, height: number, colour: readonly number[]): Image {
-  const img = createImage(width, height, 3);
-  for (let i = 0; i < img.data.length; i++) img.data[i] = colour[i % 3];
-  return img;
-}
-
 /** Per-pixel, per-channel median of images of one size. */
 export function median(images: Image[]): Image {
   const [a] = images;
@@ -287,7 +280,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     const out = (t: torch.Tensor) => toOutput(t, width, height);
     const outImages: Record<string, Image> = {};
     const colour = markColourFor(images.length, o);
-    const mark = colour === 'learn' ? out(r.layers.W[0]) : fill(width, height, colour);
+    const mark = colour === 'learn' ? out(r.layers.W[0]) : colourImage(width, height, colour);
     const alpha = out(r.layers.m[0]);
     const solved = (o.clean ?? 'solved') === 'solved';
     if (region) {
