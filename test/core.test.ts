@@ -76,6 +76,11 @@ describe('losses', () => {
       const same = exclusionLoss(vertical, vertical).item();
       assert.ok(apart < 0.01, `apart ${apart}`);
       assert.ok(same > 10 * apart, `same ${same} apart ${apart}`);
+      // A one-channel map (an opacity) against a colour layer: every pair of channels counts.
+      const edge = x.gt(0.5).float().view(1, 1, 32, 32);
+      const mixedSame = exclusionLoss(edge, vertical).item(), mixedApart = exclusionLoss(edge, horizontal).item();
+      assert.ok(Math.abs(mixedSame - same) < 1e-4, `mixed ${mixedSame} vs ${same}`);
+      assert.ok(mixedApart < 0.01, `mixed apart ${mixedApart}`);
     });
   });
   test('exclusion loss has finite gradients', () => {

@@ -9,10 +9,9 @@ const psi = (g: Tensor) => g.sigmoid().mul(2).sub(1);
 const rowDiff = (x: Tensor) => x.narrow(2, 1, x.size(2) - 1).sub(x.narrow(2, 0, x.size(2) - 1));
 const colDiff = (x: Tensor) => x.narrow(3, 1, x.size(3) - 1).sub(x.narrow(3, 0, x.size(3) - 1));
 
-/** Sum over channel pairs of <a_j^2 b_i^2>^(1/4); a, b are N x C x H x W gradients. */
+/** Sum over channel pairs of <a_j^2 b_i^2>^(1/4); a, b are N x C x H x W gradients (the C may differ). */
 function pairTerms(a: Tensor, b: Tensor): Tensor {
-  const c = a.size(1);
-  const flat = (g: Tensor) => psi(g).square().transpose(0, 1).reshape(c, -1); // C x (N*H*W)
+  const flat = (g: Tensor) => psi(g).square().transpose(0, 1).reshape(g.size(1), -1); // C x (N*H*W)
   const A = flat(a), B = flat(b);
   const means = A.matmul(B.transpose(0, 1)).div(A.size(1)); // C x C: every <a_j^2 b_i^2> at once
   return means.add(1e-12).pow(0.25).sum();
