@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { SOLVE_BELOW, WATERMARK_DEFAULTS, markContext, median, multiWatermark, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
 import { boxMask } from '../src/tasks/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
@@ -162,6 +162,28 @@ describe('watermark', () => {
     await assert.rejects(removeWatermark([img], { box, markColour: [2, 0, 0] }), /markColour must be 'learn' or three numbers in 0\.\.1/);
   });
 
+  test("one image: the opacity is clipped at the mark's level, the mode of its histogram (opacity free keeps it)", async () => {
+    // A mark at 0.4 with soft edges, faint noise, and a few leaks well above the level.
+    const alpha = createImage(40, 20, 1);
+    for (let i = 0; i < 800; i++) alpha.data[i] = i % 40 < 20 ? 0.4 + 0.01 * Math.sin(i) : 0.02 * (i % 3);
+    for (let i = 0; i < 40; i++) alpha.data[i * 20 + 5] = 0.9;
+    for (let i = 0; i < 30; i++) alpha.data[i * 25 + 21] = 0.2;
+    const level = opacityLevel(alpha)!;
+    assert.ok(Math.abs(level - 0.4) <= 0.011, `level ${level}`);
+    assert.equal(opacityLevel(createImage(8, 8, 1)), null, 'nothing above the floor: no level');
+    const img = scene(64, 64, 7);
+    const box = { x: 16, y: 16, width: 24, height: 20 };
+    const uniform = await removeWatermark([img], { box, iterations: 3, size: 64, runs: 1 });
+    const free = await removeWatermark([img], { box, iterations: 3, size: 64, runs: 1, opacity: 'free' });
+    assert.equal(uniform.report.opacity, 'uniform');
+    const l = uniform.report.opacityLevel as number | null;
+    const maxFree = Math.max(...free.images.alpha.data), maxUniform = Math.max(...uniform.images.alpha.data);
+    assert.ok(l !== null && l > OPACITY_FLOOR && maxFree > l, `level ${l}, free max ${maxFree}`);
+    assert.ok(maxUniform <= l + 1e-6, `alpha ${maxUniform} above the level ${l}`);
+    assert.ok(free.images.alpha.data.every((v, i) => Math.fround(Math.min(v, l)) === uniform.images.alpha.data[i]), 'the same run, clipped');
+    await assert.rejects(removeWatermark([img], { box, opacity: 'some' as never }), /Unknown opacity choice "some": use uniform or free/);
+  });
+
   test('one image: only the mark and its surroundings are processed; the rest is the input', async () => {
     const img = scene(200, 120, 6);
     const box = { x: 150, y: 20, width: 30, height: 16 };
@@ -264,6 +286,8 @@ describe('CLI', () => {
       [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number >= 0 for --exclusion/],
       [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /--clean takes solved or net/],
       [['watermark', a, '--box', '1,1,8,8', '--mark-colour', 'pink', '-o', join(tmp, 'o11')], /--mark-colour takes white, learn or R,G,B/],
+      [['watermark', a, '--box', '1,1,8,8', '--opacity', 'any', '-o', join(tmp, 'o12')], /--opacity takes uniform or free/],
+      [['watermark', a, a, '--opacity', 'free', '-o', join(tmp, 'o13')], /--opacity applies to one image/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

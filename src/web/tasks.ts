@@ -76,9 +76,12 @@ export const TASKS: WebTask[] = [
   },
   {
     name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; with one image, draw a box around the mark.',
-    video: false, minImages: 1, maxImages: 8, box: true, hint: true, choices: { mark: ['auto', 'white', 'black', 'learned'] },
-    // auto: white for one image, learned for several (see WatermarkOptions.markColour).
-    run: images(({ images, box, hint, choices, options }) => removeWatermark(images, { ...options, box, hint, markColour: MARK_COLOURS[choices.mark ?? 'auto'] })),
+    video: false, minImages: 1, maxImages: 8, box: true, hint: true,
+    choices: { mark: ['auto', 'white', 'black', 'learned'], opacity: ['auto', 'uniform', 'free'] },
+    // auto: white for one image, learned for several (see WatermarkOptions.markColour); one
+    // opacity for one image, learned as it is for several (WatermarkOptions.opacity).
+    run: images(({ images, box, hint, choices, options }) => removeWatermark(images, { ...options, box, hint, markColour: MARK_COLOURS[choices.mark ?? 'auto'],
+      opacity: choices.opacity === 'uniform' || choices.opacity === 'free' ? choices.opacity : undefined })),
   },
   {
     name: 'video', label: 'Video',

@@ -31,12 +31,16 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
                         outputs (the authors' code)
   --mark-colour C       the mark's colour: white, R,G,B (0-255) or learn (a DIP image, the
                         authors'); default white for one image, learn for several
+  --opacity uniform|free  one image: the mark has one opacity, the mode of the learned
+                        opacity, which clips it (default: uniform); free keeps it as learned
+                        (for a mark drawn at several opacities)
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { box: { type: 'string' }, hint: { type: 'string' }, runs: { type: 'string' },
-    sparsity: { type: 'string' }, exclusion: { type: 'string' }, clean: { type: 'string' }, 'mark-colour': { type: 'string' } });
+    sparsity: { type: 'string' }, exclusion: { type: 'string' }, clean: { type: 'string' }, 'mark-colour': { type: 'string' },
+    opacity: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
   if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
@@ -48,6 +52,9 @@ export async function run(argv: string[]): Promise<number> {
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 9)) throw new UsageError(`--runs must be an integer from 1 to 9, got "${values.runs}"`);
   const clean = values.clean as string | undefined;
   if (clean !== undefined && clean !== 'solved' && clean !== 'net') throw new UsageError(`--clean takes solved or net, got "${clean}"`);
+  const opacity = values.opacity as string | undefined;
+  if (opacity !== undefined && opacity !== 'uniform' && opacity !== 'free') throw new UsageError(`--opacity takes uniform or free, got "${opacity}"`);
+  if (opacity !== undefined && positionals.length > 1) throw new UsageError('--opacity applies to one image; several images learn their shared opacity as it is');
   const markColour = parseColour(values['mark-colour'] as string | undefined);
   const recipe = {
     sparsity: number(values.sparsity as string | undefined, 'sparsity', { min: 0 }),
@@ -69,7 +76,8 @@ export async function run(argv: string[]): Promise<number> {
     const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
     if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
   }
-  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe, clean: clean as 'solved' | 'net' | undefined, markColour }), positionals);
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe, clean: clean as 'solved' | 'net' | undefined, markColour,
+    opacity: opacity as 'uniform' | 'free' | undefined }), positionals);
 }
 
 /** --mark-colour: white, learn, or R,G,B in 0-255. */
