@@ -1,7 +1,7 @@
 // Quality benchmark for segmentation and transparency separation: synthetic cases with exact
 // ground truth built from real photos in ../shared/data/dev, run at the default settings, plus
 // the authors' demo inputs. Prints a markdown table; outputs go to out/bench/<case>/ to look at.
-//   node bin/fast-node.mjs dist/bench/quality.js [--cases seg,two,one,demo] [--box-only] [--iterations N] [--size S]
+//   node bin/fast-node.mjs dist/bench/quality.js [--cases seg,two,one,demo] [--box-only | --auto-only] [--iterations N] [--size S]
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import { DEFAULT_SIZE, workingSize, type TaskOptions, type TaskResult } from '..
 import { hintsFromBox, saliencyHintsFor, type Box } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' }, 'auto-only': { type: 'boolean' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/quality: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const dev = (p: string) => join(shared, 'dev', p);
@@ -98,8 +98,10 @@ if (cases.has('seg')) {
   // hint the horse is pasted at 60% size, off-centre.
   const small = resizeImage(inv, 192, 157), placed = createImage(320, 262, 1);
   for (let y = 0; y < small.height; y++) for (let x = 0; x < small.width; x++) placed.data[(y + 70) * 320 + x + 100] = small.data[y * small.width + x] >= 0.5 ? 1 : 0;
-  await segCase('horse-composite small (box)', composite(obj, bg, placed), placed, { box: boxAround(placed) });
-  await segCase('voc-2011-000003 (box)', voc, vocMask, { box: boxAround(vocMask) });
+  if (!values['auto-only']) {
+    await segCase('horse-composite small (box)', composite(obj, bg, placed), placed, { box: boxAround(placed) });
+    await segCase('voc-2011-000003 (box)', voc, vocMask, { box: boxAround(vocMask) });
+  }
 }
 if (cases.has('two')) {
   const a = await fit(dev('natural/skimage_astronaut.png')), b = await fit(dev('natural/jxl_wesaturate_tmshre_riaphotographs.png'));

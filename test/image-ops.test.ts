@@ -7,7 +7,7 @@ import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
-import { fft1d, histogramEqualise, saliencyHints, saliencyMap } from '../src/image/saliency.js';
+import { fft1d, histogramEqualise, minimumBarrier, saliencyHints, saliencyMap } from '../src/image/saliency.js';
 import { CUT_GAMMA, cutMask, threshold } from '../src/tasks/refine.js';
 import { image, rng } from './support/images.js';
 
@@ -336,6 +336,25 @@ describe('saliency', () => {
       }
     }
     assert.ok(sIn / nIn > 2 * (sOut / (w * h - nIn)), `object ${sIn / nIn} vs background ${sOut / (w * h - nIn)}`);
+  });
+});
+
+describe('minimum barrier distance', () => {
+  test('a region cut off from the border by a colour barrier scores high; the same colour touching the border scores 0', () => {
+    // A bright "sky" band along the top edge and a bright square in the middle, same colour,
+    // over a dark, slightly noisy background.
+    const w = 120, h = 90, r = rng(3);
+    const sky = (_x: number, y: number) => y < 15, square = (x: number, y: number) => x >= 45 && x < 75 && y >= 40 && y < 70;
+    const img = image(w, h, 3, (x, y, c) => (sky(x, y) || square(x, y) ? 0.95 : [0.2, 0.3, 0.25][c]) + (r() - 0.5) * 0.02);
+    const mbd = minimumBarrier(img);
+    assert.deepEqual([mbd.width, mbd.height], [96, 72], 'computed on a 96 px downscale');
+    const at = (x: number, y: number) => px(mbd, Math.round((x * 96) / w), Math.round((y * 72) / h));
+    assert.ok(at(60, 55) > 0.8, `inside the square ${at(60, 55)}`);
+    assert.ok(at(60, 7) < 0.1, `in the sky ${at(60, 7)}`);
+    assert.ok(at(20, 55) < 0.1, `background ${at(20, 55)}`);
+    // In the combined map the border cue halves the sky's score (without it: square 0.96, sky 0.25).
+    const sal = saliencyMap(img);
+    assert.ok(px(sal, 60, 55) > 6 * px(sal, 60, 7), `square ${px(sal, 60, 55)} vs sky ${px(sal, 60, 7)}`);
   });
 });
 

@@ -11,10 +11,19 @@
 // - Centre prior: photographers centre their subjects; a Gaussian centred in the image with
 //   sigma one third of each side.
 //
-// Combination: saliency = normalise( mean(FT, SR) * centre ), FT and SR each min-max
-// normalised first. The two bottom-up cues are averaged because they are complementary
-// evidence of the same thing (either one may miss); the centre prior multiplies because it
-// is not evidence of an object, only a weighting of where objects are likely to be.
+// - Minimum barrier distance to the image border (Zhang, Sclaroff, Lin, Shen & Mech, ICCV
+//   2015): background touches the border, and a path from it into an object must climb a
+//   colour barrier. Per Lab channel, the smallest (max - min) along any path to the border,
+//   by raster scans on a 96 px downscale. It is what keeps a bright sky, which stands out by
+//   colour, out of the object (measured below).
+//
+// Combination: saliency = normalise( normalise(mean(FT, SR) * centre) + MBD ), FT, SR and MBD
+// each min-max normalised first. The two bottom-up cues are averaged because they are
+// complementary evidence of the same thing (either one may miss); the centre prior multiplies
+// because it is not evidence of an object, only a weighting of where objects are likely to be.
+// The border cue is added: on bench/quality's horse composite, the automatic hints grown by
+// GrabCut (segment.ts) took the sky above the horse without it (IoU of the grown foreground
+// with the truth 0.48 -> 0.60).
 import { createImage, type Image } from './image.js';
 import { resizeImage, toGrey, toRgb } from './resize.js';
 
@@ -33,6 +42,45 @@ export function saliencyMap(img: Image): Image {
   const out = createImage(w, h, 1);
   for (let i = 0; i < w * h; i++) out.data[i] = 0.5 * (ft[i] + sr[i]) * centre[i];
   out.data.set(normalise(out.data));
+  const mbd = resizeImage(minimumBarrier(img), w, h).data;
+  for (let i = 0; i < w * h; i++) out.data[i] += mbd[i];
+  out.data.set(normalise(out.data));
+  return out;
+}
+
+const MBD_SIZE = 96;
+const MBD_PASSES = 3;
+
+/**
+ * Minimum barrier distance to the image border (Zhang et al. 2015, the raster-scan "MB"),
+ * summed over the Lab channels, on a downscale to MBD_SIZE px on the long side; returns that
+ * small map, min-max normalised. Border pixels are 0. Each scan relaxes every pixel from its
+ * already visited neighbours, keeping the path's running max and min; three forward/backward
+ * pairs of scans are the paper's.
+ */
+export function minimumBarrier(img: Image): Image {
+  const rgb = img.channels === 3 ? img : toRgb(img);
+  const s = Math.min(1, MBD_SIZE / Math.max(rgb.width, rgb.height));
+  const w = Math.max(3, Math.round(rgb.width * s)), h = Math.max(3, Math.round(rgb.height * s));
+  const lab = toLab(resizeImage(rgb, w, h));
+  const n = w * h, total = new Float64Array(n);
+  const v = new Float64Array(n), dist = new Float64Array(n), hi = new Float64Array(n), lo = new Float64Array(n);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < n; i++) { v[i] = hi[i] = lo[i] = lab[i * 3 + c]; dist[i] = Infinity; }
+    for (let x = 0; x < w; x++) dist[x] = dist[(h - 1) * w + x] = 0;
+    for (let y = 0; y < h; y++) dist[y * w] = dist[y * w + w - 1] = 0;
+    const relax = (i: number, j: number) => {
+      const top = Math.max(hi[j], v[i]), bottom = Math.min(lo[j], v[i]);
+      if (top - bottom < dist[i]) { dist[i] = top - bottom; hi[i] = top; lo[i] = bottom; }
+    };
+    for (let p = 0; p < MBD_PASSES; p++) {
+      for (let y = 1; y < h - 1; y++) for (let x = 1; x < w - 1; x++) { const i = y * w + x; relax(i, i - 1); relax(i, i - w); }
+      for (let y = h - 2; y > 0; y--) for (let x = w - 2; x > 0; x--) { const i = y * w + x; relax(i, i + 1); relax(i, i + w); }
+    }
+    for (let i = 0; i < n; i++) total[i] += dist[i];
+  }
+  const out = createImage(w, h, 1);
+  out.data.set(normalise(total));
   return out;
 }
 
