@@ -319,8 +319,8 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     let level: number | null = null;
     if (region) {
       for (let i = 0; i < alpha.data.length; i++) alpha.data[i] *= region.data[i];
-      if ((o.opacity ?? 'uniform') === 'uniform' && (level = opacityLevel(alpha)) !== null)
-        for (let i = 0; i < alpha.data.length; i++) alpha.data[i] = Math.min(alpha.data[i], level);
+      if ((o.opacity ?? 'uniform') === 'uniform') level = opacityLevel(alpha);
+      if (level !== null) for (let i = 0; i < alpha.data.length; i++) alpha.data[i] = Math.min(alpha.data[i], level);
       const net = out(r.layers.clean[0]);
       outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
       if (solved) outImages['clean-net'] = composite(first, net, region);
