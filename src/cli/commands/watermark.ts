@@ -31,9 +31,9 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
                         outputs (the authors' code)
   --mark-colour C       the mark's colour: white, R,G,B (0-255) or learn (a DIP image, the
                         authors'); default white for one image, learn for several
-  --opacity uniform|free  one image: the mark has one opacity, the mode of the learned
-                        opacity, which clips it (default: uniform); free keeps it as learned
-                        (for a mark drawn at several opacities)
+  --opacity uniform|free  one image: the mark has one opacity, the level that holds most of
+                        the learned opacity, which clips it (default: uniform); free keeps it
+                        as learned (for a mark drawn at several opacities)
 
 ${COMMON_HELP}`;
 
