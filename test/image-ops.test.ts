@@ -8,7 +8,7 @@ import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
 import { fft1d, histogramEqualise, minimumBarrier, saliencyHints, saliencyMap } from '../src/image/saliency.js';
-import { CUT_GAMMA, cutMask, threshold } from '../src/tasks/refine.js';
+import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/tasks/refine.js';
 import { image, rng } from './support/images.js';
 
 
@@ -515,6 +515,27 @@ describe('mask binarisation by a cut', () => {
     assert.equal(cut.width, 160);
     assert.ok(cut.data.every((v) => v === 0 || v === 1), 'binary');
     for (const y of [0, 60, 119]) assert.ok(Math.abs(boundary(cut, y) - 80) <= 1, `row ${y}: boundary at ${boundary(cut, y)}`);
+  });
+});
+
+describe('hints in the cut mask', () => {
+  test('a hint settles what the soft mask is unsure of, cannot overturn what it is sure of, and unknown is neutral', () => {
+    // Columns: soft 0.4 with a fg hint, soft 0.05 with a fg hint, soft 0.6 with a bg hint, soft 0.45 unknown.
+    const soft = createImage(4, 1, 1), hint = createImage(4, 1, 1);
+    soft.data.set([0.4, 0.05, 0.6, 0.45]);
+    hint.data.set([1, 1, 0, 0.5]);
+    const leaned = leanOnHints(soft, hint);
+    const cut = threshold(leaned);
+    assert.deepEqual([...cut.data], [1, 0, 0, 0]);
+    assert.ok(Math.abs(leaned.data[3] - (0.75 * 0.45 + 0.25 * 0.5)) < 1e-6, 'unknown pulls to 0.5');
+    assert.deepEqual([...leanOnHints(soft, hint, 0).data], [...soft.data], 'weight 0 is the soft mask');
+  });
+
+  test('a hint at another size is resized to the mask', () => {
+    const soft = createImage(8, 6, 1, 0.45), hint = createImage(4, 3, 1, 1);
+    const leaned = leanOnHints(soft, hint);
+    assert.deepEqual([leaned.width, leaned.height], [8, 6]);
+    assert.ok(leaned.data.every((v) => v > 0.5));
   });
 });
 

@@ -28,6 +28,23 @@ export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, ep
   return out;
 }
 
+/**
+ * Weight of the hints in the mask that is cut: p = (1 - w) soft + w hint, the hint 1 on fg, 0 on bg,
+ * 0.5 where unknown. At 0.25 a hint cannot overturn a confident DIP (soft 0 stays below 0.5) but
+ * settles the pixels it is unsure of, such as a thin leg the mask DIP left at 0.4. Re-cut from the
+ * saved soft masks of bench/quality (IoU, w 0 / 0.25 / 0.5): horse box 0.929 / 0.940 / 0.957,
+ * VOC box 0.538 / 0.538 / 0.543, automatic hints horse 0.776 / 0.799 / 0.798, VOC 0.165 / 0.169 / 0.170.
+ * The bench re-run at 0.25: 0.941, 0.538, 0.799, 0.169. 0.5 is not taken although it scores a little
+ * higher here: there every hinted pixel is the hint's, whatever the DIPs learned, so a wrong
+ * automatic hint (saliency on the wrong object) could never be corrected.
+ */
+export const HINT_WEIGHT = 0.25;
+
+export function leanOnHints(soft: Image, hint: Image, weight = HINT_WEIGHT): Image {
+  const h = hint.width === soft.width && hint.height === soft.height ? hint : resizeImage(hint, soft.width, soft.height);
+  return { ...soft, data: soft.data.map((v, i) => (1 - weight) * v + weight * h.data[i]) };
+}
+
 export function threshold(img: Image, at = 0.5): Image {
   return { ...img, data: img.data.map((v) => (v > at ? 1 : 0)) };
 }

@@ -9,7 +9,7 @@ import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
 import type { Decomposition } from '../core/spec.js';
 import { hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
-import { cutMask, refineMask, threshold } from './refine.js';
+import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
 
@@ -95,13 +95,14 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Tas
   try {
     const r = await runDecomposition(d, o);
     const soft = refineMask(image, toOutput(r.layers.mask[0], image.width, image.height));
+    const hintMap = resizeImage(hintImage(hints), image.width, image.height);
     const images = {
-      mask: cutMask(image, soft),
+      mask: cutMask(image, leanOnHints(soft, hintMap)),
       'mask-soft': soft,
       foreground: toOutput(r.layers.foreground[0], image.width, image.height),
       background: toOutput(r.layers.background[0], image.width, image.height),
       reconstruction: toOutput(r.reconstructions[0], image.width, image.height),
-      hints: resizeImage(hintImage(hints), image.width, image.height),
+      hints: hintMap,
     };
     const report = makeReport('segment', [image], size, r, d, o, { hints: hints.source, grownHints: hints.grown, hintsAfter });
     disposeResult(r);

@@ -34,8 +34,8 @@ import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
 import type { HistoryPoint, TrainResult } from '../core/trainer.js';
 import { readImage } from '../io/image-file.js';
 import { saliencyHintsFor } from './hints.js';
-import { cutMask, refineMask, threshold } from './refine.js';
-import { GROWN_HINTS_AFTER, segmentation, workingHints } from './segment.js';
+import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
+import { GROWN_HINTS_AFTER, hintImage, segmentation, workingHints } from './segment.js';
 import { separation } from './separate.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
   type Report, type TaskOptions } from './common.js';
@@ -206,8 +206,11 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   return trainVideo('video-segment', src, d, size, o, () => ({ hints: mode, grownHints: mode !== 'none' && grow }), ({ r }, k, full) => {
     const out = (t: Tensor) => toOutput(t, src.width, src.height);
     const soft = out(r.layers.mask[k]);
+    const refined = full ? refineMask(full, soft) : soft;
+    // Each frame's own hints settle what its mask is unsure of (not the first frame's: the object moves).
+    const hinted = mode === 'each' ? leanOnHints(refined, hintImage({ fg: fgs[k], bg: bgs[k], source: 'saliency' })) : refined;
     return {
-      mask: full ? cutMask(full, refineMask(full, soft)) : threshold(soft),
+      mask: full ? cutMask(full, hinted) : threshold(hinted),
       foreground: out(r.layers.foreground[k]),
       background: out(r.layers.background[k]),
     };
