@@ -1,7 +1,7 @@
 // Quality benchmark for dehazing and watermark removal: synthetic cases with exact ground
 // truth built from real photos in ../shared/data/dev. Prints a markdown table; outputs go to
 // out/bench/<case>/.
-//   node bin/fast-node.mjs dist/bench/quality-dehaze-watermark.js [--cases depth,synth,wm1,wm3,demo] [--iterations N] [--size S] [--passes N] [--runs N]
+//   node bin/fast-node.mjs dist/bench/quality-dehaze-watermark.js [--cases depth,synth,wm1,wm1more,wm3,demo] [--iterations N] [--size S] [--passes N] [--runs N]
 //     [--recipe JSON (dehaze recipe choices, e.g. '{"darkChannel":0.05}')] [--tag NAME (suffix of the output folder)]
 // Haze: I = t J + (1 - t) A with t = exp(-beta d).
 //   depth: Middlebury Aloe, d from the ground-truth disparity (normalised, far = 1), uniform A.
@@ -20,7 +20,7 @@ import type { Box } from '../src/tasks/hints.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { psnr, ssim } from './metrics.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' }, recipe: { type: 'string' }, tag: { type: 'string' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm1more,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' }, recipe: { type: 'string' }, tag: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/quality-dehaze-watermark: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const dev = (p: string) => join(shared, 'dev', p);
@@ -109,6 +109,20 @@ if (cases.has('wm1')) {
   const r = await removeWatermark([I], { ...opts, box, runs, ...recipe });
   await save(`watermark-one-box${runs ? `-${runs}-runs` : ''}${tag}`, r);
   wmRow(`one image + box, opacity 0.45${runs ? ` (median of ${runs} runs)` : ''}`, r.images.clean, I, C, box, r);
+}
+if (cases.has('wm1more')) {
+  // The same mark on other photos at other opacities, one run each unless --runs: how far the
+  // one-image recipe carries beyond the photo it was tuned on.
+  const runs = values.runs ? Number(values.runs) : 1;
+  for (const [photo, opacity] of [['natural/opencv_fruits.jpg', 0.3], ['natural/skimage_chelsea.png', 0.6], ['natural/skimage_astronaut.png', 0.45], ['natural/kpa_snow.jpg', 0.35]] as const) {
+    const C = await fit(dev(photo), W, H);
+    const I = mark(C, await markAlpha(W, H, markBox, opacity));
+    const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
+    const r = await removeWatermark([I], { ...opts, box, runs, ...recipe });
+    const name = photo.split('/')[1].split('.')[0];
+    await save(`watermark-one-box-${name}-${opacity}${tag}`, r);
+    wmRow(`one image + box, ${name}, opacity ${opacity} (${runs} run${runs > 1 ? 's' : ''})`, r.images.clean, I, C, box, r);
+  }
 }
 if (cases.has('wm3')) {
   const Cs = await Promise.all(['natural/skimage_coffee.png', 'natural/opencv_fruits.jpg', 'natural/skimage_chelsea.png'].map((p) => fit(dev(p), W, H)));

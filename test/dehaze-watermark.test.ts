@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, keepNearCore, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
 import { boxMask } from '../src/tasks/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
@@ -184,8 +184,31 @@ describe('watermark', () => {
     const maxFree = Math.max(...free.images.alpha.data), maxUniform = Math.max(...uniform.images.alpha.data);
     assert.ok(l !== null && l > OPACITY_FLOOR && maxFree > l, `level ${l}, free max ${maxFree}`);
     assert.ok(maxUniform <= l + 1e-6, `alpha ${maxUniform} above the level ${l}`);
-    assert.ok(free.images.alpha.data.every((v, i) => Math.fround(Math.min(v, l)) === uniform.images.alpha.data[i]), 'the same run, clipped');
+    const expected = keepNearCore(free.images.alpha, l, 1);
+    assert.ok(expected.data.every((v, i) => Math.fround(Math.min(v, l)) === uniform.images.alpha.data[i]), 'the same run, kept near its core and clipped');
     await assert.rejects(removeWatermark([img], { box, opacity: 'some' as never }), /Unknown opacity choice "some": use uniform or free/);
+  });
+
+  test("one image: opacity farther than the rim from the mark's core is dropped", () => {
+    // A 6 x 4 stroke at the level 0.4, its antialiased rim at 0.15, a leak along an image edge at
+    // 0.25 far from it, a faint veil of 0.03 everywhere else.
+    const alpha = createImage(30, 20, 1, 0.03);
+    const at = (x: number, y: number, v: number) => { alpha.data[y * 30 + x] = v; };
+    for (let y = 5; y < 9; y++) for (let x = 5; x < 11; x++) at(x, y, 0.4);
+    for (let x = 4; x < 12; x++) { at(x, 4, 0.15); at(x, 9, 0.15); }
+    for (let y = 2; y < 18; y++) at(24, y, 0.25);
+    const kept = keepNearCore(alpha, 0.4, 1);
+    const v = (x: number, y: number) => kept.data[y * 30 + x];
+    assert.equal(v(7, 6), alpha.data[6 * 30 + 7], 'core kept');
+    assert.equal(v(7, 4), alpha.data[4 * 30 + 7], 'rim kept');
+    assert.equal(v(4, 4), alpha.data[4 * 30 + 4], 'rim corner kept');
+    assert.equal(v(24, 10), 0, 'leak far from the core dropped');
+    assert.equal(v(7, 2), 0, 'two pixels out: dropped');
+    assert.equal(v(20, 15), 0, 'faint veil dropped');
+    // A 2 px rim keeps one more ring; a core fraction below the leak's opacity makes the leak core.
+    assert.equal(keepNearCore(alpha, 0.4, 2).data[3 * 30 + 7], alpha.data[3 * 30 + 7]);
+    assert.equal(keepNearCore(alpha, 0.4, 1, 0.5).data[10 * 30 + 24], alpha.data[10 * 30 + 24]);
+    assert.ok(CORE_FRACTION * 0.4 > 0.25, 'the default fraction leaves a leak at 0.25 out of the core');
   });
 
   test('one image: only the mark and its surroundings are processed; the rest is the input', async () => {

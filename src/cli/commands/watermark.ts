@@ -32,8 +32,10 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
   --mark-colour C       the mark's colour: white, R,G,B (0-255) or learn (a DIP image, the
                         authors'); default white for one image, learn for several
   --opacity uniform|free  one image: the mark has one opacity, the level that holds most of
-                        the learned opacity, which clips it (default: uniform); free keeps it
-                        as learned (for a mark drawn at several opacities)
+                        the learned opacity, which clips it, and opacity more than a pixel
+                        from the mark's core (the pixels near that level) is dropped
+                        (default: uniform); free keeps it as learned (for a mark drawn at
+                        several opacities, or with a glow or shadow)
 
 ${COMMON_HELP}`;
 
