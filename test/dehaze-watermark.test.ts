@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
-import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, keepNearCore, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, followMarkEdges, keepNearCore, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
 import { boxMask } from '../src/tasks/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
@@ -184,8 +184,11 @@ describe('watermark', () => {
     const maxFree = Math.max(...free.images.alpha.data), maxUniform = Math.max(...uniform.images.alpha.data);
     assert.ok(l !== null && l > OPACITY_FLOOR && maxFree > l, `level ${l}, free max ${maxFree}`);
     assert.ok(maxUniform <= l + 1e-6, `alpha ${maxUniform} above the level ${l}`);
-    const expected = keepNearCore(free.images.alpha, l, 1);
-    assert.ok(expected.data.every((v, i) => Math.fround(Math.min(v, l)) === uniform.images.alpha.data[i]), 'the same run, kept near its core and clipped');
+    // 64 px worked at 96: the rim and the filter radius are one pixel.
+    const region = boxMask(box, 64, 64);
+    const expected = followMarkEdges(img, keepNearCore(free.images.alpha, l, 1), l, 1);
+    assert.ok(expected.data.every((v, i) => Math.abs(v * region.data[i] - uniform.images.alpha.data[i]) < 1e-6),
+      'the same run, kept near its core, following the edges, clipped, zero outside the box');
     await assert.rejects(removeWatermark([img], { box, opacity: 'some' as never }), /Unknown opacity choice "some": use uniform or free/);
   });
 
@@ -209,6 +212,23 @@ describe('watermark', () => {
     assert.equal(keepNearCore(alpha, 0.4, 2).data[3 * 30 + 7], alpha.data[3 * 30 + 7]);
     assert.equal(keepNearCore(alpha, 0.4, 1, 0.5).data[10 * 30 + 24], alpha.data[10 * 30 + 24]);
     assert.ok(CORE_FRACTION * 0.4 > 0.25, 'the default fraction leaves a leak at 0.25 out of the core');
+  });
+
+  test("one image: the opacity follows the mark's edges in the input, within 0 and the level", () => {
+    // The input has a bright stroke at x 10..13; the learned opacity is the stroke blurred 3 px wide.
+    // (Where the input is flat the filter only smooths: it sharpens where the mark shows.)
+    const w = 24, h = 8, input = createImage(w, h, 3, 0.3), alpha = createImage(w, h, 1);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      if (x >= 10 && x < 14) for (let c = 0; c < 3; c++) input.data[(y * w + x) * 3 + c] = 0.65;
+      alpha.data[y * w + x] = Math.max(0, 0.5 - 0.5 * Math.max(0, Math.max(10 - x, x - 13)) / 3);
+    }
+    const out = followMarkEdges(input, alpha, 0.45, 2);
+    const at = (x: number) => out.data[4 * w + x], was = (x: number) => alpha.data[4 * w + x];
+    // Across the stroke's edge (x 9 | 10) the opacity steps more sharply than the learned one.
+    assert.ok(at(10) - at(9) > 1.3 * (Math.min(0.45, was(10)) - was(9)), `edge step ${at(10) - at(9)} vs ${was(10) - was(9)}`);
+    assert.ok(at(9) < 0.7 * was(9) && at(14) < 0.7 * was(14), 'the rim just outside the stroke fades');
+    for (const x of [10, 11, 12, 13]) assert.ok(at(x) > 0.44, `inside the stroke the opacity stays at the level: ${at(x)}`);
+    assert.ok(out.data.every((v) => v >= 0 && v <= 0.45), 'within 0 and the level');
   });
 
   test('one image: only the mark and its surroundings are processed; the rest is the input', async () => {

@@ -21,7 +21,8 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
   --box X,Y,W,H         the region that holds the mark (one image)
   --hint MASK.png       white = mark region, at the image's size (one image)
   --runs N              N runs with seeds seed..seed+N-1, per-pixel median of the outputs
-                        (the authors' code runs 3; default 3 for one image, 1 for several;
+                        (the authors' code runs 3; default 1, measured as good once the
+                        opacity is cleaned;
                         N x the time)
   --sparsity W          L1 cost on the opacity (default ${WATERMARK_DEFAULTS.single.sparsity})
   --exclusion W         exclusion loss between every pair of clean images (several images,
@@ -32,10 +33,11 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
   --mark-colour C       the mark's colour: white, R,G,B (0-255) or learn (a DIP image, the
                         authors'); default white for one image, learn for several
   --opacity uniform|free  one image: the mark has one opacity, the level that holds most of
-                        the learned opacity, which clips it, and opacity more than a pixel
-                        from the mark's core (the pixels near that level) is dropped
-                        (default: uniform); free keeps it as learned (for a mark drawn at
-                        several opacities, or with a glow or shadow)
+                        the learned opacity, which clips it; opacity more than a pixel
+                        from the mark's core (the pixels near that level) is dropped and
+                        the rest made to follow the mark's edges in the image (default:
+                        uniform); free keeps it as learned (for a mark drawn at several
+                        opacities, or with a glow or shadow)
 
 ${COMMON_HELP}`;
 
