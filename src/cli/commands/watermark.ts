@@ -21,8 +21,7 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
   --box X,Y,W,H         the region that holds the mark (one image)
   --hint MASK.png       white = mark region, at the image's size (one image)
   --runs N              N runs with seeds seed..seed+N-1, per-pixel median of the outputs
-                        (the authors' code runs 3; default 1, measured as good once the
-                        opacity is cleaned;
+                        (the authors' code runs 3; default 3 for one image, 1 for several;
                         N x the time)
   --sparsity W          L1 cost on the opacity (default ${WATERMARK_DEFAULTS.single.sparsity})
   --exclusion W         exclusion loss between every pair of clean images (several images,
