@@ -6,12 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { createImage, type Image } from '../src/image/image.js';
+import { colourImage, createImage, type Image } from '../src/image/image.js';
 import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
-import { dehazeDcp } from '../src/tasks/dcp.js';
-import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, followMarkEdges, keepNearCore, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { dehazeDcp, recoverScene } from '../src/tasks/dcp.js';
+import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, WHITE, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
 import { boxMask } from '../src/tasks/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
@@ -186,10 +186,31 @@ describe('watermark', () => {
     assert.ok(maxUniform <= l + 1e-6, `alpha ${maxUniform} above the level ${l}`);
     // 64 px worked at 96: the rim and the filter radius are one pixel.
     const region = boxMask(box, 64, 64);
-    const expected = followMarkEdges(img, keepNearCore(free.images.alpha, l, 1), l, 1);
+    const bound = opacityBound(img, WHITE);
+    const possible = { ...free.images.alpha, data: free.images.alpha.data.map((v, i) => Math.min(v, bound.data[i])) };
+    assert.equal(opacityLevel(possible), l, 'the level of the opacity within its bound');
+    const expected = followMarkEdges(img, fillCore(keepNearCore(possible, l, 1), bound, l), l, 1);
     assert.ok(expected.data.every((v, i) => Math.abs(v * region.data[i] - uniform.images.alpha.data[i]) < 1e-6),
-      'the same run, kept near its core, following the edges, clipped, zero outside the box');
+      'the same run, within the bound, kept near its core, its core filled, following the edges, clipped, zero outside the box');
     await assert.rejects(removeWatermark([img], { box, opacity: 'some' as never }), /Unknown opacity choice "some": use uniform or free/);
+  });
+
+  test('one image: the opacity is at most what leaves the clean image within 0..1', () => {
+    // I = a W + (1 - a) C. White mark: a <= min_c I_c. A dark red pixel cannot hold a strong white mark.
+    const input = createImage(3, 1, 3);
+    input.data.set([0.6, 0.1, 0.1, 0.9, 0.8, 0.7, 0, 0, 0]);
+    const white = opacityBound(input, WHITE);
+    assert.deepEqual([...white.data].map((v) => +v.toFixed(6)), [0.1, 0.7, 0]);
+    // The bound is tight: a pixel marked at a over a clean colour with a channel at 0 (or at 1, for a dark mark).
+    const a = 0.35, W: [number, number, number] = [0.2, 0.9, 0.5], C = [0.4, 0, 0.7], D = [0.5, 0.3, 1];
+    const marked = createImage(2, 1, 3);
+    for (let c = 0; c < 3; c++) { marked.data[c] = a * W[c] + (1 - a) * C[c]; marked.data[3 + c] = a * W[c] + (1 - a) * D[c]; }
+    const b = opacityBound(marked, W);
+    assert.ok(Math.abs(b.data[0] - a) < 1e-6 && Math.abs(b.data[1] - a) < 1e-6, `bound ${[...b.data]} for opacity ${a}`);
+    // Solving the clean image at the bound stays in range.
+    const t = { ...b, data: b.data.map((v) => 1 - v) };
+    const solved = recoverScene(marked, t, colourImage(2, 1, W), 0.1);
+    assert.ok(solved.data.every((v, i) => Math.abs(v - [...C, ...D][i]) < 1e-5), `solved ${[...solved.data]}`);
   });
 
   test("one image: opacity farther than the rim from the mark's core is dropped", () => {
@@ -208,10 +229,40 @@ describe('watermark', () => {
     assert.equal(v(24, 10), 0, 'leak far from the core dropped');
     assert.equal(v(7, 2), 0, 'two pixels out: dropped');
     assert.equal(v(20, 15), 0, 'faint veil dropped');
-    // A 2 px rim keeps one more ring; a core fraction below the leak's opacity makes the leak core.
+    // A 2 px rim keeps one more ring; a core fraction below the leak's opacity makes the leak core (kept at thickness 1).
     assert.equal(keepNearCore(alpha, 0.4, 2).data[3 * 30 + 7], alpha.data[3 * 30 + 7]);
-    assert.equal(keepNearCore(alpha, 0.4, 1, 0.5).data[10 * 30 + 24], alpha.data[10 * 30 + 24]);
+    assert.equal(keepNearCore(alpha, 0.4, 1, 0.5, 1).data[10 * 30 + 24], alpha.data[10 * 30 + 24]);
+    assert.equal(keepNearCore(alpha, 0.4, 1, 0.5).data[10 * 30 + 24], 0, 'as core, the 1 px leak is still no stroke');
     assert.ok(CORE_FRACTION * 0.4 > 0.25, 'the default fraction leaves a leak at 0.25 out of the core');
+    // A line one pixel wide at the level (the DIP tracing a bright rim) is no stroke: dropped, but
+    // for the rim next to a real stroke; at thickness 1 it would be core.
+    const traced = { ...alpha, data: alpha.data.slice() };
+    for (let x = 5; x < 28; x++) traced.data[14 * 30 + x] = 0.4;
+    for (let y = 9; y < 14; y++) traced.data[y * 30 + 8] = 0.4;
+    const opened = keepNearCore(traced, 0.4, 1);
+    assert.equal(opened.data[14 * 30 + 20], 0, 'a 1 px line far from the core dropped');
+    assert.equal(opened.data[9 * 30 + 8], traced.data[9 * 30 + 8], 'a 1 px line within the rim of a stroke kept');
+    assert.equal(opened.data[11 * 30 + 8], 0, 'and dropped beyond the rim');
+    assert.equal(opened.data[6 * 30 + 7], traced.data[6 * 30 + 7], 'the 2+ px stroke kept');
+    assert.equal(keepNearCore(traced, 0.4, 1, CORE_FRACTION, 1).data[14 * 30 + 20], traced.data[14 * 30 + 20]);
+  });
+
+  test("one image: the mark's core is set to the level, within the bound", () => {
+    // A 5 x 4 stroke learned unevenly (0.3-0.42 for a level of 0.4), its rim at 0.1, a pixel of the
+    // stroke over a dark spot (bound 0.2).
+    const alpha = createImage(12, 10, 1), bound = createImage(12, 10, 1, 1);
+    for (let y = 3; y < 7; y++) for (let x = 3; x < 8; x++) alpha.data[y * 12 + x] = 0.3 + 0.03 * ((x + y) % 5);
+    for (let x = 2; x < 9; x++) { alpha.data[2 * 12 + x] = 0.1; alpha.data[7 * 12 + x] = 0.1; }
+    bound.data[4 * 12 + 5] = 0.2;
+    alpha.data[4 * 12 + 5] = 0.2;
+    const core = markCore(alpha, 0.4);
+    assert.equal(core.data[3 * 12 + 3], 1);
+    assert.equal(core.data[2 * 12 + 3], 0, 'the rim is no core');
+    const filled = fillCore(alpha, bound, 0.4);
+    assert.ok(Math.abs(filled.data[5 * 12 + 6] - 0.4) < 1e-6, `core at the level: ${filled.data[5 * 12 + 6]}`);
+    assert.ok(Math.abs(filled.data[4 * 12 + 5] - 0.2) < 1e-6, 'within the bound');
+    assert.equal(filled.data[2 * 12 + 4], alpha.data[2 * 12 + 4], 'the rim as learned');
+    assert.equal(filled.data[0], 0);
   });
 
   test("one image: the opacity follows the mark's edges in the input, within 0 and the level", () => {

@@ -6,6 +6,7 @@ import { minCut } from '../src/image/graph-cut.js';
 import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
+import { dilate, erode, open } from '../src/image/morphology.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
 import { fft1d, histogramEqualise, minimumBarrier, saliencyHints, saliencyMap } from '../src/image/saliency.js';
 import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/tasks/refine.js';
@@ -185,6 +186,44 @@ describe('guided filter', () => {
     assert.throws(() => guidedFilter(a, createImage(10, 10, 1), -1, 0.01), /radius must be a non-negative integer/);
     assert.throws(() => guidedFilter(a, createImage(10, 10, 1), 2, 0), /eps must be positive/);
     assert.throws(() => guidedFilter(createImage(10, 10, 2), createImage(10, 10, 1), 2, 0.01), /Pass a 1-channel or 3-channel guide/);
+  });
+});
+
+describe('morphology', () => {
+  const mask = (w: number, h: number, on: [number, number][]) => {
+    const m = createImage(w, h, 1);
+    for (const [x, y] of on) m.data[y * w + x] = 1;
+    return m;
+  };
+  const ones = (m: Image) => [...m.data].flatMap((v, i) => (v > 0.5 ? [i] : []));
+  test('erode and dilate match brute force for odd and even squares', () => {
+    const r = rng(5), w = 13, h = 9;
+    const m = createImage(w, h, 1);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = r() < 0.6 ? 1 : 0;
+    for (const k of [1, 2, 3, 4]) {
+      const lo = Math.floor((k - 1) / 2), hi = k - 1 - lo, e = erode(m, k), d = dilate(m, k);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        let all = true, any = false;
+        for (let dy = -lo; dy <= hi; dy++) for (let dx = -lo; dx <= hi; dx++) {
+          const xx = x + dx, yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < w && yy < h && m.data[yy * w + xx] < 0.5) all = false;
+          const xm = x - dx, ym = y - dy;
+          if (xm >= 0 && ym >= 0 && xm < w && ym < h && m.data[ym * w + xm] > 0.5) any = true;
+        }
+        assert.equal(e.data[y * w + x], all ? 1 : 0, `erode k ${k} at ${x},${y}`);
+        assert.equal(d.data[y * w + x], any ? 1 : 0, `dilate k ${k} at ${x},${y}`);
+      }
+    }
+  });
+  test('opening keeps what a k x k square fits in and drops thinner lines', () => {
+    // A 3 x 2 block, a 1 px line, and one pixel touching the block diagonally.
+    const m = mask(10, 6, [[1, 1], [2, 1], [3, 1], [1, 2], [2, 2], [3, 2], [0, 4], [1, 4], [2, 4], [3, 4], [4, 4], [4, 3]]);
+    assert.deepEqual(ones(open(m, 2)), ones(mask(10, 6, [[1, 1], [2, 1], [3, 1], [1, 2], [2, 2], [3, 2]])));
+    assert.deepEqual(ones(open(m, 1)), ones(m), 'a 1 x 1 square fits everywhere');
+    assert.deepEqual(ones(open(m, 3)), [], 'no 3 x 3 square fits');
+    const opened = open(m, 2);
+    assert.deepEqual(ones(open(opened, 2)), ones(opened), 'idempotent');
+    assert.throws(() => erode(createImage(2, 2, 3), 2), /1-channel masks, got 3 channels/);
   });
 });
 

@@ -32,11 +32,13 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
   --mark-colour C       the mark's colour: white, R,G,B (0-255) or learn (a DIP image, the
                         authors'); default white for one image, learn for several
   --opacity uniform|free  one image: the mark has one opacity, the level that holds most of
-                        the learned opacity, which clips it; opacity more than a pixel
-                        from the mark's core (the pixels near that level) is dropped and
-                        the rest made to follow the mark's edges in the image (default:
-                        uniform); free keeps it as learned (for a mark drawn at several
-                        opacities, or with a glow or shadow)
+                        the learned opacity (default: uniform). The opacity is kept within
+                        what the image allows (a white mark is no stronger than a pixel's
+                        darkest channel) and clipped at the level; opacity more than a pixel
+                        from the mark's core (strokes at least 2 px thick near that level)
+                        is dropped, the core set to the level, and the rest made to follow
+                        the mark's edges in the image. free keeps it as learned (for a mark
+                        drawn at several opacities, or with a glow or shadow)
 
 ${COMMON_HELP}`;
 
