@@ -11,7 +11,7 @@ import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp, recoverScene } from '../src/tasks/dcp.js';
-import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, WHITE, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
+import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, WHITE, coreThickness, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
 import { boxMask } from '../src/tasks/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
@@ -245,6 +245,19 @@ describe('watermark', () => {
     assert.equal(opened.data[11 * 30 + 8], 0, 'and dropped beyond the rim');
     assert.equal(opened.data[6 * 30 + 7], traced.data[6 * 30 + 7], 'the 2+ px stroke kept');
     assert.equal(keepNearCore(traced, 0.4, 1, CORE_FRACTION, 1).data[14 * 30 + 20], traced.data[14 * 30 + 20]);
+  });
+
+  test("one image: the core is opened only for a mark in thick strokes", () => {
+    // Bold: 4 px strokes plus a 1 px traced line (7% of the core). Thin: 1 px strokes only.
+    const bold = createImage(40, 20, 1), thin = createImage(40, 20, 1);
+    for (const x0 of [2, 12, 22]) for (let y = 2; y < 16; y++) for (let x = x0; x < x0 + 4; x++) bold.data[y * 40 + x] = 0.4;
+    for (let x = 0; x < 12; x++) bold.data[18 * 40 + x] = 0.4;
+    for (const x0 of [2, 8, 14, 20]) for (let y = 2; y < 16; y++) thin.data[y * 40 + x0] = 0.4;
+    for (let x = 2; x < 21; x++) thin.data[9 * 40 + x] = 0.4;
+    assert.equal(coreThickness(bold, 0.4), 2);
+    assert.equal(coreThickness(thin, 0.4), 1, 'a thin font keeps its strokes');
+    assert.equal(coreThickness(bold, 0.4, 1), 1);
+    assert.equal(coreThickness(createImage(5, 5, 1), 0.4), 1, 'no core');
   });
 
   test("one image: the mark's core is set to the level, within the bound", () => {

@@ -1,13 +1,14 @@
 // Foreground/background hints for segmentation: automatic (saliency), a user mask, or a box.
 import { createImage, type Image } from '../image/image.js';
-import { saliencyHints, saliencyMap } from '../image/saliency.js';
+import { histogramEqualise, saliencyHints, saliencyMap } from '../image/saliency.js';
 
-export interface Hints { fg: Image; bg: Image; source: 'saliency' | 'mask' | 'box' }
+export interface Hints { fg: Image; bg: Image; source: 'saliency' | 'mask' | 'box'; saliency?: Image }
 export interface Box { x: number; y: number; width: number; height: number }
 
 /** Automatic hints: the authors thresholded an external saliency map; we compute our own. */
 export function saliencyHintsFor(img: Image): Hints {
-  return { ...saliencyHints(saliencyMap(img)), source: 'saliency' };
+  const map = saliencyMap(img);
+  return { ...saliencyHints(map), source: 'saliency', saliency: histogramEqualise(map) };
 }
 
 /** A user hint image: white = foreground, black = background, grey = unknown. */

@@ -35,9 +35,10 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
                         the learned opacity (default: uniform). The opacity is kept within
                         what the image allows (a white mark is no stronger than a pixel's
                         darkest channel) and clipped at the level; opacity more than a pixel
-                        from the mark's core (strokes at least 2 px thick near that level)
-                        is dropped, the core set to the level, and the rest made to follow
-                        the mark's edges in the image. free keeps it as learned (for a mark
+                        from the mark's core (near that level; in a bold mark, no line
+                        thinner than 2 px) is dropped, the core set to the level, and the
+                        rest made to follow the mark's edges in the image. free keeps it
+                        as learned (for a mark
                         drawn at several opacities, or with a glow or shadow)
 
 ${COMMON_HELP}`;
