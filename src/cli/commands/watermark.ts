@@ -38,8 +38,8 @@ the clean DIP's output is kept as clean-net.png (clean-K-net.png for several ima
                         from the mark's core (near that level; in a bold mark, no line
                         thinner than 2 px) is dropped, the core set to the level, and the
                         rest made to follow the mark's edges in the image. free keeps it
-                        as learned (for a mark
-                        drawn at several opacities, or with a glow or shadow)
+                        as learned (for a mark drawn at several opacities, or with a
+                        glow or shadow)
 
 ${COMMON_HELP}`;
 
