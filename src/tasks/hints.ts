@@ -1,14 +1,13 @@
 // Foreground/background hints for segmentation: automatic (saliency), a user mask, or a box.
 import { createImage, type Image } from '../image/image.js';
-import { histogramEqualise, saliencyHints, saliencyMap } from '../image/saliency.js';
+import { saliencyHints, saliencyMap } from '../image/saliency.js';
 
-export interface Hints { fg: Image; bg: Image; source: 'saliency' | 'mask' | 'box'; saliency?: Image }
+export interface Hints { fg: Image; bg: Image; source: 'saliency' | 'mask' | 'box' }
 export interface Box { x: number; y: number; width: number; height: number }
 
 /** Automatic hints: the authors thresholded an external saliency map; we compute our own. */
 export function saliencyHintsFor(img: Image): Hints {
-  const map = saliencyMap(img);
-  return { ...saliencyHints(map), source: 'saliency', saliency: histogramEqualise(map) };
+  return { ...saliencyHints(saliencyMap(img)), source: 'saliency' };
 }
 
 /** A user hint image: white = foreground, black = background, grey = unknown. */

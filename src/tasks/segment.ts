@@ -71,13 +71,7 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   // GrabCut's start (every pixel inside the box may be fg) needs a tight box; the unknown region
   // left by saliency or a drawn mask is not one, so there the colour models start from the hints.
   const start = h.source === 'box' ? 'box' : 'hints';
-  const grown = grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start });
-  const limit = Number(process.env.DD_GROWN_BG_BELOW ?? 2);
-  if (h.saliency && limit < 1) {
-    const sal = resizeImage(h.saliency, size.width, size.height);
-    for (let i = 0; i < sal.data.length; i++) if (sal.data[i] > limit && bg.data[i] < 0.5) grown.bg.data[i] = 0;
-  }
-  return { ...grown, source: h.source, grown: true };
+  return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start }), source: h.source, grown: true };
 }
 
 /** The hints as one picture, in the --hint format (white fg, black bg, grey unknown), to inspect or edit and pass back. */
