@@ -120,7 +120,7 @@ export function opacityLevel(alpha: Image, floor = OPACITY_FLOOR): number | null
 
 /** Opacity within this fraction of the level is the mark's core (see keepNearCore). */
 export const CORE_FRACTION = 0.7;
-/** The mark's strokes are at least this thick, in working-size pixels (see keepNearCore). */
+/** A bold mark's strokes are at least this thick, in working-size pixels: thinner lines of core are traced edges (see keepNearCore, coreThickness). */
 export const CORE_THICKNESS = 2;
 
 /**
