@@ -7,6 +7,7 @@
 import { createImage, type Image } from './image.js';
 import { colourBins, histogram } from './colour-model.js';
 import { minCut } from './graph-cut.js';
+import { dilate } from './morphology.js';
 
 export interface GrabCutOptions {
   /** Cut / re-estimate rounds (GrabCut converges in a few). */
@@ -89,7 +90,9 @@ export function grabCutHints(img: Image, fg: Image, bg: Image, o: GrabCutOptions
   const band = o.band ?? Math.max(2, Math.round(Math.min(w, h) / 64));
   const label = grabCut(img, fg, bg, o);
   if (!label.data.some((v) => v === 1)) return { fg, bg };
-  const nearFg = near(label, 1, band), nearBg = near(label, 0, band);
+  // Within `band` px of a label: a (2 band + 1) square dilation of that label.
+  const nearFg = dilate(label, 2 * band + 1).data;
+  const nearBg = dilate({ ...label, data: label.data.map((v) => 1 - v) }, 2 * band + 1).data;
   const outFg = createImage(w, h, 1), outBg = createImage(w, h, 1);
   for (let i = 0; i < w * h; i++) {
     if (bg.data[i] > 0.5 || (label.data[i] === 0 && !nearFg[i])) outBg.data[i] = 1;
@@ -98,15 +101,3 @@ export function grabCutHints(img: Image, fg: Image, bg: Image, o: GrabCutOptions
   return { fg: outFg, bg: outBg };
 }
 
-/** Whether a pixel with label v lies within r px (a square window): a max filter, by rows then columns. */
-function near(label: Image, v: number, r: number): Uint8Array {
-  const { width: w, height: h } = label;
-  const rows = new Uint8Array(w * h), out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    for (let d = Math.max(0, x - r); d <= Math.min(w - 1, x + r); d++) if (label.data[y * w + d] === v) { rows[y * w + x] = 1; break; }
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    for (let d = Math.max(0, y - r); d <= Math.min(h - 1, y + r); d++) if (rows[d * w + x]) { out[y * w + x] = 1; break; }
-  }
-  return out;
-}
