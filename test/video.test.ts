@@ -110,12 +110,13 @@ describe('double-dip video', () => {
       const out = v.frame(1, frames[1]);
       assert.ok(out['J-net'], 'the J net output is kept');
       assert.ok(out.transmission.data.every((t) => t >= T_MIN - 1e-6), 'transmission clipped at T_MIN');
-      // J* reproduces the frame through the haze model with the learned A, up to clipping to [0, 1].
-      const A = v.report.airlight as number[];
+      // J* reproduces the frame through the haze model with the learned airlight map, up to clipping to [0, 1].
+      const A = out.airlight.data;
+      assert.equal((v.report.airlight as number[]).length, 3, 'the mean airlight in the report');
       let err = 0, n = 0;
       for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) {
         const t = out.transmission.data[i], j = out.dehazed.data[i * 3 + c];
-        if (j > 0.001 && j < 0.999) { err += Math.abs(t * j + (1 - t) * A[c] - frames[1].data[i * 3 + c]); n++; }
+        if (j > 0.001 && j < 0.999) { err += Math.abs(t * j + (1 - t) * A[i * 3 + c] - frames[1].data[i * 3 + c]); n++; }
       }
       assert.ok(n > 0 && err / n < 1e-4, `haze model error ${err / n} over ${n} values`);
       const bare = v.frame(1); // without the frame: the J net output

@@ -156,7 +156,7 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
   const device = deviceOf(o);
   const size = workingSize(rgb.width, rgb.height, o.size ?? DEFAULT_SIZE, 32, 64);
   const input = torch.keep(toBatch([rgb], size, device));
-  const tHint = (o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint) > 0 ? torch.keep(dcpTransmissionAt(rgb, A0, size, device)) : undefined;
+  const tHint = (o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint) > 0 ? torch.keep(imageToTensor(dcpTransmissionMap(rgb, A0, size), device)) : undefined;
   const d = dehazing(input, A0, o, tHint);
   try {
     const r = await runDecomposition(d, o);
@@ -180,8 +180,8 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
   }
 }
 
-/** The dark channel prior's refined transmission (He et al.) for A0, at the working size. */
-function dcpTransmissionAt(rgb: Image, A0: [number, number, number], size: { width: number; height: number }, device: string): torch.Tensor {
+/** The dark channel prior's refined transmission (He et al.) for A0, computed at full size, returned at the working size. */
+export function dcpTransmissionMap(rgb: Image, A0: [number, number, number], size: { width: number; height: number }): Image {
   const t = refineMask(rgb, dcpTransmission(rgb, A0, DCP_DEFAULTS.patch, DCP_DEFAULTS.omega), DCP_DEFAULTS.radius, DCP_DEFAULTS.eps);
-  return imageToTensor(resizeImage(t, size.width, size.height), device);
+  return resizeImage(t, size.width, size.height);
 }
