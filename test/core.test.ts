@@ -107,6 +107,18 @@ describe('losses', () => {
       assert.ok(darkChannelLoss(hazy).item() > darkChannelLoss(clear).item() + 0.3);
     });
   });
+  test('dark channel loss counted by a map: pixels weighted by it, no gradient into it', () => {
+    torch.tidy(() => {
+      const x = torch.rand([1, 3, 8, 8]).requiresGrad_(), by = torch.tensor(Array.from({ length: 64 }, (_, i) => (i < 32 ? 1 : 0)), [1, 1, 8, 8]).requiresGrad_();
+      assert.ok(Math.abs(darkChannelLoss(x, 3, torch.ones([1, 1, 8, 8])).item() - darkChannelLoss(x, 3).item()) < 1e-6, 'a map of ones changes nothing');
+      assert.ok(darkChannelLoss(x, 3, torch.zeros([1, 1, 8, 8])).item() === 0, 'a map of zeros silences it');
+      const top = darkChannelLoss(x, 3, by), bottom = darkChannelLoss(x, 3, by.rsub(1).detach());
+      assert.ok(Math.abs(top.item() + bottom.item() - darkChannelLoss(x, 3).item()) < 1e-6, 'the two halves add up to the whole');
+      top.backward();
+      assert.ok(x.grad, 'the layer gets a gradient');
+      assert.equal(by.grad, undefined, 'the map is held fixed');
+    });
+  });
   test('masked L1 looks only where the hint is on', () => {
     torch.tidy(() => {
       const h = torch.tensor([1, 1, 0, 0], [1, 1, 2, 2]);

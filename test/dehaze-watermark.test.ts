@@ -80,7 +80,9 @@ describe('dehaze', () => {
     assert.deepEqual(d.layers.find((l) => l.name === 'A')?.size, [64, 96]);
     const terms = d.phases[0].terms;
     const match = (layer: string) => terms.find((t) => t.kind === 'match' && t.layer === layer)?.weight;
-    assert.ok(terms.some((t) => t.kind === 'dark-channel' && t.layer === 'J'));
+    assert.ok(terms.some((t) => t.kind === 'dark-channel' && t.layer === 'J' && t.by === 't'), 'the dark channel prior on J, counted by t');
+    const everywhere = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannelByT: false }, tDcp).phases[0].terms;
+    assert.ok(everywhere.some((t) => t.kind === 'dark-channel' && t.by === undefined));
     assert.deepEqual(match('A'), { steps: [[0, 1], [100, 1]] });
     assert.deepEqual(match('t'), { steps: [[0, 1], [100, 0.1]] });
     const ref = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannel: 0, airlightGrid: 1, airlightPull: 0, transmissionHint: 0 }, tDcp);
@@ -393,6 +395,7 @@ describe('CLI', () => {
       [['dehaze', a, '--method', 'magic', '-o', join(tmp, 'o5')], /double-dip or dcp/],
       [['dehaze', a, '--airlight-grid', '0.5', '-o', join(tmp, 'o6')], /an integer >= 1 for --airlight-grid/],
       [['dehaze', a, '--dark-channel=-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
+      [['dehaze', a, '--dark-channel-by-t', 'maybe', '-o', join(tmp, 'o8')], /--dark-channel-by-t takes yes or no, got "maybe"/],
       [['dehaze', a, '--transmission-hint', 'strong', '-o', join(tmp, 'o8')], /a number >= 0 for --transmission-hint/],
       [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number >= 0 for --exclusion/],
       [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /--clean takes solved or net/],

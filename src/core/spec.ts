@@ -46,7 +46,9 @@ export type Term =
   | { kind: 'exclusion'; layers: [string, string]; weight?: Schedule; at?: [number, number] } // at: layer 1 at input at[0], layer 2 at input at[1]
   | { kind: 'binary'; layer: string; weight?: Schedule }
   | { kind: 'smooth'; layer: string; weight?: Schedule }
-  | { kind: 'dark-channel'; layer: string; weight?: Schedule } // the dark channel prior on a haze-free layer
+  // The dark channel prior on a haze-free layer; `by`: each pixel counted by that 1-channel layer's
+  // value, held fixed (dehazing: by t, so the prior speaks where the scene shows through the haze).
+  | { kind: 'dark-channel'; layer: string; by?: string; weight?: Schedule }
   | { kind: 'match'; layer: string; target: number | number[] | string; metric?: 'l1' | 'mse'; weight?: Schedule };
 
 export interface Phase {

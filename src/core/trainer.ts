@@ -250,6 +250,7 @@ function referencedLayers(term: Term): string[] {
     case 'reconstruction': return [];
     case 'exclusion': return term.layers;
     case 'match': return typeof term.target === 'string' ? [term.layer] : [term.layer];
+    case 'dark-channel': return term.by ? [term.layer, term.by] : [term.layer];
     default: return [term.layer];
   }
 }
@@ -261,7 +262,7 @@ function termValue(term: Term, ev: Evaluation, k: number): Tensor {
     case 'exclusion': return exclusionLoss(ev.output(term.layers[0], term.at?.[0] ?? k), ev.output(term.layers[1], term.at?.[1] ?? k));
     case 'binary': return binaryMask(ev.output(term.layer, k));
     case 'smooth': return smoothness(ev.output(term.layer, k));
-    case 'dark-channel': return darkChannelLoss(ev.output(term.layer, k));
+    case 'dark-channel': return darkChannelLoss(ev.output(term.layer, k), 15, term.by ? ev.output(term.by, k) : undefined);
     case 'match': {
       const y = ev.output(term.layer, k);
       if (typeof term.target !== 'string') return distanceTo(y, term.target, term.metric);

@@ -25,8 +25,9 @@ export function distanceTo(x: Tensor, value: number | number[], metric: 'mse' | 
  * Dark channel prior (He et al.) as a loss: the mean over pixels of min over a patch and the
  * colour channels. Haze-free outdoor images have a near-zero dark channel; haze lifts it.
  */
-export function darkChannelLoss(x: Tensor, patch = 15): Tensor {
+export function darkChannelLoss(x: Tensor, patch = 15, by?: Tensor): Tensor {
   const m = x.min(1, true).neg();
   const r = patch >> 1;
-  return torch.maxPool2d(torch.pad(m, [r, r, r, r], 'replicate'), patch, { stride: 1 }).neg().mean();
+  const dark = torch.maxPool2d(torch.pad(m, [r, r, r, r], 'replicate'), patch, { stride: 1 }).neg();
+  return (by ? dark.mul(by.detach()) : dark).mean();
 }

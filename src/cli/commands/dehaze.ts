@@ -14,6 +14,9 @@ map A (I = t * J + (1 - t) * A).
   --passes N            Double-DIP passes, each on the previous result (default 1; the
                         authors' code runs 2: removes more haze, also darkens; N x the time)
   --dark-channel W      weight of the dark channel prior on J (default ${DEHAZE_DEFAULTS.darkChannel})
+  --dark-channel-by-t yes|no   count each pixel of that prior by the transmission t (default
+                        ${DEHAZE_DEFAULTS.darkChannelByT ? 'yes' : 'no'}): the prior holds for the scene, which shows through only where t
+                        is not small; in a hazy sky it would tint the airlight instead
   --airlight-grid N     the airlight map is made at 1/N of the working size (default ${DEHAZE_DEFAULTS.airlightGrid})
   --airlight-pull W     pull of A to A0 after the first quarter (default ${DEHAZE_DEFAULTS.airlightPull})
   --transmission-hint W pull of t to the dark channel prior's transmission in the first
@@ -29,7 +32,7 @@ ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { method: { type: 'string' }, passes: { type: 'string' },
-    'dark-channel': { type: 'string' }, 'airlight-grid': { type: 'string' }, 'airlight-pull': { type: 'string' },
+    'dark-channel': { type: 'string' }, 'dark-channel-by-t': { type: 'string' }, 'airlight-grid': { type: 'string' }, 'airlight-pull': { type: 'string' },
     'transmission-hint': { type: 'string' }, 'transmission-hint-after': { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`dehaze takes one IMAGE, got ${positionals.length}`);
@@ -37,8 +40,11 @@ export async function run(argv: string[]): Promise<number> {
   if (method !== 'double-dip' && method !== 'dcp') throw new UsageError(`Expected double-dip or dcp for --method but received "${method}"`);
   const passes = values.passes === undefined ? undefined : Number(values.passes);
   if (passes !== undefined && (!Number.isInteger(passes) || passes < 1 || passes > 3)) throw new UsageError(`--passes must be 1, 2 or 3, got "${values.passes}"`);
+  const byT = values['dark-channel-by-t'] as string | undefined;
+  if (byT !== undefined && byT !== 'yes' && byT !== 'no') throw new UsageError(`--dark-channel-by-t takes yes or no, got "${byT}"`);
   const recipe = {
     darkChannel: number(values['dark-channel'] as string | undefined, 'dark-channel', { min: 0 }),
+    darkChannelByT: byT === undefined ? undefined : byT === 'yes',
     airlightGrid: number(values['airlight-grid'] as string | undefined, 'airlight-grid', { integer: true, min: 1 }),
     airlightPull: number(values['airlight-pull'] as string | undefined, 'airlight-pull', { min: 0 }),
     transmissionHint: number(values['transmission-hint'] as string | undefined, 'transmission-hint', { min: 0 }),
