@@ -75,10 +75,11 @@ export interface DehazeRecipe {
  * 1/4, pull 0.1, no t hint: 16.86 / 0.817; 14.82 / 0.682 (A drifts, t copies texture). These
  * defaults (t hint 1 then 0.1, pull 1): 21.13 / 0.910; 18.54 / 0.835, and 21.58 / 0.927;
  * 18.82 / 0.831 with A0 as below (DCP: 21.94 / 0.930; 19.39 / 0.834). Without the pulls the DIPs settle on J = I, t = 1 in hazy regions and A drifts.
- * The dark channel prior counted by t (darkChannelByT), 1 thread: 21.02 / 0.923; 19.10 / 0.833 ->
- * 21.66 / 0.929; 19.20 / 0.837. Counted everywhere, it tinted the airlight map in the authors'
- * tiananmen sky (A's corner went green, so J* there went magenta): where t is small the prior
- * cannot darken J without changing A's colour.
+ * The dark channel prior counted by t (darkChannelByT), 1 thread, seeds 0 / 1: aloe 21.66 / 21.57
+ * (counted everywhere 21.02 / 22.36), astronaut 19.20 / 19.17 (19.10 / 18.97): a wash within the
+ * seeds' spread. It is on because, counted everywhere, the prior tinted the airlight map in the
+ * authors' tiananmen sky (A's corner went green, so J* there went magenta): where t is small the
+ * prior cannot darken J without changing A's colour.
  */
 export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0.05, darkChannelByT: true, airlightGrid: 4, airlightPull: 1, transmissionHint: 1, transmissionHintAfter: 0.1 };
 

@@ -241,7 +241,7 @@ export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptio
  * t to the dark channel prior's refined transmission, the dark channel prior on J) with J and t
  * per frame from shared DIPs fed drifting noise and one A for the clip. Iterations in total; each
  * draws a mini-batch of frames. bench/quality-video haze case (6 frames, 160 x 128): 20.20 dB,
- * SSIM 0.905 (20.03 / 0.903 with the dark channel prior counted everywhere; DCP frame by frame
+ * SSIM 0.905 (20.03 / 0.903 with the dark channel prior counted everywhere, 2 threads; DCP frame by frame
  * 20.68 / 0.904, hazy input 14.64); the recipe this replaced (A a
  * learned colour, t's prior unrefined and let go after 300 iterations, no dark channel prior)
  * 16.60 / 0.84. The image recipe on one of these frames alone: 20.84 dB.
