@@ -20,6 +20,20 @@ export function colourImage(width: number, height: number, colour: readonly numb
   return img;
 }
 
+/** Per-pixel, per-channel median of images of one size. */
+export function median(images: Image[]): Image {
+  const [a] = images;
+  const out = createImage(a.width, a.height, a.channels);
+  const v = new Float32Array(images.length);
+  for (let i = 0; i < out.data.length; i++) {
+    images.forEach((img, k) => { v[k] = img.data[i]; });
+    v.sort();
+    const n = v.length;
+    out.data[i] = n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  return out;
+}
+
 /** Pixel value at (x, y), channel c. */
 export function at(img: Image, x: number, y: number, c = 0): number {
   return img.data[(y * img.width + x) * img.channels + c];

@@ -25,7 +25,7 @@
 // at a time when written.
 import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import type { Image } from '../image/image.js';
+import { colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
 import { imageToTensor } from '../core/images.js';
@@ -256,7 +256,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   const estimates: [number, number, number][] = [];
   const input = await loadClip(src, size, device, (_small, _k, full) => { estimates.push(airlightEstimate(full)); });
   // A0: the per-channel median of the frames' estimates, so one frame's white object cannot set it.
-  const A0 = [0, 1, 2].map((c) => medianOf(estimates.map((a) => a[c]))) as [number, number, number];
+  const A0 = Array.from(median(estimates.map((a) => colourImage(1, 1, a))).data) as [number, number, number];
   // Each frame's hint is DCP's refined transmission for that A0, from the full frame (a second read).
   const tMaps: Image[] = [];
   for (let k = 0; k < src.count; k++) tMaps.push(dcpTransmissionMap(toRgb(await src.load(k)), A0, size));
@@ -268,22 +268,18 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
     layers: base.layers.map((l) => perFrame(l, l.name === 'A' ? 'shared' : 'drift')),
     mixtures: Array(K).fill(base.mixtures[0]),
   }, K, o);
+  let airlight: Image | undefined;
   return trainVideo('video-dehaze', src, d, size, o, ({ r }) => ({
     A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: 'dark channel: brightest pixel of the 0.1% haziest, median over frames',
     airlight: Array.from(torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array()), (v) => Math.round(v * 1e4) / 1e4),
   }), ({ r }, k, full): Record<string, Image> => {
     const jNet = toOutput(r.layers.J[k], src.width, src.height);
     const t = toOutput(r.layers.t[k], src.width, src.height);
-    const airlight = toOutput(r.layers.A[0], src.width, src.height);
+    airlight ??= toOutput(r.layers.A[0], src.width, src.height); // one map for the clip: upsampled once
     if (!full) return { dehazed: jNet, transmission: t, airlight };
     // As the image task (and the authors): t refined at full resolution by the frame, J* solved from it.
     return { ...solveScene(toRgb(full), t, airlight), airlight, 'J-net': jNet };
   }, ['dehazed', 'transmission'], [input, tHint]);
-}
-
-function medianOf(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b), n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 export type VideoMode = 'segment' | 'separate' | 'dehaze';

@@ -14,7 +14,8 @@
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
 // default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (9 minutes each).
 import * as torch from '../tensor/index.js';
-import { colourImage, createImage, crop, paste, type Image, type Rect } from '../image/image.js';
+import { colourImage, createImage, crop, median, paste, type Image, type Rect } from '../image/image.js';
+export { median }; // the runs' per-pixel median
 import { resizeImage, toRgb } from '../image/resize.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
@@ -411,20 +412,6 @@ export function solveClean(input: Image, alpha: Image, mark: Image, net: Image):
 /** min(a, b) per pixel, images of one size. */
 function atMost(a: Image, b: Image): Image {
   return { ...a, data: a.data.map((v, i) => Math.min(v, b.data[i])) };
-}
-
-/** Per-pixel, per-channel median of images of one size. */
-export function median(images: Image[]): Image {
-  const [a] = images;
-  const out = createImage(a.width, a.height, a.channels);
-  const v = new Float32Array(images.length);
-  for (let i = 0; i < out.data.length; i++) {
-    images.forEach((img, k) => { v[k] = img.data[i]; });
-    v.sort();
-    const n = v.length;
-    out.data[i] = n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  }
-  return out;
 }
 
 /** One training run on the already checked inputs. */
