@@ -2,7 +2,7 @@
 // truth built from real photos in ../shared/data/dev. Prints a markdown table; outputs go to
 // out/bench/<case>/.
 //   node bin/fast-node.mjs dist/bench/quality-dehaze-watermark.js [--cases depth,synth,wm1,wm1more,wm3,demo] [--iterations N] [--size S] [--passes N] [--runs N]
-//     [--recipe JSON (dehaze recipe choices, e.g. '{"darkChannel":0.05}')] [--tag NAME (suffix of the output folder)]
+//     [--recipe JSON (dehaze recipe choices, e.g. '{"darkChannel":0.05}'; '{"airlight":[r,g,b]}' gives both methods that airlight)] [--tag NAME (suffix of the output folder)]
 // Haze: I = t J + (1 - t) A with t = exp(-beta d).
 //   depth: Middlebury Aloe, d from the ground-truth disparity (normalised, far = 1), uniform A.
 //   synth: a natural photo, smooth synthetic depth, an airlight that varies left to right.
@@ -45,9 +45,9 @@ function haze(J: Image, depth: Float32Array, beta: number, A: (x: number, y: num
 
 async function dehazeCase(name: string, hazy: Image, truth: Image) {
   const passes = values.passes ? Number(values.passes) : undefined;
-  const dd = await dehaze(hazy, { ...opts, passes, ...(values.recipe ? JSON.parse(values.recipe) : {}) });
+  const dd = await dehaze(hazy, { ...opts, passes, ...recipe });
   await save(`${name}-double-dip${passes ? `-${passes}-passes` : ''}${values.tag ? `-${values.tag}` : ''}`, dd);
-  const dcp = await dehaze(hazy, { method: 'dcp' });
+  const dcp = await dehaze(hazy, { method: 'dcp', airlight: recipe.airlight }); // a given airlight (--recipe '{"airlight":[r,g,b]}') for both methods
   await save(`${name}-dcp`, dcp);
   const m = (img: Image) => `${f(psnr(img, truth))} / ${f(ssim(img, truth), 3)}`;
   rows.push(`| ${name}${passes ? ` (${passes} passes)` : ''} | dehaze PSNR / SSIM | ${m(dd.images.dehazed)} | ${m(dcp.images.dehazed)} | ${m(hazy)} | ` +

@@ -2,7 +2,7 @@
 // made here: outputs, sizes, invariants and the errors users see.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -121,6 +121,24 @@ describe('dehaze', () => {
     // Same seed, same first pass: t1 * t2 <= t1 everywhere.
     assert.ok(two.images.transmission.data.every((v, i) => v <= one.images.transmission.data[i] + 1e-6));
     await assert.rejects(dehaze(I, { passes: 0 }), /--passes must be 1, 2 or 3/);
+  });
+
+  test('a given airlight is used as it is: DCP\'s A, Double-DIP\'s A0; a bad one is refused before any work', async () => {
+    const J = scene(64, 64, 3), { I } = hazy(J);
+    const estimated = dehazeDcp(I), given = dehazeDcp(I, { airlight: A_TRUE });
+    assert.deepEqual(given.report.A0, A_TRUE);
+    assert.equal(given.report.airlightEstimator, 'given');
+    assert.ok(given.images.airlight.data.every((v, i) => Math.abs(v - A_TRUE[i % 3]) < 1e-6), 'airlight.png is the given colour');
+    assert.notDeepEqual(given.images.dehazed.data, estimated.images.dehazed.data, 'the given A changed the result');
+    const viaTask = await dehaze(I, { method: 'dcp', airlight: A_TRUE });
+    assert.deepEqual(viaTask.images.dehazed.data, given.images.dehazed.data, 'dehaze({ method: dcp, airlight }) passes it on');
+    const dd = await dehaze(I, { iterations: 2, size: 64, airlight: [0.5, 0.6, 0.7] });
+    assert.deepEqual(dd.report.A0, [0.5, 0.6, 0.7]);
+    assert.equal(dd.report.airlightEstimator, 'given');
+    for (const bad of [[0, 0.5, 0.5], [0.5, 0.5], [0.5, 0.5, 1.2], [NaN, 0.5, 0.5]]) {
+      await assert.rejects(dehaze(I, { iterations: 2, size: 64, airlight: bad as never }), /airlight must be three numbers in \(0, 1\]/);
+      await assert.rejects(dehaze(I, { method: 'dcp', airlight: bad as never }), /airlight must be three numbers in \(0, 1\]/);
+    }
   });
 
   test('an unknown method is refused', async () => {
@@ -397,6 +415,10 @@ describe('CLI', () => {
       [['dehaze', a, '--dark-channel=-1', '-o', join(tmp, 'o7')], /a number >= 0 for --dark-channel/],
       [['dehaze', a, '--dark-channel-by-t', 'maybe', '-o', join(tmp, 'o8')], /--dark-channel-by-t takes yes or no, got "maybe"/],
       [['dehaze', a, '--transmission-hint', 'strong', '-o', join(tmp, 'o8')], /a number >= 0 for --transmission-hint/],
+      [['dehaze', a, '--airlight', '300,200,200', '-o', join(tmp, 'o8')], /R,G,B with each in 1-255 for --airlight but received "300,200,200"/],
+      [['dehaze', a, '--airlight', '0,200,200', '-o', join(tmp, 'o8')], /R,G,B with each in 1-255 for --airlight/],
+      [['dehaze', a, '--airlight', 'white', '-o', join(tmp, 'o8')], /R,G,B with each in 1-255 for --airlight/],
+      [['dehaze', a, '--airlight', '200,200', '-o', join(tmp, 'o8')], /R,G,B with each in 1-255 for --airlight/],
       [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number >= 0 for --exclusion/],
       [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /--clean takes solved or net/],
       [['watermark', a, '--box', '1,1,8,8', '--mark-colour', 'pink', '-o', join(tmp, 'o11')], /--mark-colour takes white, learn or R,G,B/],
@@ -413,5 +435,14 @@ describe('CLI', () => {
   test('dehaze --method dcp writes its outputs', () => {
     const r = cli('dehaze', a, '--method', 'dcp', '-o', join(tmp, 'dcp'), '-q');
     assert.equal(r.status, 0, r.stderr);
+  });
+
+  test('dehaze --airlight R,G,B (0-255) reaches the report', () => {
+    const out = join(tmp, 'dcp-airlight');
+    const r = cli('dehaze', a, '--method', 'dcp', '--airlight', '204,217,230', '-o', out, '-q');
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assert.deepEqual(report.A0, [0.8, 0.851, 0.902]);
+    assert.equal(report.airlightEstimator, 'given');
   });
 });

@@ -46,6 +46,15 @@ export function number(v: string | undefined, name: string, { integer = false, m
   return n;
 }
 
+/** R,G,B with each in 0-255 (as an image editor shows a colour), returned in [0, 1]. */
+export function rgb(v: string | undefined, name: string, { min = 0 } = {}): [number, number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < min || p > 255))
+    throw new UsageError(`Expected R,G,B with each in ${min}-255 for --${name} but received "${v}"`);
+  return parts.map((p) => p / 255) as [number, number, number];
+}
+
 export function taskOptions(values: Record<string, unknown>): TaskOptions {
   const device = values.device as string | undefined;
   if (device !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(device)) throw new UsageError(`Expected cpu or cuda[:N] for --device but received "${device}"`);

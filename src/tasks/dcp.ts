@@ -16,9 +16,10 @@ export interface DcpOptions {
   radius?: number; // guided-filter radius at full resolution (He: 60)
   eps?: number; // guided-filter regulariser
   airlightMode?: AirlightMode; // how the brightest-dark-channel candidates give one colour
+  airlight?: [number, number, number]; // a known airlight colour in [0, 1]: used as given, not estimated
 }
 
-export const DCP_DEFAULTS: Required<DcpOptions> = { patch: 15, omega: 0.95, t0: 0.1, radius: 60, eps: 1e-3, airlightMode: 'brightest' };
+export const DCP_DEFAULTS: Required<Omit<DcpOptions, 'airlight'>> = { patch: 15, omega: 0.95, t0: 0.1, radius: 60, eps: 1e-3, airlightMode: 'brightest' };
 
 /** Transmission t = 1 - omega * dark(I / A), before refinement. */
 export function dcpTransmission(img: Image, A: [number, number, number], patch: number, omega: number): Image {
@@ -49,7 +50,7 @@ export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
   const start = performance.now();
   const o = { ...DCP_DEFAULTS, ...options };
   const img = toRgb(image);
-  const A = estimateAirlight(img, darkChannel(img, o.patch), 0.001, o.airlightMode);
+  const A = options.airlight ? checkAirlight(options.airlight) : estimateAirlight(img, darkChannel(img, o.patch), 0.001, o.airlightMode);
   const raw = dcpTransmission(img, A, o.patch, o.omega);
   const t = refineMask(img, raw, o.radius, o.eps); // clipped to [0, 1]
   const dehazed = recoverScene(img, t, A, o.t0);
@@ -70,7 +71,14 @@ export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
     stopReason: 'completed', psnr: Math.round(psnr * 1000) / 1000, finalLosses: {}, seed: 0,
     settings: { ...o },
     engine: { torch: info.torchVersion, device: 'cpu', threads: info.threads, allocator: info.allocator },
-    A0: A.map((v) => Math.round(v * 1e4) / 1e4),
+    A0: A.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: options.airlight ? 'given' : `dark channel: ${o.airlightMode}`,
   };
   return { task: 'dehaze', images: { dehazed, transmission: t, airlight: colourImage(image.width, image.height, A) }, report, history: [] };
+}
+
+/** A given airlight colour, checked: three numbers in (0, 1] (A = 0 would divide by zero in t). */
+export function checkAirlight(A: readonly number[]): [number, number, number] {
+  if (A.length !== 3 || A.some((v) => !Number.isFinite(v) || v <= 0 || v > 1))
+    throw new Error(`The airlight must be three numbers in (0, 1] (R, G, B), got [${A.join(', ')}]. On the command line give --airlight R,G,B in 1-255.`);
+  return [A[0], A[1], A[2]];
 }

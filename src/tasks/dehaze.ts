@@ -15,7 +15,7 @@ import { resizeImage, toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import type { Decomposition, Term } from '../core/spec.js';
 import { refineMask } from './refine.js';
-import { DCP_DEFAULTS, dcpTransmission, dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
+import { DCP_DEFAULTS, checkAirlight, dcpTransmission, dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
 import { imageToTensor } from '../core/images.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, inRun, remaining, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
@@ -24,7 +24,10 @@ export type DehazeMethod = 'double-dip' | 'dcp';
 
 export interface DehazeOptions extends TaskOptions, DehazeRecipe {
   method?: DehazeMethod;
-  /** Airlight colour A0 the A layer is pulled to early on (default: estimated, see airlightEstimate). */
+  /**
+   * A known airlight colour in [0, 1], as the authors hard-coded per demo image: A0 for Double-DIP
+   * (the A layer is pulled to it), A itself for DCP. Default: estimated (see airlightEstimate).
+   */
   airlight?: [number, number, number];
   dcp?: DcpOptions;
   /** Full Double-DIP passes, each on the previous pass's J* (the reference runs 2). Default 1. */
@@ -118,7 +121,7 @@ export function dehazing(input: torch.Tensor, A0: [number, number, number], o: T
 
 export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskResult> {
   const method = o.method ?? 'double-dip';
-  if (method === 'dcp') return dehazeDcp(image, o.dcp);
+  if (method === 'dcp') return dehazeDcp(image, { ...o.dcp, ...(o.airlight ? { airlight: o.airlight } : {}) });
   if (method !== 'double-dip') throw new Error(`Unknown dehazing method "${method}": use double-dip or dcp`);
   const passes = o.passes ?? 1;
   if (!Number.isInteger(passes) || passes < 1 || passes > 3) throw new Error(`--passes must be 1, 2 or 3, got ${o.passes}`);
@@ -159,7 +162,7 @@ export function solveScene(rgb: Image, t: Image, A: [number, number, number] | I
 
 /** One Double-DIP pass on an RGB image. */
 async function dehazePass(rgb: Image, airlight: [number, number, number] | undefined, o: DehazeOptions): Promise<TaskResult> {
-  const A0 = airlight ?? airlightEstimate(rgb);
+  const A0 = airlight ? checkAirlight(airlight) : airlightEstimate(rgb);
   const device = deviceOf(o);
   const size = workingSize(rgb.width, rgb.height, o.size ?? DEFAULT_SIZE, 32, 64);
   const input = torch.keep(toBatch([rgb], size, device));
@@ -172,7 +175,7 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
     const { transmission, dehazed } = solveScene(rgb, toOutput(r.layers.t[0], width, height), airlight);
     const meanA = torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array());
     const report = makeReport('dehaze', [rgb], size, r, d, o, {
-      method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: 'dark channel: brightest pixel of the 0.1% haziest',
+      method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: airlight ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest',
       meanAirlight: [...meanA].map((v) => Math.round(v * 1e4) / 1e4),
       recipe: { darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, darkChannelByT: o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
         airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, transmissionHint: o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint,

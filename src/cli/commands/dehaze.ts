@@ -1,16 +1,19 @@
 import { readImage } from '../../io/image-file.js';
 import { DEHAZE_DEFAULTS, dehaze } from '../../tasks/dehaze.js';
-import { COMMON_HELP, UsageError, number, parse, requireOutput, taskOptions } from '../options.js';
+import { COMMON_HELP, UsageError, number, parse, requireOutput, rgb, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
 export const summary = 'remove haze from one image (Double-DIP, or the dark channel prior baseline)';
-export const help = `Usage: double-dip dehaze IMAGE -o DIR [--method double-dip|dcp]
+export const help = `Usage: double-dip dehaze IMAGE -o DIR [--method double-dip|dcp] [--airlight R,G,B]
 
 Splits a hazy IMAGE into the haze-free scene J, a transmission map t and an airlight
 map A (I = t * J + (1 - t) * A).
 
   --method double-dip   three coupled Deep Image Priors (default; minutes)
   --method dcp          He et al.'s dark channel prior (no training; seconds)
+  --airlight R,G,B      the airlight colour, each in 1-255, when it is known (the authors gave
+                        theirs per image): Double-DIP's A0, DCP's A. Default: estimated
+                        (He et al.: the brightest pixel among the 0.1% haziest)
   --passes N            Double-DIP passes, each on the previous result (default 1; the
                         authors' code runs 2: removes more haze, also darkens; N x the time)
   --dark-channel W      weight of the dark channel prior on J (default ${DEHAZE_DEFAULTS.darkChannel})
@@ -26,14 +29,14 @@ map A (I = t * J + (1 - t) * A).
                         the authors' recipe)
 
 Writes DIR/dehazed.png, transmission.png (white = clear), airlight.png, loss.png (double-dip)
-and report.json (the airlight estimate A0 is in report.json).
+and report.json (the airlight A0, estimated or given, is in report.json).
 
 ${COMMON_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { method: { type: 'string' }, passes: { type: 'string' },
     'dark-channel': { type: 'string' }, 'dark-channel-by-t': { type: 'string' }, 'airlight-grid': { type: 'string' }, 'airlight-pull': { type: 'string' },
-    'transmission-hint': { type: 'string' }, 'transmission-hint-after': { type: 'string' } });
+    'transmission-hint': { type: 'string' }, 'transmission-hint-after': { type: 'string' }, airlight: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`dehaze takes one IMAGE, got ${positionals.length}`);
   const method = values.method ?? 'double-dip';
@@ -50,8 +53,9 @@ export async function run(argv: string[]): Promise<number> {
     transmissionHint: number(values['transmission-hint'] as string | undefined, 'transmission-hint', { min: 0 }),
     transmissionHintAfter: number(values['transmission-hint-after'] as string | undefined, 'transmission-hint-after', { min: 0 }),
   };
+  const airlight = rgb(values.airlight as string | undefined, 'airlight', { min: 1 });
   const dir = requireOutput(values);
   const options = taskOptions(values);
   const image = await readImage(positionals[0]);
-  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method, passes, ...recipe }), positionals);
+  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method, passes, airlight, ...recipe }), positionals);
 }

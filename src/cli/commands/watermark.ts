@@ -1,7 +1,7 @@
 import { readImage } from '../../io/image-file.js';
 import { WATERMARK_DEFAULTS, removeWatermark } from '../../tasks/watermark.js';
 import { assertBoxInside, parseBox } from '../../tasks/hints.js';
-import { COMMON_HELP, UsageError, number, parse, requireOutput, taskOptions } from '../options.js';
+import { COMMON_HELP, UsageError, number, parse, requireOutput, rgb, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
 export const summary = 'remove a watermark (one image + its region, or several images sharing the mark)';
@@ -88,11 +88,11 @@ export async function run(argv: string[]): Promise<number> {
 
 /** --mark-colour: white, learn, or R,G,B in 0-255. */
 function parseColour(v: string | undefined): [number, number, number] | 'learn' | undefined {
-  if (v === undefined) return undefined;
   if (v === 'learn') return 'learn';
   if (v === 'white') return [1, 1, 1];
-  const parts = v.split(',').map((p) => Number(p.trim()));
-  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0 || p > 255))
+  try {
+    return rgb(v, 'mark-colour');
+  } catch {
     throw new UsageError(`--mark-colour takes white, learn or R,G,B with each in 0-255, got "${v}"`);
-  return parts.map((p) => p / 255) as [number, number, number];
+  }
 }
