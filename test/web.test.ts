@@ -155,6 +155,18 @@ describe('web API', () => {
     assert.equal(stop.status, 404);
   });
 
+  test('dehaze offers the dark channel prior as a method: done in one step, its outputs listed', async () => {
+    const png = (await picture(48, 40)).toString('base64');
+    assert.equal((await postJob({ task: 'dehaze', images: [png], options: { method: 'magic' } })).status, 400);
+    const { status, body } = await postJob({ task: 'dehaze', images: [png], options: { method: 'dcp' } });
+    assert.equal(status, 202);
+    const job = await waitForJob(String(body.id), (j) => j.state !== 'queued' && j.state !== 'running');
+    assert.equal(job.state, 'done', job.error);
+    for (const f of ['dehazed.png', 'transmission.png', 'airlight.png', 'report.json']) assert.ok(job.files.includes(f), job.files.join());
+    const report = await api(`/api/jobs/${job.id}/files/report.json`);
+    assert.equal(report.body.method, 'dcp');
+  });
+
   test('a failing job keeps its message and the server keeps serving', async () => {
     const png = await picture(48, 40);
     const white = await sharp({ create: { width: 48, height: 40, channels: 3, background: '#ffffff' } }).png().toBuffer();

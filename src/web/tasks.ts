@@ -6,7 +6,7 @@ import type { Image } from '../image/image.js';
 import { writeTaskResult } from '../io/outputs.js';
 import type { Box } from '../tasks/hints.js';
 import type { Report, TaskOptions, TaskResult } from '../tasks/common.js';
-import { dehaze } from '../tasks/dehaze.js';
+import { dehaze, type DehazeMethod } from '../tasks/dehaze.js';
 import { segment } from '../tasks/segment.js';
 import { separate } from '../tasks/separate.js';
 import { removeWatermark } from '../tasks/watermark.js';
@@ -70,9 +70,9 @@ export const TASKS: WebTask[] = [
     run: images(({ images, choices, options }) => separate(images, { ...options, model: choices.model as 'blend' | 'sum' | undefined })),
   },
   {
-    name: 'dehaze', label: 'Dehaze', description: 'Removes haze: a clear image, a transmission map and the airlight.',
-    video: false, minImages: 1, maxImages: 1, box: false, hint: false,
-    run: images(({ images, options }) => dehaze(images[0], options)),
+    name: 'dehaze', label: 'Dehaze', description: 'Removes haze: a clear image, a transmission map and the airlight (dcp: the dark channel prior, in seconds).',
+    video: false, minImages: 1, maxImages: 1, box: false, hint: false, choices: { method: ['double-dip', 'dcp'] },
+    run: images(({ images, choices, options }) => dehaze(images[0], { ...options, method: choices.method as DehazeMethod | undefined })),
   },
   {
     name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; with one image, draw a box around the mark.',
