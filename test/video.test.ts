@@ -103,6 +103,21 @@ describe('double-dip video', () => {
     assert.equal(report.airlight.length, 3);
   });
 
+  test('dehaze --airlight R,G,B: the clip\'s A0 as given; refused for other modes and out of range', async () => {
+    const out = join(dir, 'dehaze-airlight');
+    let r = await cli(['video', 'dehaze', clip, '-o', out, '--frames', '0:2', '--size', '64', '--airlight', '204,217,230', ...fast]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.deepEqual(report.A0, [0.8, 0.851, 0.902]);
+    assert.equal(report.airlightEstimator, 'given');
+    r = await cli(['video', 'segment', clip, '-o', join(dir, 'a2'), '--airlight', '200,200,200', '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--airlight applies to video dehaze only/);
+    r = await cli(['video', 'dehaze', clip, '-o', join(dir, 'a3'), '--airlight', '200,200,256', '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /R,G,B with each in 1-255 for --airlight/);
+  });
+
   test('video dehaze: J* solved from each frame with the refined transmission, as the image task; J net kept', async () => {
     const frames = [frame(0), frame(1), frame(2)];
     const v = await videoDehaze(frames, { iterations: 3, size: 64, batch: 2, threads: 1 });

@@ -28,6 +28,7 @@ import type { Tensor } from '../tensor/index.js';
 import { colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
+import { checkAirlight } from './dcp.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
 import type { HistoryPoint, TrainResult } from '../core/trainer.js';
@@ -64,6 +65,8 @@ export interface VideoOptions extends TaskOptions {
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */
   growHints?: boolean;
+  /** Dehazing: a known airlight colour in [0, 1], used as A0 for the whole clip instead of the frames' median estimate. */
+  airlight?: [number, number, number];
 }
 
 export interface VideoResult {
@@ -253,10 +256,11 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   const src = asSource(frames);
   const device = deviceOf(o);
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 64);
+  const given = o.airlight ? checkAirlight(o.airlight) : undefined;
   const estimates: [number, number, number][] = [];
-  const input = await loadClip(src, size, device, (_small, _k, full) => { estimates.push(airlightEstimate(full)); });
+  const input = await loadClip(src, size, device, (_small, _k, full) => { if (!given) estimates.push(airlightEstimate(full)); });
   // A0: the per-channel median of the frames' estimates, so one frame's white object cannot set it.
-  const A0 = Array.from(median(estimates.map((a) => colourImage(1, 1, a))).data) as [number, number, number];
+  const A0 = given ?? (Array.from(median(estimates.map((a) => colourImage(1, 1, a))).data) as [number, number, number]);
   // Each frame's hint is DCP's refined transmission for that A0, from the full frame (a second read).
   const tMaps: Image[] = [];
   for (let k = 0; k < src.count; k++) tMaps.push(dcpTransmissionMap(toRgb(await src.load(k)), A0, size));
@@ -270,7 +274,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   }, K, o);
   let airlight: Image | undefined;
   return trainVideo('video-dehaze', src, d, size, o, ({ r }) => ({
-    A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: 'dark channel: brightest pixel of the 0.1% haziest, median over frames',
+    A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: given ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest, median over frames',
     airlight: Array.from(torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array()), (v) => Math.round(v * 1e4) / 1e4),
   }), ({ r }, k, full): Record<string, Image> => {
     const jNet = toOutput(r.layers.J[k], src.width, src.height);

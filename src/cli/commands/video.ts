@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeVideoResult } from '../../io/outputs.js';
 import { readFrames } from '../../io/video-file.js';
 import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode, type VideoOptions } from '../../tasks/video.js';
-import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, rgb, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
 
 export const summary = 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)';
@@ -25,6 +25,8 @@ each folder when INPUT is a video; report.json (timings, seconds per frame) and 
   --batch N             frames per training iteration (default ${DEFAULT_BATCH}); memory grows with it
   --hints each|first|none  segment: saliency hints from every frame (default), the first frame, or none
   --grow-hints yes|no   segment: grow the hints by GrabCut, as the image task (default yes)
+  --airlight R,G,B      dehaze: a known airlight colour (each 1-255) for the whole clip
+                        (default: the median of the frames' estimates)
 
 ${COMMON_HELP}`;
 
@@ -45,6 +47,7 @@ const MODES: VideoMode[] = ['segment', 'separate', 'dehaze'];
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     frames: { type: 'string' }, fps: { type: 'string' }, batch: { type: 'string' }, hints: { type: 'string' }, 'grow-hints': { type: 'string' },
+    airlight: { type: 'string' },
   });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   const [mode, input, ...more] = positionals;
@@ -70,6 +73,10 @@ export async function run(argv: string[]): Promise<number> {
     if (!['first', 'each', 'none'].includes(String(values.hints))) throw new UsageError(`Expected first, each or none for --hints but received "${values.hints}"`);
     if (mode !== 'segment') throw new UsageError('--hints applies to video segment only');
     options.hints = values.hints as VideoOptions['hints'];
+  }
+  if (values.airlight !== undefined) {
+    if (mode !== 'dehaze') throw new UsageError('--airlight applies to video dehaze only');
+    options.airlight = rgb(String(values.airlight), 'airlight', { min: 1 });
   }
   const ctx = { quiet: Boolean(values.quiet), json: Boolean(values.json) };
   const label = `video ${mode}`;
