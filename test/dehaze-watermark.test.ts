@@ -72,6 +72,7 @@ describe('dehaze', () => {
     assert.ok(r.images.transmission.data.every((v) => v >= 0.1 - 1e-6), 'transmission clipped at 0.1');
     const A0 = r.report.A0 as number[];
     A0.forEach((v, c) => assert.ok(Math.abs(v - A_TRUE[c]) < 0.05, `A0 ${A0} vs ${A_TRUE}`));
+    assert.match(String(r.report.airlightEstimator), /^dark channel/);
   });
 
   test('the default recipe: a coarse airlight pulled to A0, a transmission hint, the dark channel prior on J; all can be turned off', () => {
@@ -126,6 +127,7 @@ describe('dehaze', () => {
   test('a given airlight is used as it is: DCP\'s A, Double-DIP\'s A0; a bad one is refused before any work', async () => {
     const J = scene(64, 64, 3), { I } = hazy(J);
     const estimated = dehazeDcp(I), given = dehazeDcp(I, { airlight: A_TRUE });
+    assert.match(String(estimated.report.airlightEstimator), /^dark channel/);
     assert.deepEqual(given.report.A0, A_TRUE);
     assert.equal(given.report.airlightEstimator, 'given');
     assert.ok(given.images.airlight.data.every((v, i) => Math.abs(v - A_TRUE[i % 3]) < 1e-6), 'airlight.png is the given colour');

@@ -161,8 +161,8 @@ export function solveScene(rgb: Image, t: Image, A: [number, number, number] | I
 }
 
 /** One Double-DIP pass on an RGB image. */
-async function dehazePass(rgb: Image, airlight: [number, number, number] | undefined, o: DehazeOptions): Promise<TaskResult> {
-  const A0 = airlight ? checkAirlight(airlight) : airlightEstimate(rgb);
+async function dehazePass(rgb: Image, given: [number, number, number] | undefined, o: DehazeOptions): Promise<TaskResult> {
+  const A0 = given ? checkAirlight(given) : airlightEstimate(rgb);
   const device = deviceOf(o);
   const size = workingSize(rgb.width, rgb.height, o.size ?? DEFAULT_SIZE, 32, 64);
   const input = torch.keep(toBatch([rgb], size, device));
@@ -175,7 +175,7 @@ async function dehazePass(rgb: Image, airlight: [number, number, number] | undef
     const { transmission, dehazed } = solveScene(rgb, toOutput(r.layers.t[0], width, height), airlight);
     const meanA = torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array());
     const report = makeReport('dehaze', [rgb], size, r, d, o, {
-      method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: airlight ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest',
+      method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: given ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest',
       meanAirlight: [...meanA].map((v) => Math.round(v * 1e4) / 1e4),
       recipe: { darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, darkChannelByT: o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
         airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, transmissionHint: o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint,
