@@ -356,6 +356,26 @@ describe('web page in a real browser', () => {
     assert.equal(report.hints, 'box');
   });
 
+  test('dehaze with the dark channel prior: the method is a choice on the page; the result is listed at once', async () => {
+    const { page, errors } = await newPage();
+    await page.goto(srv.url);
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.selectOption('#task', 'dehaze');
+    assert.deepEqual(await page.locator('#choice-method option').allTextContents(), ['double-dip', 'dcp']);
+    await page.selectOption('#choice-method', 'dcp');
+    await page.setInputFiles('#files', { name: 'hazy.png', mimeType: 'image/png', buffer: await picture(80, 60) });
+    await page.click('#start');
+    const link = page.locator('#download-list a[data-file="dehazed.png"]');
+    await link.waitFor({ timeout: 60_000 });
+    assert.equal(await page.textContent('#job-state'), 'done');
+    for (const f of ['transmission.png', 'airlight.png', 'report.json']) assert.equal(await page.locator(`#download-list a[data-file="${f}"]`).count(), 1, f);
+    const jobId = (await page.textContent('#job-title'))!.split('·')[1].trim();
+    const report = JSON.parse(await readFile(join(dataDir, 'jobs', jobId, 'out', 'report.json'), 'utf8'));
+    assert.equal(report.method, 'dcp');
+    await shot(page, 'web-dehaze-dcp.png');
+    assert.deepEqual(errors, []);
+  });
+
   test('video: upload a clip, live previews, results played and downloaded as MP4s', async () => {
     const log = timer();
     const { page, errors } = await newPage();

@@ -334,6 +334,7 @@ function renderJob(job) {
       if (job.state === 'done') $('#progress-bar').style.width = '100%';
     }
     renderDownloads(job);
+    drawPlot();
   }
   void refreshQueue();
 }
@@ -384,7 +385,12 @@ function drawPlot() {
   g.fillStyle = '#667085';
   g.fillText('loss (log scale)', L, 12);
   const pts = state.history.filter(([, l]) => Number.isFinite(l) && l > 0);
-  if (pts.length < 2) { g.fillText('The loss curve appears here while training.', L, H / 2); return; }
+  if (pts.length < 2) {
+    // A finished job without a history did not train (dehaze with the dark channel prior).
+    const untrained = state.job && FINAL.has(state.job.state) && state.job.result && state.job.result.iterations === 0;
+    g.fillText(untrained ? 'No loss curve: this method does not train.' : 'The loss curve appears here while training.', L, H / 2);
+    return;
+  }
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => Math.log10(p[1]));
   const x0 = xs[0], x1 = xs[xs.length - 1] || x0 + 1;
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
