@@ -121,6 +121,10 @@ describe('dehaze', () => {
     assert.deepEqual(two.report.A0, one.report.A0, 'A0 reported is the first pass\'s estimate on the input');
     // Same seed, same first pass: t1 * t2 <= t1 everywhere.
     assert.ok(two.images.transmission.data.every((v, i) => v <= one.images.transmission.data[i] + 1e-6));
+    // A given airlight is the input's: the report keeps it, and says so, whatever the second pass estimated on J*.
+    const given = await dehaze(I, { iterations: 2, size: 64, passes: 2, airlight: [0.7, 0.75, 0.8] });
+    assert.deepEqual(given.report.A0, [0.7, 0.75, 0.8]);
+    assert.equal(given.report.airlightEstimator, 'given');
     await assert.rejects(dehaze(I, { passes: 0 }), /--passes must be 1, 2 or 3/);
   });
 

@@ -138,6 +138,7 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskR
     next.report.iterations += result.report.iterations;
     next.report.seconds = Math.round((next.report.seconds + result.report.seconds) * 100) / 100;
     next.report.A0 = result.report.A0;
+    next.report.airlightEstimator = result.report.airlightEstimator;
     result = next;
   }
   result.report.passes = psnrs.length;
