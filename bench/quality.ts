@@ -1,7 +1,7 @@
 // Quality benchmark for segmentation and transparency separation: synthetic cases with exact
 // ground truth built from real photos in ../shared/data/dev, run at the default settings, plus
 // the authors' demo inputs. Prints a markdown table; outputs go to out/bench/<case>/ to look at.
-//   node bin/fast-node.mjs dist/bench/quality.js [--cases seg,two,one,demo] [--box-only | --auto-only] [--iterations N] [--size S]
+//   node bin/fast-node.mjs dist/bench/quality.js [--cases seg,two,one,demo] [--box-only | --auto-only] [--iterations N] [--size S] [--seed N] [--recipe JSON]
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,11 +17,13 @@ import { DEFAULT_SIZE, workingSize, type TaskOptions, type TaskResult } from '..
 import { hintsFromBox, saliencyHintsFor, type Box } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' }, 'auto-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' }, 'auto-only': { type: 'boolean' }, seed: { type: 'string' }, recipe: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/quality: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const dev = (p: string) => join(shared, 'dev', p);
+// --recipe: task options as JSON (e.g. '{"freeUnknown":false}' for segmentation), to compare recipes.
 const opts: TaskOptions = { iterations: values.iterations ? Number(values.iterations) : undefined, size: values.size ? Number(values.size) : undefined,
+  seed: values.seed ? Number(values.seed) : undefined, ...(values.recipe ? JSON.parse(values.recipe) : {}),
   onProgress: (p) => { if (p.iteration % 250 === 0) process.stderr.write(`  ${p.iteration}/${p.total} psnr ${p.psnr.toFixed(2)}\n`); } };
 const cases = new Set(values.cases!.split(','));
 const rows: string[] = [];

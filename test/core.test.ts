@@ -7,7 +7,7 @@ import { transform, TRANSFORMS } from '../src/core/augment.js';
 import { makeNoise } from '../src/core/noise.js';
 import { exclusionLoss } from '../src/losses/exclusion.js';
 import { binaryMask, darkChannelLoss, smoothness } from '../src/losses/regularisers.js';
-import { maskedL1 } from '../src/losses/reconstruction.js';
+import { maskedDistance, maskedL1 } from '../src/losses/reconstruction.js';
 import { train, TrainingError } from '../src/core/trainer.js';
 import type { Decomposition } from '../src/core/spec.js';
 
@@ -126,6 +126,15 @@ describe('losses', () => {
       assert.equal(maskedL1(a, b, h).item(), 0);
     });
   });
+  test('masked L1 and MSE are means over the pixels where the map is on', () => {
+    torch.tidy(() => {
+      const h = torch.tensor([1, 1, 0, 0], [1, 1, 2, 2]);
+      const a = torch.tensor([3, 1, 5, 5], [1, 1, 2, 2]), b = torch.tensor([1, 0, 0, 0], [1, 1, 2, 2]);
+      assert.ok(Math.abs(maskedDistance(a, b, h, 'l1').item() - 1.5) < 1e-6, '(2 + 1) / 2');
+      assert.ok(Math.abs(maskedDistance(a, b, h, 'mse').item() - 2.5) < 1e-6, '(4 + 1) / 2');
+      assert.equal(maskedDistance(a, b, h).item(), maskedL1(a, b, h).item());
+    });
+  });
 });
 
 function fitOne(iterations: number, extra: Partial<Decomposition> = {}): Decomposition {
@@ -199,6 +208,30 @@ describe('trainer', () => {
     await assert.rejects(train({ ...d, mixtures: [] }), /1 inputs but 0 mixtures/);
     await assert.rejects(train({ ...d, mixtures: [{ kind: 'sum', layers: ['nope'] }] }), /Unknown layer or given map "nope"/);
     d.inputs.dispose();
+  });
+
+  test('a match term within a given map pulls the layer only there', async () => {
+    // Target 1 on the left half, 0 on the right; counted on the left half only, a weak pull to
+    // 0.3 everywhere decides the right half.
+    const left = torch.keep(torch.cat([torch.ones([1, 1, 32, 16]), torch.zeros([1, 1, 32, 16])], 3));
+    const d = fitOne(150, {
+      layers: [{ name: 'm', net: 'A', channels: 1, noise: { channels: 2, scale: 0.1 } }],
+      given: { target: left, left },
+      mixtures: [{ kind: 'sum', layers: ['m'] }],
+      phases: [{ name: 'fit', iterations: 150, lr: 0.01, terms: [
+        { kind: 'match', layer: 'm', target: 'target', metric: 'mse', within: 'left' },
+        { kind: 'match', layer: 'm', target: 0.3, metric: 'mse', weight: 0.05 },
+      ] }],
+      keepBest: false,
+    });
+    const r = await train(d);
+    const m = r.layers.m[0].toFloat32Array();
+    let l = 0, rt = 0;
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) (x < 16 ? (l += m[y * 32 + x]) : (rt += m[y * 32 + x]));
+    l /= 512; rt /= 512;
+    assert.ok(l > 0.8, `left half ${l.toFixed(3)} pulled to the target 1`);
+    assert.ok(rt > 0.08 && rt < 0.6, `right half ${rt.toFixed(3)} left to the weak pull to 0.3, not the target 0`);
+    torch.dispose([d.inputs, left, r.layers, r.reconstructions]);
   });
 
   test('a map layer made at low resolution is upsampled to the inputs and stays smooth', async () => {

@@ -2,7 +2,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createImage, type Image } from '../src/image/image.js';
-import { segment } from '../src/tasks/segment.js';
+import { segment, segmentation } from '../src/tasks/segment.js';
+import * as torch from '../src/tensor/index.js';
 import { MIN_COEFFICIENT_GAP, separate, solveTwoMixtures } from '../src/tasks/separate.js';
 import { complexity } from '../src/tasks/complexity.js';
 import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
@@ -83,6 +84,20 @@ describe('segment', () => {
     assert.equal(r.report.grownHints, false);
     assert.equal(r.images.hints.data[10 * 64 + 10], 0.5, 'unknown stays unknown');
   });
+  test('the mask hint counts only where the hints are known; unknown pixels are left to the DIPs (freeUnknown false: the reference)', () => {
+    const fg = torch.tensor([1, 0, 0, 0], [1, 1, 2, 2]), bg = torch.tensor([0, 0, 0, 1], [1, 1, 2, 2]), input = torch.zeros([1, 3, 2, 2]);
+    const d = segmentation(input, fg, bg, {});
+    const hint = d.phases[0].terms.find((t) => t.kind === 'match' && t.layer === 'mask');
+    assert.equal(hint?.kind === 'match' && hint.within, 'hinted');
+    assert.deepEqual([...d.given!.hinted.toFloat32Array()], [1, 0, 0, 1]);
+    assert.deepEqual([...d.given!.maskHint.toFloat32Array()], [1, 0.5, 0.5, 0]);
+    const ref = segmentation(input, fg, bg, { freeUnknown: false });
+    const refHint = ref.phases[0].terms.find((t) => t.kind === 'match' && t.layer === 'mask');
+    assert.equal(refHint?.kind === 'match' && refHint.within, undefined);
+    assert.equal(ref.given!.hinted, undefined);
+    torch.dispose([fg, bg, input, d.given!.maskHint, d.given!.hinted, ref.given!.maskHint]);
+  });
+
   test('bad hints are clear errors', async () => {
     await assert.rejects(segment(scene(64, 64), { box: { x: 50, y: 0, width: 30, height: 10 } }), /outside the 64x64 image/);
     await assert.rejects(segment(scene(64, 64), { hint: createImage(32, 32, 1) }), /hint mask is 32x32 but the image is 64x64/);

@@ -49,7 +49,9 @@ export type Term =
   // The dark channel prior on a haze-free layer; `by`: each pixel counted by that 1-channel layer's
   // value, held fixed (dehazing: by t, so the prior speaks where the scene shows through the haze).
   | { kind: 'dark-channel'; layer: string; by?: string; weight?: Schedule }
-  | { kind: 'match'; layer: string; target: number | number[] | string; metric?: 'l1' | 'mse'; weight?: Schedule };
+  // Distance of a layer to a constant or a given map; `within`: only where that given map is on
+  // (segmentation: the mask hint counts where the hints say fg or bg, not in the unknown band).
+  | { kind: 'match'; layer: string; target: number | number[] | string; metric?: 'l1' | 'mse'; within?: string; weight?: Schedule };
 
 export interface Phase {
   name: string;

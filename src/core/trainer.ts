@@ -3,7 +3,7 @@
 import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { skip, type Skip } from '../nn/skip.js';
-import { l1, maskedL1, mse } from '../losses/reconstruction.js';
+import { l1, maskedDistance, maskedL1, mse } from '../losses/reconstruction.js';
 import { exclusionLoss } from '../losses/exclusion.js';
 import { binaryMask, darkChannelLoss, distanceTo, smoothness } from '../losses/regularisers.js';
 import { IDENTITY, TRANSFORMS, transform } from './augment.js';
@@ -266,6 +266,7 @@ function termValue(term: Term, ev: Evaluation, k: number): Tensor {
     case 'match': {
       const y = ev.output(term.layer, k);
       if (typeof term.target !== 'string') return distanceTo(y, term.target, term.metric);
+      if (term.within) return maskedDistance(y, ev.given(term.target, k), ev.given(term.within, k), term.metric);
       return (term.metric === 'mse' ? mse : l1)(y, ev.given(term.target, k));
     }
   }

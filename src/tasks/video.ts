@@ -194,7 +194,7 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
     d = { ...base, given: undefined, phases: scalePhases([{ ...base.phases[1], name: 'joint',
       iterations: base.phases.reduce((n, p) => n + p.iterations, 0),
       terms: base.phases[1].terms.filter((t) => t.kind !== 'hint-reconstruction' && t.kind !== 'match') }], o.iterations) };
-    torch.dispose(base.given?.maskHint);
+    torch.dispose([base.given?.maskHint, base.given?.hinted]); // made from the stand-in maps; the others are the input
   } else {
     // 'first': 1 x 1 x h x w maps broadcast to every frame; 'each': K x 1 x h x w.
     given = [stackMaps(fgs, device), stackMaps(bgs, device)];
@@ -216,7 +216,7 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
       foreground: out(r.layers.foreground[k]),
       background: out(r.layers.background[k]),
     };
-  }, ['mask', 'foreground', 'background'], [input, ...given, d.given?.maskHint]);
+  }, ['mask', 'foreground', 'background'], [input, ...given, d.given?.maskHint, d.given?.hinted]);
 }
 
 /** Video transparency separation (eq. 7): dynamic layer1, static layer2, per-frame coefficient. */
