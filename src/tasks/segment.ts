@@ -38,10 +38,11 @@ export const GROWN_HINTS_AFTER = 0.2;
 
 export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Tensor, o: SegmentOptions): Decomposition {
   const noise = { channels: 2, scale: 0.1 };
+  const free = o.freeUnknown !== false; // the mask hint counts only on hinted pixels
   const hintTerms = [
     { kind: 'hint-reconstruction', layer: 'foreground', hint: 'fgHint' },
     { kind: 'hint-reconstruction', layer: 'background', hint: 'bgHint' },
-    { kind: 'match', layer: 'mask', target: 'maskHint', metric: 'l1', ...(o.freeUnknown === false ? {} : { within: 'hinted' }) },
+    { kind: 'match', layer: 'mask', target: 'maskHint', metric: 'l1', ...(free ? { within: 'hinted' } : {}) },
   ] as const;
   // The reference drops the hints to 0 once the DIPs have taken their sides.
   const relaxed = { steps: [[0, 1], [SEGMENT_ITERATIONS.hints, o.hintsAfter ?? 0]] as [number, number][] };
@@ -52,7 +53,7 @@ export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Te
       { name: 'background', net: 'A', channels: 3, noise: { ...noise, shareWith: 'foreground' }, perturb: referencePerturbation },
       { name: 'mask', net: 'A', channels: 1, noise, perturb: referencePerturbation },
     ],
-    given: { fgHint: fg, bgHint: bg, maskHint: torch.tidy(() => fg.sub(bg).add(1).div(2)), ...(o.freeUnknown === false ? {} : { hinted: torch.tidy(() => fg.add(bg).clamp(0, 1)) }) },
+    given: { fgHint: fg, bgHint: bg, maskHint: torch.tidy(() => fg.sub(bg).add(1).div(2)), ...(free ? { hinted: torch.tidy(() => fg.add(bg).clamp(0, 1)) } : {}) },
     mixtures: [{ kind: 'blend', mask: 'mask', a: 'foreground', b: 'background' }],
     phases: scalePhases([
       { name: 'hints', iterations: SEGMENT_ITERATIONS.hints, lr: 1e-3, terms: [...hintTerms] },
