@@ -15,6 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci runs the package's install script (native/build.mjs) and prepare (tsc).
+# npm ci runs the package's install script (native/build.mjs); then the TypeScript build.
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+npm run build --silent
 echo "setup: done ($(node -e "import('./dist/src/tensor/index.js').then(t => { const i = t.engineInfo(); console.log('libtorch ' + i.torchVersion + ', ' + i.threads + ' threads, cuda ' + i.cuda) })"))"

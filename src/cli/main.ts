@@ -1,5 +1,7 @@
 // The `double-dip` command: dispatches to one module per subcommand.
+import { readFileSync } from 'node:fs';
 import { UsageError } from './options.js';
+import { closest } from './suggest.js';
 
 interface Command { summary: string; help: string; run(argv: string[]): Promise<number> }
 
@@ -25,13 +27,20 @@ ${lines.join('\n')}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`double-dip ${version()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write((await usage()) + '\n');
     return name ? 0 : 2;
   }
   const load = COMMANDS[name];
   try {
-    if (!load) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!load) {
+      const guess = closest(name, Object.keys(COMMANDS));
+      throw new UsageError(`Unknown command "${name}"${guess ? `: did you mean "${guess}"?` : '.'} Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    }
     return await (await load()).run(rest);
   } catch (e) {
     const err = e as Error;
@@ -40,4 +49,10 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.DOUBLE_DIP_DEBUG) process.stderr.write(`${err.stack}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
+}
+
+/** The package's version, read from package.json (dist/src/cli/main.js -> ../../../package.json). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
