@@ -29,10 +29,8 @@ export function progressReporter(mode: ProgressMode, label: string): { update: (
       if (mode === 'tty') {
         if (now - last < 100 && !final) return;
         last = now;
-        const width = 24, filled = Math.round((p.iteration / p.total) * width);
-        const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-        process.stderr.write(`\r${label} ${bar} ${p.iteration}/${p.total} ${p.phase} loss ${p.loss.toFixed(4)} ` +
-          `psnr ${p.psnr.toFixed(2)} dB  ${fmtTime(p.elapsed)} elapsed, ETA ${fmtTime(p.eta)}   `);
+        // \r and clear-to-end redraw in place; a line longer than the terminal would wrap and stack.
+        process.stderr.write(`\r${ttyLine(label, p, process.stderr.columns || 80)}\x1b[K`);
         return;
       }
       if (now - last < 10000 && !final && p.iteration !== 1) return;
@@ -42,4 +40,26 @@ export function progressReporter(mode: ProgressMode, label: string): { update: (
     },
     done() { if (mode === 'tty') process.stderr.write('\n'); },
   };
+}
+
+/**
+ * One progress line that fits `columns` (one less, so the cursor never wraps): the most useful
+ * parts first (count, ETA, loss), the bar and the rest only where there is room.
+ */
+export function ttyLine(label: string, p: Progress, columns: number): string {
+  const count = `${p.iteration}/${p.total}`;
+  const eta = `ETA ${fmtTime(p.eta)}`;
+  const loss = `loss ${p.loss.toFixed(4)}`;
+  const extra = [`${p.psnr.toFixed(2)} dB`, p.phase, `${fmtTime(p.elapsed)} elapsed`];
+  const room = Math.max(10, columns - 1);
+  let parts = [label, count, eta, loss];
+  for (const e of extra) if ([...parts, e].join(' ').length <= room - 12) parts.push(e);
+  let line = parts.join(' ');
+  const barWidth = Math.min(24, room - line.length - 1);
+  if (barWidth >= 6) {
+    const filled = Math.round((p.iteration / p.total) * barWidth);
+    parts = [label, '█'.repeat(filled) + '░'.repeat(barWidth - filled), ...parts.slice(1)];
+    line = parts.join(' ');
+  }
+  return line.length <= room ? line : line.slice(0, room);
 }
