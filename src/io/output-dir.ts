@@ -15,9 +15,12 @@ const PSEUDO_FS: Record<number, string> = {
   0x65735543: 'fusectl', 0x42494e4d: 'binfmt_misc',
 };
 // /dev is an in-memory tmpfs (devtmpfs) that statfs cannot tell from /tmp: known by its path.
+// /dev/shm is a tmpfs meant for files.
 const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
+const FILE_ROOTS = ['/dev/shm'];
 
 const under = (path: string, root: string) => path === root || path.startsWith(root + '/');
+const pseudoRoot = (path: string) => (FILE_ROOTS.some((r) => under(path, r)) ? undefined : PSEUDO_ROOTS.find((r) => under(path, r)));
 
 /** Throws a message naming the fix when outputs cannot be written to `dir`. */
 export async function checkOutputDir(dir: string): Promise<void> {
@@ -38,7 +41,7 @@ export async function checkOutputDir(dir: string): Promise<void> {
     }
   }
   const real = await realpath(existing).catch(() => existing);
-  const root = PSEUDO_ROOTS.find((r) => under(target, r) || under(real, r));
+  const root = pseudoRoot(target) ?? pseudoRoot(real);
   const fs = PSEUDO_FS[(await statfs(existing).catch(() => undefined))?.type ?? -1];
   if (root || fs)
     throw new Error(`${where}: it is on ${fs ?? root}, a kernel file system that cannot hold files. Pick a folder on a disk with -o, e.g. -o ./out.`);

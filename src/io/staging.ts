@@ -39,11 +39,6 @@ export class Staging {
     return join(this.path, name);
   }
 
-  /** Where `name` (relative to DIR) will be after the commit. */
-  final(name: string): string {
-    return join(this.dir, name);
-  }
-
   /** Moves everything written into DIR, `last` after the rest; folders are merged into existing ones. */
   commit(last = 'report.json'): void {
     const names = readdirSync(this.path).sort((a, b) => Number(a === last) - Number(b === last));
