@@ -56,7 +56,7 @@ export function relaunchFast(script, args) {
   // child too (the whole process group), from a `kill` of its pid. The child counts two signals
   // close together as one (src/cli/signals.ts).
   for (const sig of RELAYED) process.on(sig, () => { child.kill(sig); });
-  child.on('error', (e) => { console.error(`Cannot start ${process.execPath}: ${e.message}`); process.exit(1); });
+  child.on('error', (e) => { console.error(`Cannot run ${script} under ${process.execPath}: ${e.message}`); process.exit(1); });
   child.on('exit', (code, signal) => {
     if (signal) removeLeftovers(child.pid);
     process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : code ?? 1);

@@ -17,14 +17,15 @@ const png = join(tmp, 'in.png');
 const file = join(tmp, 'a-file');
 const bigVideo = join(tmp, 'big 7200.mkv');
 
-/** Runs the command; with --json, a progress line on stdout would mean it trained. */
+/** Runs the command; with --json, a progress line on stdout would mean it trained (then it is killed after a minute). */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args, '--json', '--iterations', '100000', '--size', '64']);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
 

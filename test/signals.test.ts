@@ -48,9 +48,15 @@ function running(pid: number): boolean {
   }
 }
 
+const started: ChildProcess[] = [];
+// A run that ignored its signal would train on: its whole group goes when the tests end.
+after(() => { for (const p of started) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } });
+const T = { timeout: 60_000 };
+
 /** Starts the command in its own process group and resolves once it has trained one iteration. */
 async function start(args: string[], out: string): Promise<Run> {
   const launcher = spawn(process.execPath, [bin, ...args, '-o', out, '--threads', '1', '--json'], { detached: true, env });
+  started.push(launcher);
   let stdout = '', stderr = '';
   launcher.stderr!.on('data', (d) => { stderr += d; });
   const exit = new Promise<number | null>((resolve) => launcher.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
@@ -106,7 +112,7 @@ describe('signals through the launcher: the matrix', { skip: noLauncher, concurr
     ['SIGINT', 'child', 130], ['SIGTERM', 'child', 143], ['SIGINT', 'group', 130], ['SIGTERM', 'group', 143],
   ];
   for (const [signal, target, code] of matrix) {
-    test(`${signal} to the ${target}: exit ${code}, the best result so far written, no orphan`, async () => {
+    test(`${signal} to the ${target}: exit ${code}, the best result so far written, no orphan`, T, async () => {
       const r = await start(['segment', png, '--size', '64', '--iterations', '100000'], outDir());
       process.kill(target === 'child' ? r.child : target === 'group' ? -r.launcher.pid! : r.launcher.pid!, signal);
       assert.equal(await r.exit, code, r.stderr());
@@ -116,10 +122,19 @@ describe('signals through the launcher: the matrix', { skip: noLauncher, concurr
       assert.equal(running(r.child), false);
     });
   }
+
+  test('SIGKILL to the group: both end at once, nothing written', T, async () => {
+    const r = await start(['segment', png, '--size', '64', '--iterations', '100000'], outDir());
+    process.kill(-r.launcher.pid!, 'SIGKILL');
+    assert.equal(await r.exit, -1); // killed: the shell shows 137
+    await sleep(500);
+    assert.equal(running(r.child), false);
+    assert.equal(existsSync(r.out), false);
+  });
 });
 
 describe('signals through the launcher', { skip: noLauncher }, () => {
-  test('SIGKILL to the launcher: the child stops at once and writes nothing, then or later', async (t) => {
+  test('SIGKILL to the launcher: the child stops at once and writes nothing, then or later', T, async (t) => {
     const r = await start(['segment', png, '--size', '64', '--iterations', '100000'], outDir());
     process.kill(r.launcher.pid!, 'SIGKILL');
     await r.exit;
@@ -131,7 +146,7 @@ describe('signals through the launcher', { skip: noLauncher }, () => {
     assert.equal(existsSync(r.out), false);
   });
 
-  test('two SIGINTs to the group (a double Ctrl-C): the whole set or nothing, and files already there kept', async (t) => {
+  test('two SIGINTs to the group (a double Ctrl-C): the whole set or nothing, and files already there kept', T, async (t) => {
     for (const delay of [200, 400, 1000]) {
       const out = outDir();
       mkdirSync(out);
@@ -149,7 +164,7 @@ describe('signals through the launcher', { skip: noLauncher }, () => {
     }
   });
 
-  test('video: SIGTERM stops and writes the frames; no decoded frames are left in /tmp', async () => {
+  test('video: SIGTERM stops and writes the frames; no decoded frames are left in /tmp', T, async () => {
     const r = await start(['video', 'segment', clip, '--size', '64', '--iterations', '100000', '--batch', '2'], outDir());
     const frames = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`double-dip-frames-${r.child}-`));
     assert.equal(frames().length, 1, 'frames decoded in a folder named by the child pid');
@@ -159,7 +174,7 @@ describe('signals through the launcher', { skip: noLauncher }, () => {
     assert.deepEqual(frames(), []);
   });
 
-  test('video: SIGKILL to the child (no handler runs): the launcher exits 137 and removes its decoded frames', async () => {
+  test('video: SIGKILL to the child (no handler runs): the launcher exits 137 and removes its decoded frames', T, async () => {
     const r = await start(['video', 'segment', clip, '--size', '64', '--iterations', '100000', '--batch', '2'], outDir());
     const frames = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`double-dip-frames-${r.child}-`));
     assert.equal(frames().length, 1);
