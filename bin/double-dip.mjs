@@ -7,6 +7,8 @@ import { relaunchFast } from './fast-node.mjs';
 const args = process.argv.slice(2);
 const quick = args.length === 0 || ['--help', '-h', 'help', '--version', '-V'].includes(args[0]) || args.includes('--help') || args.includes('-h');
 if (quick || !relaunchFast(fileURLToPath(import.meta.url), args)) {
+  const { handleSignals } = await import('../dist/src/cli/signals.js');
+  handleSignals();
   const { main } = await import('../dist/src/cli/main.js');
   process.exitCode = await main(args);
 }

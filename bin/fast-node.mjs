@@ -2,14 +2,24 @@
 // training steps spend much of their time in page faults under glibc malloc (measured 3.2 s
 // vs 0.64 s per DIP step at 256 px); the addon tunes glibc itself, and tcmalloc is faster still.
 // An LD_PRELOAD must be set before the process starts, hence the relaunch.
+//
+// The launcher stands in for the child: it relays SIGINT, SIGTERM and SIGHUP, and exits with the
+// child's code (128 + n when the child died of signal n). The child dies with the launcher,
+// however that ends (SIGKILL included): it holds an IPC channel to it, which the kernel closes
+// when the launcher goes, and exits on its 'disconnect' (no cost while it trains).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CANDIDATES = [
   '/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4',
   '/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4',
   '/usr/lib64/libtcmalloc_minimal.so.4',
 ];
+const RELAYED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Exit code of a child that lost its launcher: as for a hangup. */
+const ORPHANED = 128 + constants.signals.SIGHUP;
 
 /** Returns true when this process should just go on (already fast, or nothing to preload). */
 function alreadyFast() {
@@ -18,18 +28,38 @@ function alreadyFast() {
   return false;
 }
 
-/** Relaunches `node [execArgv] script args` under tcmalloc; resolves only if no relaunch happened. */
+/** In a child this launcher started: exit at once when the launcher is gone (exit handlers still run). */
+function followLauncher() {
+  if (!process.channel || process.env.DOUBLE_DIP_LAUNCHER !== String(process.ppid)) return;
+  process.on('disconnect', () => process.exit(ORPHANED));
+  process.channel.unref(); // the lifeline must not keep the child alive once its work is done
+}
+
+/** Temporary frame folders of a child that could not clean up (killed by a signal): src/io/video-file.ts names them by pid. */
+function removeLeftovers(pid) {
+  try {
+    for (const name of readdirSync(tmpdir()))
+      if (name.startsWith(`double-dip-frames-${pid}-`) || name.startsWith(`double-dip-encode-${pid}-`))
+        rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  } catch { /* best effort */ }
+}
+
+/** Relaunches `node [execArgv] script args` under tcmalloc; returns false if no relaunch happened. */
 export function relaunchFast(script, args) {
-  if (alreadyFast()) return false;
+  if (alreadyFast()) { followLauncher(); return false; }
   const lib = CANDIDATES.find((p) => existsSync(p));
   if (!lib) return false;
-  const env = { ...process.env, LD_PRELOAD: [lib, process.env.LD_PRELOAD].filter(Boolean).join(':'), DOUBLE_DIP_NO_RELAUNCH: '1' };
-  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit', env });
-  // The terminal sends Ctrl-C to the child too; the parent just waits for it to finish.
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { if (sig !== 'SIGINT') child.kill(sig); });
+  const env = { ...process.env, LD_PRELOAD: [lib, process.env.LD_PRELOAD].filter(Boolean).join(':'), DOUBLE_DIP_NO_RELAUNCH: '1',
+    DOUBLE_DIP_LAUNCHER: String(process.pid) };
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env });
+  // Every stop signal is relayed: the launcher cannot tell a terminal's Ctrl-C, which reaches the
+  // child too (the whole process group), from a `kill` of its pid. The child counts two signals
+  // close together as one (src/cli/signals.ts).
+  for (const sig of RELAYED) process.on(sig, () => { child.kill(sig); });
+  child.on('error', (e) => { console.error(`Cannot run ${script} under ${process.execPath}: ${e.message}`); process.exit(1); });
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    process.exit(code ?? 1);
+    if (signal) removeLeftovers(child.pid);
+    process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : code ?? 1);
   });
   return true;
 }

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { availableParallelism } from 'node:os';
 import type { TaskOptions } from '../tasks/common.js';
+import { checkOutputDir } from '../io/output-dir.js';
 
 export class UsageError extends Error {}
 
@@ -69,8 +70,10 @@ export function taskOptions(values: Record<string, unknown>): TaskOptions {
   };
 }
 
-export function requireOutput(values: Record<string, unknown>): string {
+/** The -o folder, checked before any work (output-dir.ts): a run that cannot write must not train first. */
+export async function requireOutput(values: Record<string, unknown>): Promise<string> {
   const out = values.output as string | undefined;
   if (!out) throw new UsageError('Missing -o DIR: say where to write the outputs');
+  await checkOutputDir(out);
   return out;
 }

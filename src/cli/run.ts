@@ -1,22 +1,28 @@
-// Runs one task from the command line: progress, Ctrl-C (stop and keep the best so far),
-// outputs and the exit code.
+// Runs one task from the command line: progress, signals (the first stops training and keeps the
+// best so far), outputs and the exit code.
 import type { TaskOptions, TaskResult } from '../tasks/common.js';
 import { writeTaskResult } from '../io/outputs.js';
 import { progressMode, progressReporter } from './progress.js';
+import { signalExitCode, stopSignal, whileRunning } from './signals.js';
 
 export interface CliContext { quiet: boolean; json: boolean }
+
+/** The message for the first signal, which stops training. */
+export function stopping(ctx: CliContext, signal: NodeJS.Signals): void {
+  if (!ctx.quiet) process.stderr.write(`\n${signal === 'SIGINT' ? 'Interrupted' : `Got ${signal}`}: stopping and writing the best result so far (Ctrl-C again to quit now, writing nothing)\n`);
+}
+
+/** The exit code of a task that ran to its end: 128 + n after signal n, 130 when aborted otherwise. */
+export function exitCode(aborted: boolean): number {
+  const signal = stopSignal();
+  return signal ? signalExitCode(signal) : aborted ? 130 : 0;
+}
 
 /** Calls task(options) with progress and interruption wired in, then writes its result to dir. */
 export async function runTask(label: string, dir: string, ctx: CliContext, options: TaskOptions,
   task: (o: TaskOptions) => Promise<TaskResult>, inputs: string[]): Promise<number> {
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130); // a second Ctrl-C: leave at once
-    if (!ctx.quiet) process.stderr.write('\nInterrupted: stopping and writing the best result so far (Ctrl-C again to quit now)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const done = whileRunning((signal) => { stopping(ctx, signal); controller.abort(); });
   const progress = progressReporter(progressMode(ctx.quiet, ctx.json), label);
   try {
     const result = await task({ ...options, signal: controller.signal, onProgress: progress.update });
@@ -28,8 +34,8 @@ export async function runTask(label: string, dir: string, ctx: CliContext, optio
         `reconstruction ${result.report.psnr.toFixed(2)} dB (${result.report.stopReason})\n`);
       for (const p of written) process.stderr.write(`  wrote ${p}\n`);
     }
-    return result.report.stopReason === 'aborted' ? 130 : 0;
+    return exitCode(result.report.stopReason === 'aborted');
   } finally {
-    process.off('SIGINT', onSigint);
+    done();
   }
 }

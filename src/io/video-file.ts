@@ -4,10 +4,13 @@
 // gigabytes of float pixels. Reading gives a sorted list of frame paths; writing takes one.
 // ffmpeg is always run with an argument array (no shell), so odd file names are safe.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { removeStale, undoOnExit } from './exit-cleanup.js';
+import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE } from './image-file.js';
 
 export interface VideoInfo {
   width: number;
@@ -30,8 +33,46 @@ export interface Frames {
   fps: number;
   width: number;
   height: number;
-  /** Temp folder holding decoded frames; the caller removes it when done. Absent for folders. */
+  /** Temp folder holding decoded frames; the caller removes it with removeFrames() (else it goes at exit). Absent for folders. */
   tmpDir?: string;
+}
+
+// Temporary folders carry the owner's pid, so that what a killed run left can be told from what
+// a running one uses (removeStale).
+const FRAMES_PREFIX = 'double-dip-frames-';
+const ENCODE_PREFIX = 'double-dip-encode-';
+const forgetTmp = new Map<string, () => void>();
+
+/** Synchronous, so that no signal handler runs between making the folder and registering its removal. */
+function makeTmpDir(prefix: string): string {
+  removeStale(tmpdir(), prefix);
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
+  forgetTmp.set(dir, undoOnExit(() => rmSync(dir, { recursive: true, force: true })));
+  return dir;
+}
+
+async function removeTmpDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  forgetTmp.get(dir)?.();
+  forgetTmp.delete(dir);
+}
+
+/** Removes the decoded frames of a video (readFrames' temp folder); nothing for a folder of frames. */
+export async function removeFrames(frames: Frames): Promise<void> {
+  if (frames.tmpDir) await removeTmpDir(frames.tmpDir);
+}
+
+/**
+ * Refuses a frame size the tasks cannot take, from the probed size, before any frame is decoded.
+ * `what` names the video in the message, e.g. '"clip.mp4"'.
+ */
+export function checkFrameSize(info: { width: number; height: number }, what: string): void {
+  const { width, height } = info;
+  if (Math.min(width, height) < MIN_IMAGE_SIDE)
+    throw new Error(`${what} is ${width}x${height}, too small: frames must be at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels.`);
+  if (width * height > MAX_IMAGE_MEGAPIXELS * 1e6)
+    throw new Error(`${what} is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels per frame), more than the ` +
+      `${MAX_IMAGE_MEGAPIXELS} megapixels per frame taken: scale it down first (e.g. ffmpeg -i IN -vf scale=1920:-2 OUT.mp4).`);
 }
 
 /** Frame rate assumed for a folder of frames, which carries no timing. */
@@ -117,7 +158,8 @@ async function readFolder(dir: string, start: number, end: number, fps: number |
 
 async function readVideo(path: string, start: number, end: number, fps: number | undefined): Promise<Frames> {
   const info = await probeVideo(path);
-  const tmpDir = await mkdtemp(join(tmpdir(), 'double-dip-frames-'));
+  checkFrameSize(info, `"${path}"`);
+  const tmpDir = makeTmpDir(FRAMES_PREFIX);
   const filters: string[] = [];
   if (fps !== undefined) filters.push(`fps=${fps}`);
   // select counts frames after the fps filter, so start/end index the resampled clip.
@@ -140,7 +182,7 @@ async function readVideo(path: string, start: number, end: number, fps: number |
     const { width, height } = await frameSize(frames[0]);
     return { frames, fps: fps ?? info.fps, width, height, tmpDir };
   } catch (err) {
-    await rm(tmpDir, { recursive: true, force: true });
+    await removeTmpDir(tmpDir);
     throw err;
   }
 }
@@ -168,7 +210,7 @@ export async function writeVideo(framePaths: string[], fps: number, outPath: str
   }
 
   // ffmpeg wants a numbered sequence: link the frames into a temp folder under such names.
-  const linkDir = await mkdtemp(join(tmpdir(), 'double-dip-encode-'));
+  const linkDir = makeTmpDir(ENCODE_PREFIX);
   const outDir = dirname(resolve(outPath));
   const tmpOut = join(outDir, `.${basename(outPath)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
@@ -189,7 +231,7 @@ export async function writeVideo(framePaths: string[], fps: number, outPath: str
     await unlink(tmpOut).catch(() => {});
     throw err;
   } finally {
-    await rm(linkDir, { recursive: true, force: true });
+    await removeTmpDir(linkDir);
   }
 }
 
@@ -234,7 +276,10 @@ const VIDEO_HINT = 'Check that it is a valid video file (e.g. MP4, MOV, AVI, MKV
 /** Run a command; on failure throw `context: <last lines of stderr>. hint`. */
 function run(cmd: string, args: string[], context: string, hint = VIDEO_HINT): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C at the terminal is ours to act on (stop training, then write),
+    // not ffmpeg's; if we exit first, the exit cleanup stops it.
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const forget = undoOnExit(() => { child.kill('SIGKILL'); });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -243,6 +288,7 @@ function run(cmd: string, args: string[], context: string, hint = VIDEO_HINT): P
       if (stderr.length > 64 * 1024) stderr = stderr.slice(-32 * 1024); // keep the tail only
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
+      forget();
       reject(
         err.code === 'ENOENT'
           ? new Error(`${context}: ${cmd} is not installed. Install it (Debian/Ubuntu: apt-get install ffmpeg).`)
@@ -250,6 +296,7 @@ function run(cmd: string, args: string[], context: string, hint = VIDEO_HINT): P
       );
     });
     child.on('close', (code) => {
+      forget();
       if (code === 0) return resolvePromise({ stdout, stderr });
       const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
       const summary = lines.slice(-3).join(' / ') || `exit code ${code}`;

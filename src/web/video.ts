@@ -1,10 +1,8 @@
 // The web app's video task: checking an uploaded clip, and running a video decomposition on it
 // with the same outputs as `double-dip video` (frame folders, one MP4 per folder, report.json).
-import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE } from '../io/image-file.js';
-import { writeFileAtomic, writeVideoResult } from '../io/outputs.js';
-import { probeVideo, readFrames, type VideoInfo } from '../io/video-file.js';
+import { writeVideoResult } from '../io/outputs.js';
+import { checkFrameSize, probeVideo, readFrames, removeFrames, type VideoInfo } from '../io/video-file.js';
 import { MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode } from '../tasks/video.js';
 import type { WebTaskInput, WebTaskOutput } from './tasks.js';
 
@@ -43,10 +41,7 @@ export function parseFrames(s: string): { start: number; end?: number } {
  * close); the job checks the decoded frames again.
  */
 export function checkUpload(info: VideoInfo, sel: VideoSelection): void {
-  if (Math.min(info.width, info.height) < MIN_IMAGE_SIDE)
-    throw new Error(`The video is ${info.width}x${info.height}, too small: frames must be at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels.`);
-  if (info.width * info.height > MAX_IMAGE_MEGAPIXELS * 1e6)
-    throw new Error(`The video is ${info.width}x${info.height}, more than ${MAX_IMAGE_MEGAPIXELS} megapixels per frame: scale it down first.`);
+  checkFrameSize(info, 'The video');
   if (info.frames === 0) throw new Error('The video has no frames: upload a clip with at least one decodable frame.');
   const total = sel.fps !== undefined && info.fps > 0 ? Math.round((info.frames * sel.fps) / info.fps) : info.frames;
   const picked = Math.min(total, sel.end ?? Infinity) - sel.start;
@@ -79,22 +74,21 @@ export async function runVideo({ video, choices, options }: WebTaskInput, dir: s
         `Pick a range (e.g. ${video.start}:${video.start + MAX_FRAMES}) or a lower fps.`);
     const source = fileFrames(frames.frames, frames.width, frames.height);
     const result = await VIDEO_TASKS[mode](source, options);
-    let out;
+    let files: string[] = [];
     try {
-      out = await writeVideoResult(dir, result, source, frames.fps, `video ${mode}`);
+      await writeVideoResult(dir, result, source, frames.fps, `video ${mode}`, (out) => {
+        files = [...Object.values(out.frames).flat(), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : [])].map((p) => relative(dir, p));
+        return {
+          ...result.report,
+          input: { kind: 'video', frames: source.count, first: video.start, fps: frames.fps, width: frames.width, height: frames.height },
+          outputs: [...result.folders.map((f) => `${f}/`), ...files.filter((f) => !f.includes('/')), 'report.json'],
+        };
+      });
     } finally {
       result.dispose();
     }
-    const files = [...Object.values(out.frames).flat(), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : [])]
-      .map((p) => relative(dir, p));
-    const report = {
-      ...result.report,
-      input: { kind: 'video', frames: source.count, first: video.start, fps: frames.fps, width: frames.width, height: frames.height },
-      outputs: [...result.folders.map((f) => `${f}/`), ...files.filter((f) => !f.includes('/')), 'report.json'],
-    };
-    await writeFileAtomic(`${dir}/report.json`, JSON.stringify(report, null, 2) + '\n');
     return { report: result.report, files: [...files, 'report.json'] };
   } finally {
-    if (frames.tmpDir) await rm(frames.tmpDir, { recursive: true, force: true });
+    await removeFrames(frames);
   }
 }

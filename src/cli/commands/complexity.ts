@@ -1,11 +1,13 @@
-import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { readImage } from '../../io/image-file.js';
 import { plotCurves } from '../../io/plot.js';
-import { writeFileAtomic } from '../../io/outputs.js';
+import { Staging } from '../../io/staging.js';
 import { complexity } from '../../tasks/complexity.js';
 import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
+import { exitCode, stopping } from '../run.js';
+import { whileRunning } from '../signals.js';
 
 export const summary = "one DIP's loss curve per image: mixtures are harder to learn than their layers";
 export const help = `Usage: double-dip complexity IMAGE... -o DIR
@@ -21,27 +23,33 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('complexity takes at least one IMAGE');
-  const dir = requireOutput(values);
+  const dir = await requireOutput(values);
   const options = taskOptions(values);
   const images = await Promise.all(positionals.map(async (p) => ({ name: basename(p), image: await readImage(p) })));
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.on('SIGINT', stop);
-  const progress = progressReporter(progressMode(!!values.quiet, !!values.json), 'complexity');
+  const ctx = { quiet: !!values.quiet, json: !!values.json };
+  const done = whileRunning((signal) => { stopping(ctx, signal); controller.abort(); });
+  const progress = progressReporter(progressMode(ctx.quiet, ctx.json), 'complexity');
   try {
     const curves = await complexity(images, { ...options, signal: controller.signal, onProgress: progress.update });
     progress.done();
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, 'curves.json'), JSON.stringify(curves, null, 2) + '\n');
-    await writeFileAtomic(join(dir, 'curves.png'), await plotCurves(curves.map((c) => ({ name: c.name, values: c.mse })),
-      { title: 'DIP reconstruction loss per image', xLabel: 'iteration', yLabel: 'MSE', logY: true }));
     const report = { task: 'complexity', inputs: positionals, seed: options.seed ?? 0, settings: options,
       curves: curves.map(({ mse: _mse, ...rest }) => rest), outputs: ['curves.json', 'curves.png', 'report.json'] };
-    await writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    if (values.json) process.stdout.write(JSON.stringify({ type: 'result', report }) + '\n');
-    else if (!values.quiet) for (const c of curves) process.stderr.write(`${c.name}: final MSE ${c.finalMse.toExponential(3)}, mean MSE ${c.areaUnderCurve.toExponential(3)}\n`);
-    return controller.signal.aborted ? 130 : 0;
+    const stage = Staging.open(dir);
+    try {
+      await writeFile(stage.file('curves.json'), JSON.stringify(curves, null, 2) + '\n');
+      await writeFile(stage.file('curves.png'), await plotCurves(curves.map((c) => ({ name: c.name, values: c.mse })),
+        { title: 'DIP reconstruction loss per image', xLabel: 'iteration', yLabel: 'MSE', logY: true }));
+      await writeFile(stage.file('report.json'), JSON.stringify(report, null, 2) + '\n');
+      stage.commit();
+    } catch (e) {
+      stage.abort();
+      throw e;
+    }
+    if (ctx.json) process.stdout.write(JSON.stringify({ type: 'result', report }) + '\n');
+    else if (!ctx.quiet) for (const c of curves) process.stderr.write(`${c.name}: final MSE ${c.finalMse.toExponential(3)}, mean MSE ${c.areaUnderCurve.toExponential(3)}\n`);
+    return exitCode(controller.signal.aborted);
   } finally {
-    process.off('SIGINT', stop);
+    done();
   }
 }

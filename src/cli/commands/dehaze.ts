@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     transmissionHintAfter: number(values['transmission-hint-after'] as string | undefined, 'transmission-hint-after', { min: 0 }),
   };
   const airlight = rgb(values.airlight as string | undefined, 'airlight', { min: 1 });
-  const dir = requireOutput(values);
+  const dir = await requireOutput(values);
   const options = taskOptions(values);
   const image = await readImage(positionals[0]);
   return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method, passes, airlight, ...recipe }), positionals);

@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.hint && values.box) throw new UsageError('Give either --hint or --box, not both');
   const grow = values['grow-hints'];
   if (grow !== undefined && grow !== 'yes' && grow !== 'no') throw new UsageError(`--grow-hints takes yes or no, got "${grow}"`);
-  const dir = requireOutput(values);
+  const dir = await requireOutput(values);
   const options = taskOptions(values);
   const image = await readImage(positionals[0]);
   const hint = values.hint ? await readImage(String(values.hint)) : undefined;

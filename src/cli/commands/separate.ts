@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.model && positionals.length === 2) throw new UsageError('--model applies to one image; two images always use the two-mixture model');
   if (values.layers !== undefined && values.layers !== 'solved' && values.layers !== 'net') throw new UsageError(`Expected solved or net for --layers but received "${values.layers}"`);
   if (values.layers && positionals.length === 1) throw new UsageError('--layers applies to two images; one image always gives the DIP layers');
-  const dir = requireOutput(values);
+  const dir = await requireOutput(values);
   const options = taskOptions(values);
   const images = await Promise.all(positionals.map((p) => readImage(p)));
   return runTask('separate', dir, values as never, options, (o) => separate(images, { ...o, model: values.model as 'blend' | 'sum' | undefined, layers: values.layers as 'solved' | 'net' | undefined }), positionals);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startServer } from '../../web/server.js';
 import { UsageError } from '../options.js';
+import { whileRunning } from '../signals.js';
 
 export const summary = 'local web app: upload images or a video, run tasks, watch them train, download the results';
 export const help = `Usage: double-dip serve [--port N] [--host H] [--data DIR]
@@ -42,15 +43,12 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   process.stdout.write(`double-dip web app: ${server.url}\n(data in ${dataDir}; Ctrl-C to stop)\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+  // The first signal closes the server; a second quits at once.
+  await new Promise<void>((closed) => {
+    const done = whileRunning(() => {
       process.stderr.write('\nStopping the server...\n');
-      void server.close().finally(done);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+      void server.close().finally(() => { done(); closed(); });
+    });
   });
   return 0;
 }

@@ -1,10 +1,11 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, writeVideoResult } from '../../io/outputs.js';
-import { readFrames } from '../../io/video-file.js';
+import { writeVideoResult } from '../../io/outputs.js';
+import { readFrames, removeFrames } from '../../io/video-file.js';
 import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode, type VideoOptions } from '../../tasks/video.js';
 import { COMMON_HELP, UsageError, parse, requireOutput, rgb, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
+import { exitCode, stopping } from '../run.js';
+import { whileRunning } from '../signals.js';
 
 export const summary = 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)';
 export const help = `Usage: double-dip video segment|separate|dehaze INPUT -o DIR [--frames A:B] [--fps N] [--batch N]
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const [mode, input, ...more] = positionals;
   if (!MODES.includes(mode as VideoMode)) throw new UsageError(`Expected a mode, one of ${MODES.join(', ')}, but received "${mode ?? ''}"`);
   if (!input || more.length) throw new UsageError(`video ${mode} takes one INPUT (a video file or a folder of frames), got ${positionals.length - 1}`);
-  const dir = requireOutput(values);
+  const dir = await requireOutput(values);
   const options: VideoOptions = taskOptions(values);
   const range = values.frames ? parseFrameRange(String(values.frames)) : { start: 0, end: undefined };
   const fps = values.fps === undefined ? undefined : Number(values.fps);
@@ -85,38 +86,35 @@ export async function run(argv: string[]): Promise<number> {
   // Decode one frame past the limit at most, so an overlong clip is refused without decoding it all.
   const frames = await readFrames(input, { start: range.start, end: range.end ?? range.start + MAX_FRAMES + 1, fps });
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    if (!ctx.quiet) process.stderr.write('\nInterrupted: stopping and writing the result so far (Ctrl-C again to quit now)\n');
-    controller.abort();
-  };
+  let done = () => {};
   try {
     if (frames.frames.length > MAX_FRAMES)
       throw new Error(`"${input}" has more than ${MAX_FRAMES} frames from frame ${range.start}: the maximum per run is ${MAX_FRAMES}. ` +
         `Select a range with --frames A:B (e.g. --frames ${range.start}:${range.start + MAX_FRAMES}) or a lower rate with --fps.`);
     const source = fileFrames(frames.frames, frames.width, frames.height);
-    process.on('SIGINT', onSigint);
+    done = whileRunning((signal) => { stopping(ctx, signal); controller.abort(); });
     const progress = progressReporter(progressMode(ctx.quiet, ctx.json), label);
     const result = await VIDEO_TASKS[mode as VideoMode](source, { ...options, signal: controller.signal, onProgress: progress.update });
     progress.done();
     const written: string[] = [];
+    let report: Record<string, unknown> = {};
     try {
-      const out = await writeVideoResult(dir, result, source, frames.tmpDir ? frames.fps : undefined, label);
-      written.push(...result.folders.map((f) => join(dir, f) + '/'), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : []));
+      await writeVideoResult(dir, result, source, frames.tmpDir ? frames.fps : undefined, label, (out) => {
+        written.push(...result.folders.map((f) => join(dir, f) + '/'), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : []));
+        const seconds = (performance.now() - started) / 1000;
+        report = {
+          ...result.report,
+          input: { path: input, kind: frames.tmpDir ? 'video' : 'folder', frames: source.count, first: range.start, fps: frames.fps,
+            width: frames.width, height: frames.height },
+          totalSeconds: Math.round(seconds * 100) / 100,
+          totalSecondsPerFrame: Math.round((seconds / source.count) * 1000) / 1000,
+          outputs: written.map((p) => p.slice(dir.length + 1)).concat('report.json'),
+        };
+        return report;
+      });
     } finally {
       result.dispose();
     }
-    const seconds = (performance.now() - started) / 1000;
-    const report = {
-      ...result.report,
-      input: { path: input, kind: frames.tmpDir ? 'video' : 'folder', frames: source.count, first: range.start, fps: frames.fps,
-        width: frames.width, height: frames.height },
-      totalSeconds: Math.round(seconds * 100) / 100,
-      totalSecondsPerFrame: Math.round((seconds / source.count) * 1000) / 1000,
-      outputs: written.map((p) => p.slice(dir.length + 1)).concat('report.json'),
-    };
-    await writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     written.push(join(dir, 'report.json'));
     if (ctx.json) process.stdout.write(JSON.stringify({ type: 'result', outputs: written, report }) + '\n');
     else if (!ctx.quiet) {
@@ -124,9 +122,9 @@ export async function run(argv: string[]): Promise<number> {
         `(${report.totalSecondsPerFrame} s per frame in all), reconstruction ${result.report.psnr.toFixed(2)} dB (${result.report.stopReason})\n`);
       for (const p of written) process.stderr.write(`  wrote ${p}\n`);
     }
-    return result.report.stopReason === 'aborted' ? 130 : 0;
+    return exitCode(result.report.stopReason === 'aborted');
   } finally {
-    process.off('SIGINT', onSigint);
-    if (frames.tmpDir) await rm(frames.tmpDir, { recursive: true, force: true });
+    done();
+    await removeFrames(frames);
   }
 }

@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     sparsity: number(values.sparsity as string | undefined, 'sparsity', { min: 0 }),
     exclusion: number(values.exclusion as string | undefined, 'exclusion', { min: 0 }),
   };
-  const dir = requireOutput(values);
+  const dir = await requireOutput(values);
   const options = taskOptions(values);
   let box;
   try { box = values.box ? parseBox(String(values.box)) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
