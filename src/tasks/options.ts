@@ -202,6 +202,9 @@ const OPTION_SPECS = {
 export type OptionName = keyof typeof OPTION_SPECS;
 export const OPTIONS: Record<OptionName, OptionSpec> = OPTION_SPECS;
 
+/** Config C (separation) and B at 5 levels need a working size of at least 128 px. */
+const SIZE_128 = { size: int(128, MAX_SIZE, { doc: OPTION_SPECS.size.doc, unit: 'px', default: 256 }) };
+
 const COMMON = ['iterations', 'maxSeconds', 'size', 'seed', 'device', 'threads', 'previewEvery', 'signal', 'onProgress', 'onPreview'] as const;
 const DEHAZE_RECIPE = ['passes', 'darkChannel', 'darkChannelByT', 'airlightGrid', 'airlightPull', 'transmissionHint', 'transmissionHintAfter'] as const;
 
@@ -210,6 +213,8 @@ interface Inputs { images?: number }
 
 interface TaskSpec {
   options: readonly OptionName[];
+  /** Options whose limits differ for this task (its networks' smallest working size). */
+  limits?: Partial<Record<OptionName, OptionSpec>>;
   /** Pairs of options that exclude each other. */
   exclusive?: [OptionName, OptionName][];
   /** Checks that depend on other options or on the inputs; return an error or nothing. */
@@ -224,13 +229,13 @@ const notHere = (option: string, received: unknown, why: (n: Namer) => string) =
 export const TASK_OPTIONS = {
   segment: { options: [...COMMON, 'hint', 'box', 'growHints', 'hintsAfter', 'freeUnknown'], exclusive: [['hint', 'box']] },
   separate: {
-    options: [...COMMON, 'model', 'layers'],
+    options: [...COMMON, 'model', 'layers'], limits: SIZE_128,
     check: (o, { images }) =>
       images === 2 && o.model !== undefined ? notHere('model', o.model, (n) => `${n('model')} applies to one image; two images always use the two-mixture model`)
         : images === 1 && o.layers !== undefined ? notHere('layers', o.layers, (n) => `${n('layers')} applies to two images; one image always gives the DIP layers`)
           : undefined,
   },
-  complexity: { options: [...COMMON, 'net'] },
+  complexity: { options: [...COMMON, 'net'], limits: SIZE_128 },
   dehaze: {
     options: [...COMMON, 'method', 'airlight', 'dcp', ...DEHAZE_RECIPE],
     check: (o) => {
@@ -252,7 +257,7 @@ export const TASK_OPTIONS = {
     },
   },
   'video segment': { options: [...COMMON, 'batch', 'hints', 'growHints'] },
-  'video separate': { options: [...COMMON, 'batch'] },
+  'video separate': { options: [...COMMON, 'batch'], limits: SIZE_128 },
   'video dehaze': { options: [...COMMON, 'batch', 'airlight'] },
 } satisfies Record<string, TaskSpec>;
 
@@ -260,7 +265,12 @@ export type TaskName = keyof typeof TASK_OPTIONS;
 
 /** One task's options as one zod object (for a registry: flags, forms, JSON Schema). */
 export function taskSchema(task: TaskName): z.ZodObject {
-  return z.strictObject(Object.fromEntries(TASK_OPTIONS[task].options.map((k) => [k, OPTIONS[k].schema.optional()])));
+  return z.strictObject(Object.fromEntries(TASK_OPTIONS[task].options.map((k) => [k, optionSpec(k, task).schema.optional()])));
+}
+
+/** An option's declaration, with the limits of `task` where they differ. */
+export function optionSpec(option: OptionName, task?: TaskName): OptionSpec {
+  return (task && (TASK_OPTIONS[task] as TaskSpec).limits?.[option]) || OPTIONS[option];
 }
 
 const CODES: Record<string, OptionError['code']> = {
@@ -268,9 +278,9 @@ const CODES: Record<string, OptionError['code']> = {
   not_multiple_of: 'ERR_OPTION_RANGE', custom: 'ERR_OPTION_RANGE', invalid_format: 'ERR_OPTION_CHOICE',
 };
 
-/** Checks one value against its option; returns it, or throws OptionError. */
-export function checkOption<T = unknown>(option: OptionName, value: unknown): T {
-  const spec = OPTIONS[option];
+/** Checks one value against its option (with the limits of `task`); returns it, or throws OptionError. */
+export function checkOption<T = unknown>(option: OptionName, value: unknown, task?: TaskName): T {
+  const spec = optionSpec(option, task);
   const r = spec.schema.safeParse(value);
   if (r.success) return value as T;
   const issue = r.error.issues[0];
@@ -315,7 +325,7 @@ export function checkOptions<T extends object>(task: TaskName, options: T | unde
         ? `${n(k)} does not apply to ${task}: it applies to ${others.join(', ')}`
         : `Unknown option ${n(k)} for ${task}: it takes ${names.map(n).join(', ')}`);
     }
-    checkOption(k as OptionName, v);
+    checkOption(k as OptionName, v, task);
   }
   const present = { ...o };
   for (const g of given) present[g] ??= true;
