@@ -299,6 +299,12 @@ export function optionFromText(option: OptionName, text: string): unknown {
   return checkOption(option, spec.fromText(text, option));
 }
 
+/** The part of `o` that `task` takes (for a script that shares one set of options between tasks). */
+export function pickOptions<T extends object>(task: TaskName, o: T): Partial<T> {
+  const names = TASK_OPTIONS[task].options as readonly string[];
+  return Object.fromEntries(Object.entries(o).filter(([k]) => names.includes(k))) as Partial<T>;
+}
+
 /** Which tasks take an option, for "does not apply" messages. */
 const takenBy = (option: string): string[] =>
   Object.entries(TASK_OPTIONS).filter(([, t]) => (t.options as readonly string[]).includes(option)).map(([name]) => name);
