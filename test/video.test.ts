@@ -148,7 +148,7 @@ describe('double-dip video', () => {
     assert.match(r.stderr, /Expected yes or no for --grow-hints but received "maybe"/);
     r = await cli(['video', 'dehaze', clip, '-o', join(dir, 'g2'), '--grow-hints', 'no', '-q']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--grow-hints does not apply to video (separate|dehaze): it applies to video segment/);
+    assert.match(r.stderr, /--grow-hints does not apply to video (separate|dehaze): it applies to segment, video segment/);
   });
 
   test('--frames parsing', () => {
