@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readImage } from '../src/io/image-file.js';
+import { pickOptions } from '../src/tasks/options.js';
 import { writeTaskResult } from '../src/io/outputs.js';
 import { resizeImage, toRgb } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
@@ -45,7 +46,7 @@ function haze(J: Image, depth: Float32Array, beta: number, A: (x: number, y: num
 
 async function dehazeCase(name: string, hazy: Image, truth: Image) {
   const passes = values.passes ? Number(values.passes) : undefined;
-  const dd = await dehaze(hazy, { ...opts, passes, ...recipe });
+  const dd = await dehaze(hazy, pickOptions('dehaze', { ...opts, passes, ...recipe }));
   await save(`${name}-double-dip${passes ? `-${passes}-passes` : ''}${values.tag ? `-${values.tag}` : ''}`, dd);
   const dcp = await dehaze(hazy, { method: 'dcp', airlight: recipe.airlight }); // a given airlight (--recipe '{"airlight":[r,g,b]}') for both methods
   await save(`${name}-dcp`, dcp);
@@ -106,7 +107,7 @@ if (cases.has('wm1')) {
   const I = mark(C, await markAlpha(W, H, markBox, 0.45));
   const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
   const runs = values.runs ? Number(values.runs) : undefined;
-  const r = await removeWatermark([I], { ...opts, box, runs, ...recipe });
+  const r = await removeWatermark([I], pickOptions('watermark', { ...opts, box, runs, ...recipe }));
   await save(`watermark-one-box${runs ? `-${runs}-runs` : ''}${tag}`, r);
   wmRow(`one image + box, opacity 0.45${runs ? ` (median of ${runs} runs)` : ''}`, r.images.clean, I, C, box, r);
 }
@@ -118,7 +119,7 @@ if (cases.has('wm1more')) {
     const C = await fit(dev(photo), W, H);
     const I = mark(C, await markAlpha(W, H, markBox, opacity));
     const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
-    const r = await removeWatermark([I], { ...opts, box, runs, ...recipe });
+    const r = await removeWatermark([I], pickOptions('watermark', { ...opts, box, runs, ...recipe }));
     const name = photo.split('/')[1].split('.')[0];
     await save(`watermark-one-box-${name}-${opacity}${tag}`, r);
     wmRow(`one image + box, ${name}, opacity ${opacity} (${runs} run${runs > 1 ? 's' : ''})`, r.images.clean, I, C, box, r);
@@ -128,7 +129,7 @@ if (cases.has('wm3')) {
   const Cs = await Promise.all(['natural/skimage_coffee.png', 'natural/opencv_fruits.jpg', 'natural/skimage_chelsea.png'].map((p) => fit(dev(p), W, H)));
   const alpha = await markAlpha(W, H, markBox, 0.45);
   const Is = Cs.map((C) => mark(C, alpha));
-  const r = await removeWatermark(Is, { ...opts, ...recipe });
+  const r = await removeWatermark(Is, pickOptions('watermark', { ...opts, ...recipe })); // a dehazing --recipe does not apply
   await save(`watermark-three${tag}`, r);
   Cs.forEach((C, k) => wmRow(`three images, image ${k + 1}`, r.images[`clean-${k + 1}`], Is[k], C, markBox, r));
 }

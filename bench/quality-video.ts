@@ -122,7 +122,7 @@ if (cases.has('sep')) {
     y1s.push(y1); frames.push(blend(y1, stat, ms[k]));
   }
   process.stderr.write(`transparency: ${N} frames\n`);
-  const v = await videoSeparate(frames, opts);
+  const v = await videoSeparate(frames, { ...opts, hints: undefined }); // hints are segmentation's
   const outs = frames.map((_, k) => v.frame(k));
   v.dispose();
   // Layer ambiguity: match the outputs to the truths by correlation.
@@ -170,7 +170,7 @@ if (cases.has('haze')) {
   const frames = Array.from({ length: N }, (_, k) => crop(hazy, 4 * k, y0, W, H)); // the camera pans 4 px per frame
   const truths = Array.from({ length: N }, (_, k) => crop(J, 4 * k, y0, W, H));
   process.stderr.write(`haze: video dehazing of ${N} frames\n`);
-  const v = await videoDehaze(frames, opts);
+  const v = await videoDehaze(frames, { ...opts, hints: undefined });
   const both = frames.map((im, k) => v.frame(k, im));
   const outs = both.map((o) => o.dehazed), nets = both.map((o) => o['J-net']);
   v.dispose();

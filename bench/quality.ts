@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readImage } from '../src/io/image-file.js';
+import { pickOptions } from '../src/tasks/options.js';
 import { writeTaskResult } from '../src/io/outputs.js';
 import { resizeImage } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
@@ -67,7 +68,7 @@ function grabCutAlone(image: Image, box?: Box): Image {
 }
 
 async function layerCase(name: string, inputs: Image[], truths: [Image, Image]) {
-  const r = await separate(inputs, opts);
+  const r = await separate(inputs, pickOptions('separate', opts)); // a segmentation --recipe does not apply
   await save(name, r);
   const [l1, l2] = [r.images.layer1, r.images.layer2];
   const direct = ncc(l1, truths[0]) + ncc(l2, truths[1]), swapped = ncc(l1, truths[1]) + ncc(l2, truths[0]);
@@ -116,12 +117,12 @@ if (cases.has('one')) {
 if (cases.has('demo')) {
   const demo = (p: string) => join(shared, 'authors-demo', p);
   if (existsSync(demo('input1.jpg'))) {
-    const r = await separate([await readImage(demo('input1.jpg')), await readImage(demo('input2.jpg'))], opts);
+    const r = await separate([await readImage(demo('input1.jpg')), await readImage(demo('input2.jpg'))], pickOptions('separate', opts));
     await save('authors-input1-input2', r);
     rows.push(`| authors input1+input2 (layers ${r.report.layers}) | reconstruction PSNR | ${f(r.report.psnr)} | coefficients ${(r.report.coefficients as number[]).map((c) => f(c, 3))} | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
     const t12 = await readImage(demo('texture12.jpg')), t16 = resizeImage(await readImage(demo('texture16.jpg')), t12.width, t12.height);
     const avg = blend(t12, t16, 0.5);
-    const s = await separate([avg], { ...opts, model: 'sum' });
+    const s = await separate([avg], { ...pickOptions('separate', opts), model: 'sum' });
     await save('authors-texture12+16', s);
     const direct = ncc(s.images.layer1, t12) + ncc(s.images.layer2, t16), swapped = ncc(s.images.layer1, t16) + ncc(s.images.layer2, t12);
     rows.push(`| authors texture12+16 (sum) | reconstruction PSNR; NCC to textures | ${f(s.report.psnr)}; ${f(Math.max(direct, swapped) / 2, 3)} | NCC input ${f((ncc(avg, t12) + ncc(avg, t16)) / 2, 3)} | ${f(s.report.psnr)} | ${f(s.report.seconds, 0)} |`);

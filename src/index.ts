@@ -4,6 +4,7 @@ export { separate, type SeparateOptions } from './tasks/separate.js';
 export { complexity, type ComplexityOptions, type ComplexityCurve } from './tasks/complexity.js';
 export type { TaskOptions, TaskResult, Report } from './tasks/common.js';
 export { parseBox, type Box } from './tasks/hints.js';
+export { OptionError, OPTIONS, TASK_OPTIONS, checkOptions, flagName, fieldName, type OptionErrorCode, type OptionName, type OptionSpec, type TaskName } from './tasks/options.js';
 export { train, TrainingError, type Progress, type TrainOptions, type TrainResult } from './core/trainer.js';
 export type { Decomposition, LayerSpec, Mixture, Term, Phase, Schedule, NoiseSpec } from './core/spec.js';
 export { readImage, readImageBuffer, writeImage, encodePng } from './io/image-file.js';

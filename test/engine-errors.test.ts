@@ -106,8 +106,8 @@ describe('engine errors', () => {
   });
 
   test('fromData length mismatch', () => {
-    throwsError(() => torch.tensor([1, 2, 3], [2, 3]), /Data length 3 does not match shape \(6 elements\)/);
-    throwsError(() => torch.tensor(new Float64Array(5), [2, 2]), /Data length 5 does not match shape \(4 elements\)/);
+    throwsError(() => torch.tensor([1, 2, 3], [2, 3]), /the shape \[2, 3\] holds 6 values but the data has 3/);
+    throwsError(() => torch.tensor(new Float64Array(5), [2, 2]), /the shape \[2, 2\] holds 4 values but the data has 5/);
   });
 
   test('bad arguments from JS are TypeErrors with the argument named', () => {

@@ -142,7 +142,7 @@ describe('separate', () => {
     assert.equal(r.images['layer1-net'], undefined);
     const net = await separate([a, b], { size: 128, iterations: 2, layers: 'net' });
     assert.equal(net.report.layers, 'net');
-    await assert.rejects(separate([a, b], { layers: 'exact' as never }), /Unknown layers choice "exact": use solved or net/);
+    await assert.rejects(separate([a, b], { layers: 'exact' as never }), /Expected one of solved, net for layers but received "exact"/);
   });
   test('single image, blend and sum models', async () => {
     const blend = await separate([scene(64, 64)], { size: 128, iterations: 2 });

@@ -112,10 +112,10 @@ describe('double-dip video', () => {
     assert.equal(report.airlightEstimator, 'given');
     r = await cli(['video', 'segment', clip, '-o', join(dir, 'a2'), '--airlight', '200,200,200', '-q']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--airlight applies to video dehaze only/);
+    assert.match(r.stderr, /--airlight does not apply to video segment: it applies to dehaze, video dehaze/);
     r = await cli(['video', 'dehaze', clip, '-o', join(dir, 'a3'), '--airlight', '200,200,256', '-q']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /R,G,B with each in 1-255 for --airlight/);
+    assert.match(r.stderr, /R,G,B with each from 1 to 255 for --airlight/);
   });
 
   test('video dehaze: J* solved from each frame with the refined transmission, as the image task; J net kept', async () => {
@@ -145,10 +145,10 @@ describe('double-dip video', () => {
   test('--grow-hints: yes or no, segment only', async () => {
     let r = await cli(['video', 'segment', clip, '-o', join(dir, 'g1'), '--grow-hints', 'maybe', '-q']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--grow-hints takes yes or no, got "maybe"/);
+    assert.match(r.stderr, /Expected yes or no for --grow-hints but received "maybe"/);
     r = await cli(['video', 'dehaze', clip, '-o', join(dir, 'g2'), '--grow-hints', 'no', '-q']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--grow-hints applies to video segment only/);
+    assert.match(r.stderr, /--grow-hints does not apply to video (separate|dehaze): it applies to segment, video segment/);
   });
 
   test('--frames parsing', () => {
@@ -156,7 +156,7 @@ describe('double-dip video', () => {
     assert.deepEqual(parseFrameRange('5:'), { start: 5, end: undefined });
     assert.deepEqual(parseFrameRange(':7'), { start: 0, end: 7 });
     assert.throws(() => parseFrameRange('7:3'), /must be after/);
-    assert.throws(() => parseFrameRange('x'), /Expected --frames A:B/);
+    assert.throws(() => parseFrameRange('x'), /Expected A:B \(frames A to B-1, e.g. 0:100\) for frames but received "x"/);
     assert.throws(() => parseFrameRange(`0:${MAX_FRAMES + 1}`), /more than the maximum of 300/);
   });
 

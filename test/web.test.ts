@@ -139,6 +139,9 @@ describe('web API', () => {
     const size = await postJob({ task: 'segment', images: [png], options: { size: 10 } });
     assert.equal(size.status, 400);
     assert.match(String(size.body.error), /size/);
+    const small = await postJob({ task: 'separate', images: [png], options: { size: 64 } }); // separation's nets need 128 px
+    assert.equal(small.status, 400);
+    assert.match(String(small.body.error), /Expected an integer from 128 to 2048 for "size" but received 64/);
     const box = await postJob({ task: 'segment', images: [png], options: { box: { x: 40, y: 0, width: 20, height: 10 } } });
     assert.equal(box.status, 400);
     assert.match(String(box.body.error), /outside/);

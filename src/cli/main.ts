@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './options.js';
 import { closest } from './suggest.js';
+import { OptionError, flagName } from '../tasks/options.js';
 
 interface Command { summary: string; help: string; run(argv: string[]): Promise<number> }
 
@@ -44,10 +45,12 @@ export async function main(argv: string[]): Promise<number> {
     return await (await load()).run(rest);
   } catch (e) {
     const err = e as Error;
-    process.stderr.write(`double-dip ${name}: error: ${err.message}\n`);
-    if (err instanceof UsageError) process.stderr.write(`Run "double-dip ${COMMANDS[name] ? name + ' ' : ''}--help" for usage.\n`);
+    // A bad option is a usage error wherever it is found (here, or at a task's entry).
+    const usage = err instanceof UsageError || err instanceof OptionError;
+    process.stderr.write(`double-dip ${name}: error: ${err instanceof OptionError ? err.format(flagName) : err.message}\n`);
+    if (usage) process.stderr.write(`Run "double-dip ${COMMANDS[name] ? name + ' ' : ''}--help" for usage.\n`);
     if (process.env.DOUBLE_DIP_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    return usage ? 2 : 1;
   }
 }
 

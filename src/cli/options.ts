@@ -1,8 +1,8 @@
 // Options every command shares, parsed and checked the same way.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { availableParallelism } from 'node:os';
 import type { TaskOptions } from '../tasks/common.js';
 import { checkOutputDir } from '../io/output-dir.js';
+import { MAX_SIZE, MIN_SIZE, MAX_THREADS, OPTIONS, checkOptions, optionFromText, type OptionName, type TaskName } from '../tasks/options.js';
 
 export class UsageError extends Error {}
 
@@ -23,10 +23,10 @@ export const COMMON_HELP = `Common options:
   -o, --output DIR      where to write the outputs (required)
   --iterations N        total training iterations (default: the task's recipe)
   --max-seconds S       stop after S seconds and keep the best result so far
-  --size S              long side processed, px (default 256); outputs keep the input's resolution
-  --seed N              random seed (default 0): same seed, same result on CPU
-  --device cpu|cuda     compute device (default cpu; cuda needs a CUDA libtorch)
-  --threads N           CPU threads (default: all cores)
+  --size S              long side processed, px (${MIN_SIZE}-${MAX_SIZE}, default 256); outputs keep the input's resolution
+  --seed N              random seed (default 0): same seed and the same thread count, same result on CPU
+  --device cpu|cuda     compute device (default cpu; cuda needs a CUDA libtorch; cuda:N for device N)
+  --threads N           CPU threads (1-${MAX_THREADS}, default: all cores)
   -q, --quiet           no progress output
   --json                machine output on stdout: progress and result as JSON lines
   -h, --help            this help`;
@@ -39,35 +39,25 @@ export function parse(argv: string[], options: ParseArgsConfig['options']): { va
   }
 }
 
-export function number(v: string | undefined, name: string, { integer = false, min = -Infinity } = {}): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min)
-    throw new UsageError(`Expected ${integer ? 'an integer' : 'a number'} >= ${min} for --${name} but received "${v}"`);
-  return n;
-}
+/** parseArgs values that are not task options: the output, the output modes, and inputs read by the command itself. */
+const NOT_TASK_OPTIONS = new Set(['output', 'quiet', 'json', 'help', 'frames', 'fps']);
 
-/** R,G,B with each in 0-255 (as an image editor shows a colour), returned in [0, 1]. */
-export function rgb(v: string | undefined, name: string, { min = 0 } = {}): [number, number, number] | undefined {
-  if (v === undefined) return undefined;
-  const parts = v.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
-  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < min || p > 255))
-    throw new UsageError(`Expected R,G,B with each in ${min}-255 for --${name} but received "${v}"`);
-  return parts.map((p) => p / 255) as [number, number, number];
-}
-
-export function taskOptions(values: Record<string, unknown>): TaskOptions {
-  const device = values.device as string | undefined;
-  if (device !== undefined && !/^(cpu|cuda(:\d+)?)$/.test(device)) throw new UsageError(`Expected cpu or cuda[:N] for --device but received "${device}"`);
-  const threads = number(values.threads as string, 'threads', { integer: true, min: 1 });
-  if (threads !== undefined && threads > 4 * availableParallelism()) throw new UsageError(`--threads ${threads} is more than 4x the ${availableParallelism()} cores here`);
-  return {
-    iterations: number(values.iterations as string, 'iterations', { integer: true, min: 1 }),
-    maxSeconds: number(values['max-seconds'] as string, 'max-seconds', { min: 0 }),
-    size: number(values.size as string, 'size', { integer: true, min: 64 }),
-    seed: number(values.seed as string, 'seed', { integer: true, min: 0 }),
-    device, threads,
-  };
+/**
+ * The task options given as flags, read from their text and checked by the task's schema, as the
+ * library checks them (an OptionError; main renders its names as flags). `images`: how many
+ * images were given. Options without a text form (--hint, a file) count as given for the checks
+ * between options and are read by the command.
+ */
+export function taskOptions<T extends object = TaskOptions>(values: Record<string, unknown>, task: TaskName, images?: number): T {
+  const o: Record<string, unknown> = {};
+  const given: string[] = [];
+  for (const [flag, text] of Object.entries(values)) {
+    const name = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (typeof text !== 'string' || NOT_TASK_OPTIONS.has(name) || !(name in OPTIONS)) continue;
+    if (OPTIONS[name as OptionName].fromText) o[name] = optionFromText(name as OptionName, text);
+    else given.push(name);
+  }
+  return checkOptions(task, o as T, images === undefined ? {} : { images }, given);
 }
 
 /** The -o folder, checked before any work (output-dir.ts): a run that cannot write must not train first. */

@@ -7,6 +7,7 @@ import { resizeImage } from '../image/resize.js';
 import { imageToTensor, tensorToImage } from '../core/images.js';
 import { train, type HistoryPoint, type Progress, type TrainResult } from '../core/trainer.js';
 import type { Decomposition, Phase, Schedule, Term } from '../core/spec.js';
+import { OptionError } from './option-error.js';
 
 export interface TaskOptions {
   /** Long side processed, in px (outputs are always at the input's resolution). */
@@ -54,7 +55,8 @@ export const DEFAULT_SEED = 0;
 
 /** Working size: long side `size` (at least the net's minimum), both sides multiples of `multiple`. */
 export function workingSize(width: number, height: number, size: number, multiple = 32, minSide = 64): { width: number; height: number } {
-  if (!Number.isFinite(size) || size < minSide) throw new Error(`--size ${size} is too small: use at least ${minSide}`);
+  if (!Number.isFinite(size) || size < minSide)
+    throw new OptionError('ERR_OPTION_RANGE', 'size', size, (n) => `${n('size')} ${size} is too small here: use at least ${minSide}`);
   const scale = size / Math.max(width, height);
   const round = (v: number) => Math.max(Math.ceil(minSide / multiple) * multiple, Math.round((v * scale) / multiple) * multiple);
   return { width: round(width), height: round(height) };

@@ -4,6 +4,7 @@ import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, runDecomposition, toBatch, workingSize, type TaskOptions } from './common.js';
 import type { ConfigName } from '../nn/skip.js';
+import { checkImage, checkOptions } from './options.js';
 
 export interface ComplexityOptions extends TaskOptions { net?: ConfigName }
 export interface ComplexityCurve { name: string; width: number; height: number; mse: number[]; finalMse: number; areaUnderCurve: number; seconds: number }
@@ -11,6 +12,9 @@ export interface ComplexityCurve { name: string; width: number; height: number; 
 export const COMPLEXITY_ITERATIONS = 500;
 
 export async function complexity(images: { name: string; image: Image }[], o: ComplexityOptions = {}): Promise<ComplexityCurve[]> {
+  checkOptions('complexity', o);
+  if (!Array.isArray(images) || images.length < 1) throw new Error('complexity takes at least one {name, image}');
+  images.forEach((e, i) => checkImage(e?.image, `images[${i}].image`));
   const device = deviceOf(o);
   const curves: ComplexityCurve[] = [];
   for (const { name, image } of images) {

@@ -19,6 +19,7 @@ import { DCP_DEFAULTS, checkAirlight, dcpTransmission, dehazeDcp, recoverScene, 
 import { imageToTensor } from '../core/images.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, inRun, remaining, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
+import { checkImage, checkOptions } from './options.js';
 
 export type DehazeMethod = 'double-dip' | 'dcp';
 
@@ -120,11 +121,11 @@ export function dehazing(input: torch.Tensor, A0: [number, number, number], o: T
 }
 
 export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskResult> {
+  checkOptions('dehaze', o, { images: 1 });
+  checkImage(image, 'image');
   const method = o.method ?? 'double-dip';
   if (method === 'dcp') return dehazeDcp(image, { ...o.dcp, ...(o.airlight ? { airlight: o.airlight } : {}) });
-  if (method !== 'double-dip') throw new Error(`Unknown dehazing method "${method}": use double-dip or dcp`);
   const passes = o.passes ?? 1;
-  if (!Number.isInteger(passes) || passes < 1 || passes > 3) throw new Error(`--passes must be 1, 2 or 3, got ${o.passes}`);
   let result = await dehazePass(toRgb(image), o.airlight, inRun(o, 0, passes, 'pass'));
   const history = [...result.history], psnrs = [result.report.psnr];
   for (let p = 1; p < passes && result.report.stopReason !== 'aborted' && result.report.stopReason !== 'time'; p++) {

@@ -8,7 +8,8 @@ import { grabCutHints } from '../image/grabcut.js';
 import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
 import type { Decomposition } from '../core/spec.js';
-import { hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
+import { assertBoxInside, checkBoxAtWorkingSize, hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
+import { OptionError, checkImage, checkOptions } from './options.js';
 import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
@@ -77,6 +78,13 @@ export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Te
 export function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean): Hints & { grown: boolean } {
   const binary = (m: Image) => threshold(resizeImage(m, size.width, size.height));
   const fg = binary(h.fg), bg = binary(h.bg);
+  if (h.source !== 'saliency') {
+    // A user's hints that vanish at the working size would train an all-background mask.
+    const option = h.source === 'box' ? 'box' : 'hint';
+    const empty = !fg.data.includes(1) ? 'foreground (white)' : !bg.data.includes(1) ? 'background (black)' : null;
+    if (empty) throw new OptionError('ERR_OPTION_RANGE', option, undefined, (n) => `The ${n(option)} leaves no ${empty} pixel at the working size ` +
+      `${size.width}x${size.height}: make that region larger or raise ${n('size')}.`);
+  }
   if (!grow) return { fg, bg, source: h.source, grown: false };
   // GrabCut's start (every pixel inside the box may be fg) needs a tight box; the unknown region
   // left by saliency or a drawn mask is not one, so there the colour models start from the hints.
@@ -92,10 +100,18 @@ export function hintImage(h: Hints): Image {
 }
 
 export async function segment(image: Image, o: SegmentOptions = {}): Promise<TaskResult> {
+  checkOptions('segment', o, { images: 1 });
+  checkImage(image, 'image');
+  if (o.hint) checkImage(o.hint, 'hint');
+  const sizeAt = (s: number) => workingSize(image.width, image.height, s, 8, 64);
+  const size = sizeAt(o.size ?? DEFAULT_SIZE);
+  if (o.box) {
+    assertBoxInside(o.box, image.width, image.height);
+    checkBoxAtWorkingSize(o.box, image.width, image.height, o.size ?? DEFAULT_SIZE, sizeAt);
+  }
   const device = deviceOf(o);
   const given: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
     : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);
-  const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 8, 64);
   const hints = workingHints(image, given, size, o.growHints ?? given.source !== 'mask');
   const [input, fg, bg] = [toBatch([image], size, device),
     torch.keep(imageToTensor(hints.fg, device)), torch.keep(imageToTensor(hints.bg, device))];

@@ -9,6 +9,7 @@ import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
 import { DEFAULT_SIZE, assertSameSize, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
   workingSize, type TaskOptions, type TaskResult } from './common.js';
+import { checkImage, checkOptions } from './options.js';
 
 export interface SeparateOptions extends TaskOptions {
   /** single image: 'blend' (uniform mask, the paper) or 'sum' (I = y1 + y2). */
@@ -72,10 +73,11 @@ export function solveTwoMixtures([I1, I2]: [Image, Image], [a, b]: [number, numb
 
 /** Separates one image, or two mixtures of the same two layers, into layer1 and layer2. */
 export async function separate(images: Image[], o: SeparateOptions = {}): Promise<TaskResult> {
-  if (images.length < 1 || images.length > 2) throw new Error(`separate takes one or two images, got ${images.length}`);
+  if (!Array.isArray(images) || images.length < 1 || images.length > 2) throw new Error(`separate takes one or two images, got ${Array.isArray(images) ? images.length : 'no array'}`);
+  checkOptions('separate', o, { images: images.length });
+  images.forEach((img, i) => checkImage(img, `images[${i}]`));
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
   const want = o.layers ?? 'solved';
-  if (want !== 'solved' && want !== 'net') throw new Error(`Unknown layers choice "${want}": use solved or net`);
   const device = deviceOf(o);
   const [first] = images;
   const size = workingSize(first.width, first.height, o.size ?? DEFAULT_SIZE, 32, 128);

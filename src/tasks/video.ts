@@ -39,9 +39,9 @@ import { GROWN_HINTS_AFTER, hintImage, segmentation, workingHints } from './segm
 import { separation } from './separate.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
   type Report, type TaskOptions } from './common.js';
+import { MAX_FRAMES, checkImage, checkOptions } from './options.js';
 
-/** Most frames one run takes: beyond this, pick a range (--frames A:B) or a lower --fps. */
-export const MAX_FRAMES = 300;
+export { MAX_FRAMES };
 /** Frames per training iteration. */
 export const DEFAULT_BATCH = 4;
 
@@ -92,6 +92,7 @@ export function checkFrameCount(n: number, what = 'The clip'): void {
 /** Frames already in memory (small clips, tests). */
 export function imageFrames(images: Image[]): FrameSource {
   checkFrameCount(images.length);
+  images.forEach((img, k) => checkImage(img, `frames[${k}]`));
   const [a] = images;
   images.forEach((b, i) => {
     if (b.width !== a.width || b.height !== a.height)
@@ -173,6 +174,7 @@ async function trainVideo(task: string, src: FrameSource, d: Decomposition, size
 
 /** Fg/bg video segmentation (eq. 4-5). Writes mask, foreground, background per frame. */
 export async function videoSegment(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
+  checkOptions('video segment', o);
   const src = asSource(frames);
   const device = deviceOf(o);
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 8, 64);
@@ -221,6 +223,7 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
 
 /** Video transparency separation (eq. 7): dynamic layer1, static layer2, per-frame coefficient. */
 export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
+  checkOptions('video separate', o);
   const src = asSource(frames);
   const device = deviceOf(o);
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 128);
@@ -253,6 +256,7 @@ export const VIDEO_DEHAZE_ITERATIONS = 2000;
 
 /** Video dehazing: I_i = t_i J_i + (1 - t_i) A, J and t per frame (drift noise), A shared. */
 export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
+  checkOptions('video dehaze', o);
   const src = asSource(frames);
   const device = deviceOf(o);
   const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 64);

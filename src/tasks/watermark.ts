@@ -25,6 +25,7 @@ import { dilate, open } from '../image/morphology.js';
 import { guidedFilter } from '../image/guided-filter.js';
 import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, deviceOf, inRun, remaining, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
   workingSize, type TaskOptions, type TaskResult } from './common.js';
+import { OptionError, checkImage, checkOptions } from './options.js';
 
 export interface WatermarkOptions extends TaskOptions {
   /** One image: the region that holds the mark. */
@@ -243,13 +244,13 @@ function colourMap(input: torch.Tensor, colour: [number, number, number]): torch
 
 /** The mark region as a 0/1 mask at the image's size, from a box or a hint image. */
 export function markRegion(width: number, height: number, o: { box?: Box; hint?: Image }): Image {
-  if (o.box && o.hint) throw new Error('Give either a box or a hint mask for the watermark region, not both');
+  if (o.box && o.hint) throw new OptionError('ERR_OPTION_CONFLICT', 'hint', o.hint, (n) => `Give either ${n('box')} or ${n('hint')}, not both`);
   if (o.box) return boxMask(o.box, width, height);
-  if (!o.hint) throw new Error('One image needs the watermark region: a box (--box X,Y,W,H) or a hint mask (--hint MASK.png). ' +
-    'Without a hint, give several images that share the same watermark.');
+  if (!o.hint) throw new OptionError('ERR_OPTION_MISSING', 'box', undefined,
+    (n) => `One image needs the watermark region: give ${n('box')} or ${n('hint')} (or several images sharing the mark)`);
   const h = o.hint;
   if (h.width !== width || h.height !== height)
-    throw new Error(`The hint mask is ${h.width}x${h.height} but the image is ${width}x${height}: draw the hint at the image's size.`);
+    throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is ${h.width}x${h.height} but the image is ${width}x${height}: draw the hint at the image's size.`);
   const m = createImage(width, height, 1);
   let n = 0;
   for (let i = 0; i < width * height; i++) {
@@ -257,8 +258,8 @@ export function markRegion(width: number, height: number, o: { box?: Box; hint?:
     for (let c = 0; c < h.channels; c++) v += h.data[i * h.channels + c];
     if (v / h.channels > 0.5) { m.data[i] = 1; n++; }
   }
-  if (n === 0) throw new Error('The hint mask has no white pixels: paint the watermark region white.');
-  if (n === width * height) throw new Error('The hint mask is white everywhere: paint only the watermark region white, the rest black.');
+  if (n === 0) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask has no white pixels: paint the watermark region white.`);
+  if (n === width * height) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is white everywhere: paint only the watermark region white, the rest black.`);
   return m;
 }
 
@@ -330,13 +331,11 @@ function composite(a: Image, b: Image, region: Image): Image {
 }
 
 export async function removeWatermark(images: Image[], o: WatermarkOptions = {}): Promise<TaskResult> {
-  if (images.length < 1) throw new Error('watermark needs at least one image');
-  if (images.length > 1 && (o.box || o.hint))
-    throw new Error('A box or hint mask applies to one image; several images sharing a mark need no hint');
+  if (!Array.isArray(images) || images.length < 1) throw new Error('watermark needs at least one image');
+  checkOptions('watermark', o, { images: images.length });
+  images.forEach((img, i) => checkImage(img, `images[${i}]`));
+  if (o.hint) checkImage(o.hint, 'hint');
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
-  if (o.clean !== undefined && o.clean !== 'solved' && o.clean !== 'net') throw new Error(`Unknown clean choice "${o.clean}": use solved or net`);
-  if (o.opacity !== undefined && o.opacity !== 'uniform' && o.opacity !== 'free') throw new Error(`Unknown opacity choice "${o.opacity}": use uniform or free`);
-  if (o.opacity !== undefined && images.length > 1) throw new Error('The opacity choice applies to one image; several images learn their shared opacity as it is');
   markColourFor(images.length, o);
   let rgb = images.map(toRgb);
   const [whole] = rgb;
@@ -346,7 +345,6 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   const context = region ? markContext(region) : null;
   if (context) { rgb = [crop(whole, context)]; region = crop(region!, context); }
   const runs = o.runs ?? (images.length === 1 ? ONE_IMAGE_RUNS : 1);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 9) throw new Error(`--runs must be an integer from 1 to 9, got ${o.runs}`);
   const results: TaskResult[] = [];
   for (let k = 0; k < runs; k++) {
     const left = remaining(o.maxSeconds, results);

@@ -30,6 +30,12 @@ function findRoot(): string {
   return dir;
 }
 
+/**
+ * Most CPU threads taken: more only oversubscribes any machine's cores, and OpenMP sets up
+ * every thread's state at once (1e9 ends the process with "libgomp: Out of memory").
+ */
+export const MAX_THREADS = 256;
+
 function load(): Native {
   // Must be set before libtorch (and its OpenBLAS) loads: extra BLAS threads oversubscribe the cores.
   process.env.OPENBLAS_NUM_THREADS ??= '1';
@@ -40,7 +46,10 @@ function load(): Native {
       'Run scripts/setup.sh, or `npm run build:native` once libtorch is installed (apt-get install libtorch-dev).');
   }
   const native = createRequire(import.meta.url)(path) as Native;
-  native.setNumThreads(Number(process.env.DOUBLE_DIP_THREADS) || availableParallelism());
+  const threads = process.env.DOUBLE_DIP_THREADS ? Number(process.env.DOUBLE_DIP_THREADS) : Math.min(availableParallelism(), MAX_THREADS);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    throw new Error(`DOUBLE_DIP_THREADS=${process.env.DOUBLE_DIP_THREADS}: expected an integer from 1 to ${MAX_THREADS}`);
+  native.setNumThreads(threads);
   return native;
 }
 

@@ -1,9 +1,15 @@
 // Process-wide engine settings: seed, threads, and what the engine is running on.
-import { native } from './native.js';
+import { MAX_THREADS, native } from './native.js';
+
+export { MAX_THREADS };
 
 /** Seeds every random generator of the engine (CPU and CUDA). */
 export const manualSeed = (seed: number): void => native.manualSeed(seed);
-export const setNumThreads = (n: number): void => native.setNumThreads(n);
+export function setNumThreads(n: number): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new RangeError(`setNumThreads: expected an integer from 1 to ${MAX_THREADS} for threads but received ${typeof n === 'string' ? JSON.stringify(n) : String(n)}`);
+  native.setNumThreads(n);
+}
 export const getNumThreads = (): number => native.getNumThreads();
 export interface EngineInfo { torchVersion: string; allocator: string; threads: number; cuda: boolean; parallelInfo: string }
 export const engineInfo = (): EngineInfo => native.info();

@@ -21,6 +21,7 @@ import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, readImageBuffer } from '../io/ima
 import { assertBoxInside, type Box } from '../tasks/hints.js';
 import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type JobSettings } from './jobs.js';
 import { MAX_FRAMES } from '../tasks/video.js';
+import { MAX_SIZE, MIN_SIZE, OptionError, TASK_OPTIONS, checkOption, fieldName, numberFromText, type TaskName } from '../tasks/options.js';
 import { TASKS, type WebTask } from './tasks.js';
 import { checkUpload, parseFrames, probeUpload, videoContainer, type VideoSelection } from './video.js';
 import { zip } from './zip.js';
@@ -44,7 +45,7 @@ export interface RunningServer {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 40 * 1024 * 1024;
-const LIMITS = { size: [64, 2048], iterations: [1, 1_000_000], seed: [0, 2 ** 31 - 1], previewEvery: [1, 100_000] } as const;
+const LIMITS = { size: [MIN_SIZE, MAX_SIZE] } as const;
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -335,13 +336,20 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The settings every task takes, and its choices. */
+/** The settings every task takes, checked by the tasks' option schema (numbers sent as text are read as the command line reads them), and its choices. */
 function commonSettings(task: WebTask, opts: Record<string, unknown>): JobSettings {
-  const settings: JobSettings = {
-    size: int(opts.size, 'size', ...LIMITS.size), iterations: int(opts.iterations, 'iterations', ...LIMITS.iterations),
-    maxSeconds: num(opts.maxSeconds, 'maxSeconds'), seed: int(opts.seed, 'seed', ...LIMITS.seed),
-    previewEvery: int(opts.previewEvery, 'previewEvery', ...LIMITS.previewEvery), hint: false, choices: {},
-  };
+  const picked: Record<string, unknown> = {};
+  for (const key of ['size', 'iterations', 'maxSeconds', 'seed', 'previewEvery'] as const) {
+    const v = opts[key];
+    if (v === undefined || v === null || v === '') continue;
+    try {
+      picked[key] = checkOption(key, typeof v === 'string' ? numberFromText(v) : v, limitsOf(task, opts));
+    } catch (e) {
+      if (e instanceof OptionError) throw new HttpError(400, e.format(fieldName));
+      throw e;
+    }
+  }
+  const settings: JobSettings = { ...picked, hint: false, choices: {} };
   for (const [key, allowed] of Object.entries(task.choices ?? {})) {
     const v = opts[key];
     if (v === undefined || v === null || v === '') continue;
@@ -349,6 +357,12 @@ function commonSettings(task: WebTask, opts: Record<string, unknown>): JobSettin
     settings.choices[key] = v;
   }
   return settings;
+}
+
+/** The option schema's task for a web task: its limits (the smallest size) can differ. */
+function limitsOf(task: WebTask, opts: Record<string, unknown>): TaskName | undefined {
+  const name = task.video ? `video ${typeof opts.mode === 'string' ? opts.mode : 'segment'}` : task.name;
+  return name in TASK_OPTIONS ? name as TaskName : undefined;
 }
 
 /** A base64 string, or a data: URL. */
@@ -364,22 +378,6 @@ async function decodeImage(s: string, name: string): Promise<Image> {
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
-}
-
-function int(v: unknown, name: string, min: number, max: number): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
-    throw new HttpError(400, `"${name}" must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function num(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > 7 * 86400)
-    throw new HttpError(400, `"${name}" must be a number of seconds above 0, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 function box(v: unknown, img: Image): Box {

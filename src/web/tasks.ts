@@ -67,7 +67,8 @@ export const TASKS: WebTask[] = [
   {
     name: 'separate', label: 'Separate', description: 'Transparent layer separation: one image, or two mixtures of the same two layers.',
     video: false, minImages: 1, maxImages: 2, box: false, hint: false, choices: { model: ['blend', 'sum'] },
-    run: images(({ images, choices, options }) => separate(images, { ...options, model: choices.model as 'blend' | 'sum' | undefined })),
+    // The page sends its model choice with two images too, where the two-mixture model is the only one.
+    run: images(({ images, choices, options }) => separate(images, { ...options, model: images.length === 1 ? choices.model as 'blend' | 'sum' | undefined : undefined })),
   },
   {
     name: 'dehaze', label: 'Dehaze', description: 'Removes haze: a clear image, a transmission map and the airlight (dcp: the dark channel prior, in seconds).',

@@ -23,8 +23,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('complexity takes at least one IMAGE');
+  const options = taskOptions(values, 'complexity');
   const dir = await requireOutput(values);
-  const options = taskOptions(values);
   const images = await Promise.all(positionals.map(async (p) => ({ name: basename(p), image: await readImage(p) })));
   const controller = new AbortController();
   const ctx = { quiet: !!values.quiet, json: !!values.json };

@@ -1,6 +1,6 @@
 import { readImage } from '../../io/image-file.js';
-import { DEHAZE_DEFAULTS, dehaze } from '../../tasks/dehaze.js';
-import { COMMON_HELP, UsageError, number, parse, requireOutput, rgb, taskOptions } from '../options.js';
+import { DEHAZE_DEFAULTS, dehaze, type DehazeOptions } from '../../tasks/dehaze.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
 export const summary = 'remove haze from one image (Double-DIP, or the dark channel prior baseline)';
@@ -39,23 +39,8 @@ export async function run(argv: string[]): Promise<number> {
     'transmission-hint': { type: 'string' }, 'transmission-hint-after': { type: 'string' }, airlight: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`dehaze takes one IMAGE, got ${positionals.length}`);
-  const method = values.method ?? 'double-dip';
-  if (method !== 'double-dip' && method !== 'dcp') throw new UsageError(`Expected double-dip or dcp for --method but received "${method}"`);
-  const passes = values.passes === undefined ? undefined : Number(values.passes);
-  if (passes !== undefined && (!Number.isInteger(passes) || passes < 1 || passes > 3)) throw new UsageError(`--passes must be 1, 2 or 3, got "${values.passes}"`);
-  const byT = values['dark-channel-by-t'] as string | undefined;
-  if (byT !== undefined && byT !== 'yes' && byT !== 'no') throw new UsageError(`--dark-channel-by-t takes yes or no, got "${byT}"`);
-  const recipe = {
-    darkChannel: number(values['dark-channel'] as string | undefined, 'dark-channel', { min: 0 }),
-    darkChannelByT: byT === undefined ? undefined : byT === 'yes',
-    airlightGrid: number(values['airlight-grid'] as string | undefined, 'airlight-grid', { integer: true, min: 1 }),
-    airlightPull: number(values['airlight-pull'] as string | undefined, 'airlight-pull', { min: 0 }),
-    transmissionHint: number(values['transmission-hint'] as string | undefined, 'transmission-hint', { min: 0 }),
-    transmissionHintAfter: number(values['transmission-hint-after'] as string | undefined, 'transmission-hint-after', { min: 0 }),
-  };
-  const airlight = rgb(values.airlight as string | undefined, 'airlight', { min: 1 });
+  const options = taskOptions<DehazeOptions>(values, 'dehaze', 1);
   const dir = await requireOutput(values);
-  const options = taskOptions(values);
   const image = await readImage(positionals[0]);
-  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, { ...o, method, passes, airlight, ...recipe }), positionals);
+  return runTask('dehaze', dir, values as never, options, (o) => dehaze(image, o), positionals);
 }

@@ -1,6 +1,5 @@
 import { readImage } from '../../io/image-file.js';
-import { segment } from '../../tasks/segment.js';
-import { parseBox } from '../../tasks/hints.js';
+import { segment, type SegmentOptions } from '../../tasks/segment.js';
 import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
@@ -26,13 +25,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { hint: { type: 'string' }, box: { type: 'string' }, 'grow-hints': { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length !== 1) throw new UsageError(`segment takes one IMAGE, got ${positionals.length}`);
-  if (values.hint && values.box) throw new UsageError('Give either --hint or --box, not both');
-  const grow = values['grow-hints'];
-  if (grow !== undefined && grow !== 'yes' && grow !== 'no') throw new UsageError(`--grow-hints takes yes or no, got "${grow}"`);
+  const options = taskOptions<SegmentOptions>(values, 'segment', 1);
   const dir = await requireOutput(values);
-  const options = taskOptions(values);
   const image = await readImage(positionals[0]);
   const hint = values.hint ? await readImage(String(values.hint)) : undefined;
-  const box = values.box ? parseBox(String(values.box)) : undefined;
-  return runTask('segment', dir, values as never, options, (o) => segment(image, { ...o, hint, box, growHints: grow === undefined ? undefined : grow === 'yes' }), positionals);
+  // The box is checked against the image (inside it, not too small at the working size) by segment() before any work.
+  return runTask('segment', dir, values as never, options, (o) => segment(image, { ...o, hint }), positionals);
 }

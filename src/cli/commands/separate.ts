@@ -1,5 +1,5 @@
 import { readImage } from '../../io/image-file.js';
-import { separate } from '../../tasks/separate.js';
+import { separate, type SeparateOptions } from '../../tasks/separate.js';
 import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
@@ -24,12 +24,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { model: { type: 'string' }, layers: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`separate takes one or two images, got ${positionals.length}`);
-  if (values.model !== undefined && values.model !== 'blend' && values.model !== 'sum') throw new UsageError(`Expected blend or sum for --model but received "${values.model}"`);
-  if (values.model && positionals.length === 2) throw new UsageError('--model applies to one image; two images always use the two-mixture model');
-  if (values.layers !== undefined && values.layers !== 'solved' && values.layers !== 'net') throw new UsageError(`Expected solved or net for --layers but received "${values.layers}"`);
-  if (values.layers && positionals.length === 1) throw new UsageError('--layers applies to two images; one image always gives the DIP layers');
+  const options = taskOptions<SeparateOptions>(values, 'separate', positionals.length);
   const dir = await requireOutput(values);
-  const options = taskOptions(values);
   const images = await Promise.all(positionals.map((p) => readImage(p)));
-  return runTask('separate', dir, values as never, options, (o) => separate(images, { ...o, model: values.model as 'blend' | 'sum' | undefined, layers: values.layers as 'solved' | 'net' | undefined }), positionals);
+  return runTask('separate', dir, values as never, options, (o) => separate(images, o), positionals);
 }

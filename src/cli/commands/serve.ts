@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { startServer } from '../../web/server.js';
 import { UsageError } from '../options.js';
 import { whileRunning } from '../signals.js';
+import { optionFromText } from '../../tasks/options.js';
 
 export const summary = 'local web app: upload images or a video, run tasks, watch them train, download the results';
 export const help = `Usage: double-dip serve [--port N] [--host H] [--data DIR]
@@ -29,8 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
-  const port = values.port === undefined ? 8080 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`Expected a port from 0 to 65535 for --port but received "${values.port}"`);
+  const port = values.port === undefined ? 8080 : optionFromText('port', String(values.port)) as number;
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const dataDir = resolve((values.data as string | undefined) ?? 'double-dip-data');
   let server;

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { writeVideoResult } from '../../io/outputs.js';
 import { readFrames, removeFrames } from '../../io/video-file.js';
 import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode, type VideoOptions } from '../../tasks/video.js';
-import { COMMON_HELP, UsageError, parse, requireOutput, rgb, taskOptions } from '../options.js';
+import { optionFromText } from '../../tasks/options.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
 import { exitCode, stopping } from '../run.js';
 import { whileRunning } from '../signals.js';
@@ -31,16 +32,9 @@ each folder when INPUT is a video; report.json (timings, seconds per frame) and 
 
 ${COMMON_HELP}`;
 
-/** "A:B", "A:", ":B" -> [start, end). */
+/** "A:B", "A:", ":B" -> [start, end); throws OptionError. */
 export function parseFrameRange(s: string): { start: number; end?: number } {
-  const m = /^\s*(\d*)\s*:\s*(\d*)\s*$/.exec(s);
-  if (!m || (m[1] === '' && m[2] === '')) throw new UsageError(`Expected --frames A:B (e.g. 0:100) but received "${s}"`);
-  const start = m[1] === '' ? 0 : Number(m[1]);
-  const end = m[2] === '' ? undefined : Number(m[2]);
-  if (end !== undefined && end <= start) throw new UsageError(`--frames ${s}: the end (${end}) must be after the start (${start})`);
-  if (end !== undefined && end - start > MAX_FRAMES)
-    throw new UsageError(`--frames ${s} selects ${end - start} frames, more than the maximum of ${MAX_FRAMES} per run: select a shorter range`);
-  return { start, end };
+  return optionFromText('frames', s) as { start: number; end?: number };
 }
 
 const MODES: VideoMode[] = ['segment', 'separate', 'dehaze'];
@@ -54,31 +48,10 @@ export async function run(argv: string[]): Promise<number> {
   const [mode, input, ...more] = positionals;
   if (!MODES.includes(mode as VideoMode)) throw new UsageError(`Expected a mode, one of ${MODES.join(', ')}, but received "${mode ?? ''}"`);
   if (!input || more.length) throw new UsageError(`video ${mode} takes one INPUT (a video file or a folder of frames), got ${positionals.length - 1}`);
+  const options = taskOptions<VideoOptions>(values, `video ${mode as VideoMode}`);
+  const range = values.frames !== undefined ? parseFrameRange(String(values.frames)) : { start: 0, end: undefined };
+  const fps = values.fps !== undefined ? optionFromText('fps', String(values.fps)) as number : undefined;
   const dir = await requireOutput(values);
-  const options: VideoOptions = taskOptions(values);
-  const range = values.frames ? parseFrameRange(String(values.frames)) : { start: 0, end: undefined };
-  const fps = values.fps === undefined ? undefined : Number(values.fps);
-  if (fps !== undefined && !(fps > 0 && Number.isFinite(fps))) throw new UsageError(`Expected a positive number for --fps but received "${values.fps}"`);
-  if (values.batch !== undefined) {
-    const b = Number(values.batch);
-    if (!Number.isInteger(b) || b < 1) throw new UsageError(`Expected a positive integer for --batch but received "${values.batch}"`);
-    options.batch = b;
-  }
-  const grow = values['grow-hints'];
-  if (grow !== undefined) {
-    if (grow !== 'yes' && grow !== 'no') throw new UsageError(`--grow-hints takes yes or no, got "${grow}"`);
-    if (mode !== 'segment') throw new UsageError('--grow-hints applies to video segment only');
-    options.growHints = grow === 'yes';
-  }
-  if (values.hints !== undefined) {
-    if (!['first', 'each', 'none'].includes(String(values.hints))) throw new UsageError(`Expected first, each or none for --hints but received "${values.hints}"`);
-    if (mode !== 'segment') throw new UsageError('--hints applies to video segment only');
-    options.hints = values.hints as VideoOptions['hints'];
-  }
-  if (values.airlight !== undefined) {
-    if (mode !== 'dehaze') throw new UsageError('--airlight applies to video dehaze only');
-    options.airlight = rgb(String(values.airlight), 'airlight', { min: 1 });
-  }
   const ctx = { quiet: Boolean(values.quiet), json: Boolean(values.json) };
   const label = `video ${mode}`;
   const started = performance.now();

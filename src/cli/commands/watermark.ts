@@ -1,7 +1,6 @@
 import { readImage } from '../../io/image-file.js';
-import { WATERMARK_DEFAULTS, removeWatermark } from '../../tasks/watermark.js';
-import { assertBoxInside, parseBox } from '../../tasks/hints.js';
-import { COMMON_HELP, UsageError, number, parse, requireOutput, rgb, taskOptions } from '../options.js';
+import { WATERMARK_DEFAULTS, removeWatermark, type WatermarkOptions } from '../../tasks/watermark.js';
+import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { runTask } from '../run.js';
 
 export const summary = 'remove a watermark (one image + its region, or several images sharing the mark)';
@@ -49,50 +48,15 @@ export async function run(argv: string[]): Promise<number> {
     opacity: { type: 'string' } });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   if (positionals.length < 1) throw new UsageError('watermark takes one IMAGE with --box or --hint, or several images sharing a mark');
-  if (values.box && values.hint) throw new UsageError('Give either --box or --hint, not both');
-  if (positionals.length === 1 && !values.box && !values.hint)
-    throw new UsageError('One image needs the watermark region: --box X,Y,W,H or --hint MASK.png (or give several images sharing the mark)');
-  if (positionals.length > 1 && (values.box || values.hint))
-    throw new UsageError('--box and --hint apply to one image; several images sharing a mark need no region');
-  const runs = values.runs === undefined ? undefined : Number(values.runs);
-  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1 || runs > 9)) throw new UsageError(`--runs must be an integer from 1 to 9, got "${values.runs}"`);
-  const clean = values.clean as string | undefined;
-  if (clean !== undefined && clean !== 'solved' && clean !== 'net') throw new UsageError(`--clean takes solved or net, got "${clean}"`);
-  const opacity = values.opacity as string | undefined;
-  if (opacity !== undefined && opacity !== 'uniform' && opacity !== 'free') throw new UsageError(`--opacity takes uniform or free, got "${opacity}"`);
-  if (opacity !== undefined && positionals.length > 1) throw new UsageError('--opacity applies to one image; several images learn their shared opacity as it is');
-  const markColour = parseColour(values['mark-colour'] as string | undefined);
-  const recipe = {
-    sparsity: number(values.sparsity as string | undefined, 'sparsity', { min: 0 }),
-    exclusion: number(values.exclusion as string | undefined, 'exclusion', { min: 0 }),
-  };
+  const options = taskOptions<WatermarkOptions>(values, 'watermark', positionals.length);
   const dir = await requireOutput(values);
-  const options = taskOptions(values);
-  let box;
-  try { box = values.box ? parseBox(String(values.box)) : undefined; } catch (e) { throw new UsageError((e as Error).message); }
   const images = await Promise.all(positionals.map((p) => readImage(p)));
-  if (box) {
-    try { assertBoxInside(box, images[0].width, images[0].height); } catch (e) { throw new UsageError((e as Error).message); }
-  }
   const hint = values.hint ? await readImage(String(values.hint)) : undefined;
-  if (hint && (hint.width !== images[0].width || hint.height !== images[0].height))
-    throw new UsageError(`The hint mask is ${hint.width}x${hint.height} but the image is ${images[0].width}x${images[0].height}: draw the hint at the image's size.`);
   if (images.length > 1) {
     const [a] = images;
     const i = images.findIndex((b) => b.width !== a.width || b.height !== a.height);
     if (i > 0) throw new UsageError(`Input images must have the same size: ${positionals[0]} is ${a.width}x${a.height} but ${positionals[i]} is ${images[i].width}x${images[i].height}. Resize them to one size first.`);
   }
-  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, box, hint, runs, ...recipe, clean: clean as 'solved' | 'net' | undefined, markColour,
-    opacity: opacity as 'uniform' | 'free' | undefined }), positionals);
-}
-
-/** --mark-colour: white, learn, or R,G,B in 0-255. */
-function parseColour(v: string | undefined): [number, number, number] | 'learn' | undefined {
-  if (v === 'learn') return 'learn';
-  if (v === 'white') return [1, 1, 1];
-  try {
-    return rgb(v, 'mark-colour');
-  } catch {
-    throw new UsageError(`--mark-colour takes white, learn or R,G,B with each in 0-255, got "${v}"`);
-  }
+  // The box and the hint are checked against the image by removeWatermark() before any work.
+  return runTask('watermark', dir, values as never, options, (o) => removeWatermark(images, { ...o, hint }), positionals);
 }
