@@ -489,4 +489,28 @@ describe('restart', () => {
     assert.equal((await rawGet(`/api/jobs/${id}/files/..%2Fjob.json`)).status, 404);
     assert.equal((await rawGet(`/api/jobs/${id}/files/../../../../etc/passwd`)).status, 404);
   });
+
+  test('jobs waiting when the server stopped are queued again, in order, from their uploads on disk', async () => {
+    const png = (await picture(48, 40)).toString('base64');
+    const a = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 100000 } });
+    const b = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 100000, seed: 7 } });
+    const c = await postJob({ task: 'dehaze', images: [png], options: { method: 'dcp' } });
+    assert.deepEqual([a.body.state, b.body.state, c.body.state], ['running', 'queued', 'queued']);
+    await srv.close(); // a stops with its best result; b and c wait on disk
+    assert.deepEqual(await readdir(join(dataDir, 'jobs', String(b.body.id), 'in')), ['image-1.png']);
+    srv = await startServer({ port: 0, dataDir });
+    const jobs = (await api('/api/jobs')).body.jobs as JobInfo[];
+    const state = (id: unknown) => jobs.find((j) => j.id === id);
+    assert.equal(state(a.body.id)?.state, 'stopped'); // the running job is not run again
+    assert.equal(state(b.body.id)?.state, 'running');
+    assert.equal(state(b.body.id)?.settings.seed, 7);
+    assert.equal(state(c.body.id)?.state, 'queued');
+    assert.equal(state(c.body.id)?.queuePosition, 1);
+    await api(`/api/jobs/${b.body.id}/stop`, { method: 'POST' });
+    assert.equal((await waitForJob(String(b.body.id), (j) => j.state !== 'running')).state, 'stopped');
+    const done = await waitForJob(String(c.body.id), (j) => j.state !== 'queued' && j.state !== 'running');
+    assert.equal(done.state, 'done', done.error);
+    assert.ok(done.files.includes('dehazed.png'));
+    assert.deepEqual((await readdir(join(dataDir, 'jobs', done.id))).sort(), ['done.json', 'job.json', 'out']);
+  });
 });

@@ -8,10 +8,12 @@
 //   out/         the outputs (PNGs, loss.png, report.json; for videos frame folders and MP4s)
 //   done.json    the final state, written last (atomically): its presence means out/ is complete
 //   failed.json  the error of a failed job
-// A restart lists jobs with done.json or failed.json again; any other job was cut short and is
-// marked failed ("server restarted"), its partial outputs removed.
+// A restart lists jobs with done.json or failed.json again and queues again, in their order, the
+// jobs that were waiting (in/ there, never started: no in/.started); any other job was cut short
+// and is marked failed ("server restarted"), its partial outputs removed. A job that was running
+// is never run again by itself: if it brought the server down, it would again.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
@@ -115,19 +117,19 @@ export class JobQueue {
   private idle: Promise<void> = Promise.resolve();
   readonly jobsDir: string;
 
-  constructor(dataDir: string, private maxQueued = 20) {
+  /** `runners` finds a task's runner by name, for the jobs still waiting when the server stopped. */
+  constructor(dataDir: string, private maxQueued = 20, private runners: (task: string) => WebTaskRunner | undefined = () => undefined) {
     this.jobsDir = join(dataDir, 'jobs');
   }
 
   /** Loads the jobs of earlier runs. */
   async open(): Promise<void> {
     await mkdir(this.jobsDir, { recursive: true });
+    const waiting: Job[] = [];
     for (const id of await readdir(this.jobsDir)) {
       if (!ID.test(id)) continue;
       const dir = join(this.jobsDir, id);
-      // Uploads of a job that never ran to its end.
-      await rm(join(dir, 'in'), { recursive: true, force: true });
-      await rm(join(dir, 'input.video'), { force: true });
+      await rm(join(dir, 'input.video'), { force: true }); // an upload of an older version
       const read = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')) as JobInfo;
       let info: JobInfo;
       try {
@@ -141,6 +143,14 @@ export class JobQueue {
         try {
           info = { ...info, ...(await read('failed.json')) };
         } catch {
+          const run = this.runners(info.task);
+          const uploads = run && await waitingUploads(join(dir, 'in'), info.inputs.length);
+          if (uploads) {
+            info = { ...info, state: 'queued' };
+            delete info.progress;
+            waiting.push({ info, dir, run, uploads, history: [], historyStride: 1, listeners: new Set() });
+            continue;
+          }
           info = { ...info, state: 'failed', error: 'The server restarted before this job finished. Start it again.', files: [],
             finishedAt: new Date().toISOString() };
           delete info.progress;
@@ -149,9 +159,17 @@ export class JobQueue {
           await writeFileAtomic(join(dir, 'failed.json'), JSON.stringify(info, null, 2));
         }
       }
+      // Uploads of a job that ended, or never will.
+      await rm(join(dir, 'in'), { recursive: true, force: true });
       delete info.queuePosition;
       this.jobs.set(id, { info, dir, history: [], historyStride: 1, listeners: new Set() });
     }
+    for (const job of waiting.sort((a, b) => a.info.createdAt.localeCompare(b.info.createdAt))) {
+      this.jobs.set(job.info.id, job);
+      this.queue.push(job.info.id);
+    }
+    this.updatePositions();
+    this.pump();
   }
 
   list(): JobInfo[] {
@@ -244,13 +262,9 @@ export class JobQueue {
     return () => job.listeners.delete(listener);
   }
 
-  /** Stops taking jobs, aborts the running one and waits for it to end. */
+  /** Stops taking jobs, aborts the running one and waits for it to end. The waiting ones keep their uploads, for the next start. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const id of this.queue) {
-      const job = this.jobs.get(id)!;
-      this.release(job);
-    }
     this.queue = [];
     this.running?.controller?.abort();
     await this.idle;
@@ -346,6 +360,8 @@ export class JobQueue {
     try {
       await rm(partial, { recursive: true, force: true });
       const up = job.uploads!;
+      // Started: a restart will not run it again.
+      await writeFile(join(job.dir, 'in', '.started'), '');
       const video = up.video && s.video ? { ...s.video, path: up.video } : undefined;
       // Decoded only now: a queued job holds its uploads as files.
       const images: Image[] = [];
@@ -374,6 +390,23 @@ export class JobQueue {
 }
 
 export class QueueFullError extends Error {}
+
+/** The uploads of a job that never started (in/ without .started), or undefined. */
+async function waitingUploads(inDir: string, count: number): Promise<Uploads | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(inDir);
+  } catch {
+    return undefined;
+  }
+  if (names.includes('.started')) return undefined;
+  const image = (n: string) => Number(/^image-(\d+)\./.exec(n)?.[1] ?? NaN);
+  const images = names.filter((n) => image(n) > 0).sort((a, b) => image(a) - image(b)).map((n) => join(inDir, n));
+  const hint = names.find((n) => n.startsWith('hint.'));
+  const video = names.includes('video') ? join(inDir, 'video') : undefined;
+  if (images.length !== (video ? 0 : count) || (video && count !== 1)) return undefined;
+  return { images, hint: hint && join(inDir, hint), video };
+}
 
 /** An upload as an image; the message names it as the page does, not by its path on the server. */
 async function readUpload(path: string, name: string): Promise<Image> {

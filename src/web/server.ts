@@ -83,7 +83,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tasks = new Map((o.tasks ?? TASKS).map((t) => [t.name, t]));
-  const jobs = new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED);
+  const jobs = new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED, (name) => tasks.get(name)?.run);
   // Uploads wait here while they are checked, then move into their job's folder.
   const uploads = join(o.dataDir, 'uploads');
   let statics = new Map<string, { type: string; body: Buffer }>();
