@@ -60,17 +60,38 @@ export async function readImageBuffer(buf: Buffer, name: string, opts: ReadImage
   return decode(buf, name, opts);
 }
 
-async function decode(input: string | Buffer, name: string, opts: ReadImageOptions): Promise<Image> {
-  const want = opts.channels ?? 3;
-  if (want !== 1 && want !== 3) {
-    throw new Error(`Cannot read image "${name}": channels must be 1 or 3, got ${String(want)}. Pass {channels: 1} or {channels: 3}.`);
-  }
-  // Our own size limits replace sharp's pixel limit, and are checked from the header before decoding.
-  const open = () => sharp(input, { limitInputPixels: false, failOn: 'error' });
+export interface ImageHeader {
+  /** As decoded: EXIF orientation applied. */
+  width: number;
+  height: number;
+  /** Colour bands, alpha not counted: 1 (grey) or 3. */
+  channels: 1 | 3;
+  /** sharp's name for the format: png, jpeg, webp, tiff, gif. */
+  format: string;
+}
 
+/**
+ * Checks an in-memory image by its header only, nothing decoded: the same errors as reading it
+ * for a file that is not an image or too small or too large. A file damaged past its header
+ * still fails later, when it is read.
+ */
+export async function probeImageBuffer(buf: Buffer, name: string): Promise<ImageHeader> {
+  if (buf.length === 0) {
+    throw new Error(`Cannot read image "${name}": file is empty. Pass a ${FORMATS} image.`);
+  }
+  const meta = await header(sharp(buf, { limitInputPixels: false, failOn: 'error' }), name);
+  const turned = (meta.orientation ?? 1) >= 5; // EXIF orientations 5-8 swap the sides
+  return {
+    width: turned ? meta.height : meta.width, height: turned ? meta.width : meta.height,
+    channels: (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) === 1 ? 1 : 3, format: meta.format ?? 'image',
+  };
+}
+
+/** The header of an image, its size checked against the limits. */
+async function header(img: sharp.Sharp, name: string): Promise<sharp.Metadata & { width: number; height: number }> {
   let meta: sharp.Metadata;
   try {
-    meta = await open().metadata();
+    meta = await img.metadata();
   } catch (err) {
     throw new Error(
       `Cannot read image "${name}": not a readable image (${summarise(err)}). Pass a ${FORMATS} image.`,
@@ -92,6 +113,17 @@ async function decode(input: string | Buffer, name: string, opts: ReadImageOptio
         `Downscale it to at most ${MAX_IMAGE_MEGAPIXELS} megapixels first.`,
     );
   }
+  return { ...meta, width, height };
+}
+
+async function decode(input: string | Buffer, name: string, opts: ReadImageOptions): Promise<Image> {
+  const want = opts.channels ?? 3;
+  if (want !== 1 && want !== 3) {
+    throw new Error(`Cannot read image "${name}": channels must be 1 or 3, got ${String(want)}. Pass {channels: 1} or {channels: 3}.`);
+  }
+  // Our own size limits replace sharp's pixel limit, and are checked from the header before decoding.
+  const open = () => sharp(input, { limitInputPixels: false, failOn: 'error' });
+  const meta = await header(open(), name);
 
   // Decode in the file's own colour family (grey or RGB) and precision; channel conversion
   // is done afterwards in float so 16-bit data keeps its precision.

@@ -99,16 +99,18 @@ export function hintImage(h: Hints): Image {
   return out;
 }
 
+/** A box must lie inside the image and keep a foreground core at the working size (the web checks it at upload too). */
+export function checkSegmentBox(box: Box, width: number, height: number, size = DEFAULT_SIZE): void {
+  assertBoxInside(box, width, height);
+  checkBoxAtWorkingSize(box, width, height, size, (s) => workingSize(width, height, s, 8, 64));
+}
+
 export async function segment(image: Image, o: SegmentOptions = {}): Promise<TaskResult> {
   checkOptions('segment', o, { images: 1 });
   checkImage(image, 'image');
   if (o.hint) checkImage(o.hint, 'hint');
-  const sizeAt = (s: number) => workingSize(image.width, image.height, s, 8, 64);
-  const size = sizeAt(o.size ?? DEFAULT_SIZE);
-  if (o.box) {
-    assertBoxInside(o.box, image.width, image.height);
-    checkBoxAtWorkingSize(o.box, image.width, image.height, o.size ?? DEFAULT_SIZE, sizeAt);
-  }
+  const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 8, 64);
+  if (o.box) checkSegmentBox(o.box, image.width, image.height, o.size);
   const device = deviceOf(o);
   const given: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
     : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);

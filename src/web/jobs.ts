@@ -2,19 +2,22 @@
 //
 // On disk, under dataDir/jobs/<id>/:
 //   job.json     what was asked (written when the job is created)
-//   input.video  a video job's upload, until the job ends
+//   in/          the uploads as sent (image-1.png ..., hint.png, or video), until the job ends:
+//                a queued job holds files, not decoded images
 //   out.partial/ outputs being written; renamed to out/ when complete
 //   out/         the outputs (PNGs, loss.png, report.json; for videos frame folders and MP4s)
 //   done.json    the final state, written last (atomically): its presence means out/ is complete
 //   failed.json  the error of a failed job
-// A restart lists jobs with done.json or failed.json again; any other job was cut short and is
-// marked failed ("server restarted"), its partial outputs removed.
+// A restart lists jobs with done.json or failed.json again and queues again, in their order, the
+// jobs that were waiting (in/ there, never started: no in/.started); any other job was cut short
+// and is marked failed ("server restarted"), its partial outputs removed. A job that was running
+// is never run again by itself: if it brought the server down, it would again.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
-import { encodePng } from '../io/image-file.js';
+import { encodePng, readImageBuffer } from '../io/image-file.js';
 import { writeFileAtomic } from '../io/outputs.js';
 import type { Box } from '../tasks/hints.js';
 import type { TaskOptions } from '../tasks/common.js';
@@ -72,10 +75,8 @@ interface Job {
   info: JobInfo;
   dir: string;
   run?: WebTaskRunner;
-  images?: Image[];
-  hint?: Image;
-  /** A video job's uploaded file, until the job ends. */
-  videoPath?: string;
+  /** The uploads in the job's in/ folder, until the job ends. */
+  uploads?: Uploads;
   controller?: AbortController;
   /** [iteration, loss, psnr], thinned to at most HISTORY_POINTS. */
   history: [number, number, number][];
@@ -90,37 +91,45 @@ const HISTORY_POINTS = 2000;
 const PREVIEW_SIDE = 256;
 const ID = /^[0-9a-f]{12}$/;
 
+/** Paths of uploaded files: the images in order, a hint mask, or a video. */
+export interface Uploads { images: string[]; hint?: string; video?: string }
+
 export interface NewJob {
   task: string;
   run: WebTaskRunner;
-  images: Image[];
-  /** Video jobs: the uploaded file, moved into the job's folder (removed when the job ends). */
-  videoPath?: string;
-  /** Video jobs: the clip's frame size. */
-  videoSize?: { width: number; height: number };
-  hint?: Image;
+  /** The uploads, moved into the job's in/ folder; decoded when the job starts, removed when it ends. */
+  uploads: Uploads;
+  /** The size of each image (a video's frame size). */
+  inputs: { width: number; height: number }[];
   settings: JobSettings;
 }
+
+/** A place in the queue, taken before a request's first await and given back if no job is added. */
+export interface Slot { release(): void }
 
 export class JobQueue {
   private jobs = new Map<string, Job>();
   private queue: string[] = [];
   private running: Job | null = null;
+  /** Slots taken by requests still being checked: they count as queued. */
+  private reserved = 0;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
   readonly jobsDir: string;
 
-  constructor(dataDir: string, private maxQueued = 20) {
+  /** `runners` finds a task's runner by name, for the jobs still waiting when the server stopped. */
+  constructor(dataDir: string, private maxQueued = 20, private runners: (task: string) => WebTaskRunner | undefined = () => undefined) {
     this.jobsDir = join(dataDir, 'jobs');
   }
 
   /** Loads the jobs of earlier runs. */
   async open(): Promise<void> {
     await mkdir(this.jobsDir, { recursive: true });
+    const waiting: Job[] = [];
     for (const id of await readdir(this.jobsDir)) {
       if (!ID.test(id)) continue;
       const dir = join(this.jobsDir, id);
-      await rm(join(dir, 'input.video'), { force: true }); // an upload whose job never ran to its end
+      await rm(join(dir, 'input.video'), { force: true }); // an upload of an older version
       const read = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')) as JobInfo;
       let info: JobInfo;
       try {
@@ -134,6 +143,14 @@ export class JobQueue {
         try {
           info = { ...info, ...(await read('failed.json')) };
         } catch {
+          const run = this.runners(info.task);
+          const uploads = run && await waitingUploads(join(dir, 'in'), info.inputs.length);
+          if (uploads) {
+            info = { ...info, state: 'queued' };
+            delete info.progress;
+            waiting.push({ info, dir, run, uploads, history: [], historyStride: 1, listeners: new Set() });
+            continue;
+          }
           info = { ...info, state: 'failed', error: 'The server restarted before this job finished. Start it again.', files: [],
             finishedAt: new Date().toISOString() };
           delete info.progress;
@@ -142,9 +159,17 @@ export class JobQueue {
           await writeFileAtomic(join(dir, 'failed.json'), JSON.stringify(info, null, 2));
         }
       }
+      // Uploads of a job that ended, or never will.
+      await rm(join(dir, 'in'), { recursive: true, force: true });
       delete info.queuePosition;
       this.jobs.set(id, { info, dir, history: [], historyStride: 1, listeners: new Set() });
     }
+    for (const job of waiting.sort((a, b) => a.info.createdAt.localeCompare(b.info.createdAt))) {
+      this.jobs.set(job.info.id, job);
+      this.queue.push(job.info.id);
+    }
+    this.updatePositions();
+    this.pump();
   }
 
   list(): JobInfo[] {
@@ -162,23 +187,48 @@ export class JobQueue {
     return join(job.dir, 'out', name);
   }
 
-  async add(n: NewJob): Promise<JobInfo> {
-    if (this.closed) throw new Error('The server is shutting down');
-    if (this.queue.length >= this.maxQueued) throw new QueueFullError(`The queue is full (${this.maxQueued} jobs waiting): wait for some to finish.`);
+  /**
+   * Takes a place in the queue, synchronously: checking a request awaits (decoding headers,
+   * writing files), and a cap checked before those awaits lets parallel requests all through.
+   */
+  reserve(): Slot {
+    if (this.closed) throw new QueueFullError('The server is shutting down: try again once it is back.');
+    if (this.queue.length + this.reserved >= this.maxQueued)
+      throw new QueueFullError(`The queue is full (${this.maxQueued} jobs waiting): wait for some to finish, or stop some, then send it again.`);
+    this.reserved++;
+    let held = true;
+    return { release: () => { if (held) { held = false; this.reserved--; } } };
+  }
+
+  /** Adds a job in a slot from reserve(); the slot is used up either way. */
+  async add(n: NewJob, slot: Slot): Promise<JobInfo> {
     const id = randomBytes(6).toString('hex');
     const dir = join(this.jobsDir, id);
-    const info: JobInfo = {
-      id, task: n.task, state: 'queued', createdAt: new Date().toISOString(),
-      inputs: n.videoSize ? [n.videoSize] : n.images.map((i) => ({ width: i.width, height: i.height })), settings: n.settings, files: [],
-    };
-    await mkdir(dir, { recursive: true });
-    let videoPath: string | undefined;
-    if (n.videoPath) {
-      videoPath = join(dir, 'input.video');
-      await rename(n.videoPath, videoPath);
+    const info: JobInfo = { id, task: n.task, state: 'queued', createdAt: new Date().toISOString(), inputs: n.inputs, settings: n.settings, files: [] };
+    let uploads: Uploads;
+    try {
+      if (this.closed) throw new QueueFullError('The server is shutting down: try again once it is back.');
+      const inDir = join(dir, 'in');
+      await mkdir(inDir, { recursive: true });
+      const move = async (from: string, name: string) => {
+        const to = join(inDir, name + extname(from));
+        await rename(from, to);
+        return to;
+      };
+      uploads = {
+        images: await Promise.all(n.uploads.images.map((p, i) => move(p, `image-${i + 1}`))),
+        hint: n.uploads.hint && await move(n.uploads.hint, 'hint'),
+        video: n.uploads.video && await move(n.uploads.video, 'video'),
+      };
+      await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(info, null, 2));
+    } catch (e) {
+      slot.release();
+      await rm(dir, { recursive: true, force: true });
+      throw e;
     }
-    await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(info, null, 2));
-    const job: Job = { info, dir, run: n.run, images: n.images, videoPath, hint: n.hint, history: [], historyStride: 1, listeners: new Set() };
+    // From the slot to the queue with no await between: the count never goes over the cap.
+    slot.release();
+    const job: Job = { info, dir, run: n.run, uploads, history: [], historyStride: 1, listeners: new Set() };
     this.jobs.set(id, job);
     this.queue.push(id);
     this.updatePositions();
@@ -212,13 +262,9 @@ export class JobQueue {
     return () => job.listeners.delete(listener);
   }
 
-  /** Stops taking jobs, aborts the running one and waits for it to end. */
+  /** Stops taking jobs, aborts the running one and waits for it to end. The waiting ones keep their uploads, for the next start. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const id of this.queue) {
-      const job = this.jobs.get(id)!;
-      this.release(job);
-    }
     this.queue = [];
     this.running?.controller?.abort();
     await this.idle;
@@ -243,11 +289,9 @@ export class JobQueue {
   }
 
   private release(job: Job): void {
-    job.images = undefined;
-    job.hint = undefined;
     job.run = undefined;
-    if (job.videoPath) void rm(job.videoPath, { force: true }).catch(() => {});
-    job.videoPath = undefined;
+    if (job.uploads) void rm(join(job.dir, 'in'), { recursive: true, force: true }).catch(() => {});
+    job.uploads = undefined;
   }
 
   private updatePositions(): void {
@@ -315,8 +359,15 @@ export class JobQueue {
     const partial = join(job.dir, 'out.partial');
     try {
       await rm(partial, { recursive: true, force: true });
-      const video = job.videoPath && s.video ? { ...s.video, path: job.videoPath } : undefined;
-      const { report: r, files } = await job.run!({ images: job.images!, video, hint: job.hint, box: s.box, choices: s.choices, options }, partial);
+      const up = job.uploads!;
+      // Started: a restart will not run it again.
+      await writeFile(join(job.dir, 'in', '.started'), '');
+      const video = up.video && s.video ? { ...s.video, path: up.video } : undefined;
+      // Decoded only now: a queued job holds its uploads as files.
+      const images: Image[] = [];
+      for (const [i, p] of up.images.entries()) images.push(await readUpload(p, up.images.length > 1 ? `image ${i + 1}` : 'the image'));
+      const hint = up.hint ? await readUpload(up.hint, 'the hint mask') : undefined;
+      const { report: r, files } = await job.run!({ images, video, hint, box: s.box, choices: s.choices, options }, partial);
       this.release(job);
       await rm(join(job.dir, 'out'), { recursive: true, force: true });
       await rename(partial, join(job.dir, 'out'));
@@ -339,6 +390,28 @@ export class JobQueue {
 }
 
 export class QueueFullError extends Error {}
+
+/** The uploads of a job that never started (in/ without .started), or undefined. */
+async function waitingUploads(inDir: string, count: number): Promise<Uploads | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(inDir);
+  } catch {
+    return undefined;
+  }
+  if (names.includes('.started')) return undefined;
+  const image = (n: string) => Number(/^image-(\d+)\./.exec(n)?.[1] ?? NaN);
+  const images = names.filter((n) => image(n) > 0).sort((a, b) => image(a) - image(b)).map((n) => join(inDir, n));
+  const hint = names.find((n) => n.startsWith('hint.'));
+  const video = names.includes('video') ? join(inDir, 'video') : undefined;
+  if (images.length !== (video ? 0 : count) || (video && count !== 1)) return undefined;
+  return { images, hint: hint && join(inDir, hint), video };
+}
+
+/** An upload as an image; the message names it as the page does, not by its path on the server. */
+async function readUpload(path: string, name: string): Promise<Image> {
+  return readImageBuffer(await readFile(path), name);
+}
 
 /** Small PNG data URLs of the preview layers. */
 async function previewUrls(images: Record<string, Image>): Promise<Record<string, string>> {

@@ -10,19 +10,23 @@
 //   POST /api/jobs/:id/stop           stop (keeps the best result so far) or cancel if queued
 //   GET  /api/jobs/:id/files/:name    an output the job produced (PNG, MP4 or report.json; a frame as mask%2F00001.png)
 //   GET  /api/jobs/:id/archive        all outputs as one ZIP
+//
+// Every request must name this server in its Host header (localhost, 127.0.0.1, [::1], the --host
+// given, --allowed-host names): a page elsewhere cannot reach it through DNS rebinding. No
+// response may be framed by another site.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { isIPv6, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Image } from '../image/image.js';
-import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, readImageBuffer } from '../io/image-file.js';
+import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, probeImageBuffer, readImageBuffer, type ImageHeader } from '../io/image-file.js';
 import { assertBoxInside, type Box } from '../tasks/hints.js';
-import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type JobSettings } from './jobs.js';
+import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type JobSettings, type Slot } from './jobs.js';
 import { MAX_FRAMES } from '../tasks/video.js';
 import { MAX_SIZE, MIN_SIZE, OptionError, TASK_OPTIONS, checkOption, fieldName, numberFromText, type TaskName } from '../tasks/options.js';
-import { TASKS, type WebTask } from './tasks.js';
+import { TASKS, type HintCheck, type WebTask } from './tasks.js';
 import { checkUpload, parseFrames, probeUpload, videoContainer, type VideoSelection } from './video.js';
 import { zip } from './zip.js';
 
@@ -34,6 +38,10 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Tasks offered (default: TASKS). */
   tasks?: WebTask[];
+  /** More names the Host header may give (besides localhost, 127.0.0.1, [::1] and `host`): "name" or "name:port". */
+  allowedHosts?: string[];
+  /** Jobs that may wait in the queue besides the running one (default 20). */
+  maxQueued?: number;
 }
 
 export interface RunningServer {
@@ -45,6 +53,11 @@ export interface RunningServer {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 40 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED = 20;
+/** The page loads only its own files; images and clips picked by the user are shown from data: and blob: URLs. */
+const PAGE_CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; " +
+  "form-action 'self'; frame-ancestors 'none'";
+const OTHER_CSP = "default-src 'none'; frame-ancestors 'none'";
 const LIMITS = { size: [MIN_SIZE, MAX_SIZE] } as const;
 
 class HttpError extends Error {
@@ -71,16 +84,26 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tasks = new Map((o.tasks ?? TASKS).map((t) => [t.name, t]));
-  const jobs = new JobQueue(o.dataDir);
-  await jobs.open();
-  // Uploaded videos wait here while they are probed, then move into their job's folder.
+  const jobs = new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED, (name) => tasks.get(name)?.run);
+  // Uploads wait here while they are checked, then move into their job's folder.
   const uploads = join(o.dataDir, 'uploads');
-  await rm(uploads, { recursive: true, force: true });
-  await mkdir(uploads, { recursive: true });
-  const statics = await loadStatic();
+  let statics = new Map<string, { type: string; body: Buffer }>();
   const streams = new Set<ServerResponse>();
+  // The data folder is set up once the address is taken (a bad --host writes nothing); requests wait for it.
+  let setUp = () => {};
+  const ready = new Promise<void>((resolve) => { setUp = resolve; });
+
+  // Checking a hint mask decodes it: one at a time, so parallel uploads cannot add up.
+  let decoding: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = decoding.then(f, f);
+    decoding = run.catch(() => {});
+    return run;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    await ready;
+    checkHost(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     let path: string[];
@@ -96,7 +119,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const name = path.length === 0 ? 'index.html' : path.length === 1 ? path[0] : '';
       const file = statics.get(name);
       if (!file) throw new HttpError(404, `No page ${url.pathname}`);
-      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache',
+        'content-security-policy': PAGE_CSP });
       res.end(method === 'HEAD' ? undefined : file.body);
       return;
     }
@@ -164,7 +188,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     throw new HttpError(404, `No API route ${url.pathname}`);
   };
 
-  /** Checks a job request; decodes and checks its images by content. */
+  /**
+   * Checks a job request: its images by their headers (decoded only when the job starts), a box
+   * and hint mask by the task's rules. The uploads wait on disk, not in memory.
+   */
   async function createJob(body: Buffer): Promise<unknown> {
     let req: Record<string, unknown>;
     try {
@@ -183,30 +210,66 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         'image(s), sent as base64 strings in "images"');
     const opts = (req.options ?? {}) as Record<string, unknown>;
     if (typeof opts !== 'object' || Array.isArray(opts)) throw new HttpError(400, '"options" must be an object');
-
-    const images: Image[] = [];
-    for (const [i, s] of (raw as string[]).entries()) images.push(await decodeImage(s, raw.length > 1 ? `image ${i + 1}` : 'the image'));
-    const [first] = images;
-    for (const [i, img] of images.entries()) {
-      if (img.width !== first.width || img.height !== first.height)
-        throw new HttpError(400, `All images must have the same size: image 1 is ${first.width}x${first.height}, image ${i + 1} is ${img.width}x${img.height}`);
-    }
-
     const settings = commonSettings(task, opts);
-    if (opts.box !== undefined && opts.box !== null) {
-      if (!task.box) throw new HttpError(400, `${task.name} does not take a box`);
-      settings.box = box(opts.box, first);
-    }
-    let hint: Image | undefined;
-    if (opts.hint !== undefined && opts.hint !== null) {
-      if (!task.hint) throw new HttpError(400, `${task.name} does not take a hint mask`);
-      if (typeof opts.hint !== 'string') throw new HttpError(400, '"hint" must be a base64 image');
-      if (settings.box) throw new HttpError(400, 'Give either a box or a hint mask, not both');
-      hint = await decodeImage(opts.hint, 'the hint mask');
-      settings.hint = true;
-    }
+    const hasBox = opts.box !== undefined && opts.box !== null;
+    const hasHint = opts.hint !== undefined && opts.hint !== null;
+    if (hasBox && !task.box) throw new HttpError(400, `${task.name} does not take a box`);
+    if (hasHint && !task.hint) throw new HttpError(400, `${task.name} does not take a hint mask`);
+    if (hasHint && typeof opts.hint !== 'string') throw new HttpError(400, '"hint" must be a base64 image');
+    if (hasBox && hasHint) throw new HttpError(400, 'Give either a box or a hint mask, not both');
+
+    const slot = takeSlot();
+    const staged: string[] = [];
     try {
-      return await jobs.add({ task: task.name, run: task.run, images, hint, settings });
+      const buffers = (raw as string[]).map(fromBase64);
+      const headers: ImageHeader[] = [];
+      for (const [i, buf] of buffers.entries()) headers.push(await probe(buf, raw.length > 1 ? `image ${i + 1}` : 'the image'));
+      const [first] = headers;
+      for (const [i, img] of headers.entries()) {
+        if (img.width !== first.width || img.height !== first.height)
+          throw new HttpError(400, `All images must have the same size: image 1 is ${first.width}x${first.height}, image ${i + 1} is ${img.width}x${img.height}`);
+      }
+      if (hasBox) settings.box = box(opts.box, first);
+      let hintBuf: Buffer | undefined, hint: ImageHeader | undefined;
+      if (hasHint) {
+        hintBuf = fromBase64(opts.hint as string);
+        hint = await probe(hintBuf, 'the hint mask');
+        if (hint.width !== first.width || hint.height !== first.height)
+          throw new HttpError(400, `The hint mask is ${hint.width}x${hint.height} but the image is ${first.width}x${first.height}: ` +
+            'draw the hint at the image\'s size.');
+        settings.hint = true;
+      }
+      const check = { count: headers.length, width: first.width, height: first.height, size: settings.size, box: settings.box };
+      if (hintBuf && hint) {
+        const [buf, bands] = [hintBuf, hint.channels];
+        await oneAtATime(async () => hintCheck(task, { ...check, hint: await readImageBuffer(buf, 'the hint mask', { channels: bands }) }));
+      } else {
+        hintCheck(task, check);
+      }
+      const stage = async (buf: Buffer, h: ImageHeader) => {
+        const path = join(uploads, `${randomBytes(8).toString('hex')}.${h.format}`);
+        staged.push(path);
+        await writeFile(path, buf);
+        return path;
+      };
+      const images: string[] = [];
+      for (const [i, buf] of buffers.entries()) images.push(await stage(buf, headers[i]));
+      const hintPath = hintBuf && hint ? await stage(hintBuf, hint) : undefined;
+      return await jobs.add({ task: task.name, run: task.run, uploads: { images, hint: hintPath },
+        inputs: headers.map(({ width, height }) => ({ width, height })), settings }, slot);
+    } catch (e) {
+      if (e instanceof QueueFullError) throw new HttpError(503, e.message);
+      throw e;
+    } finally {
+      slot.release();
+      await Promise.all(staged.map((p) => rm(p, { force: true })));
+    }
+  }
+
+  /** A place in the queue, taken synchronously (the cap holds under parallel requests); 503 when full. */
+  function takeSlot(): Slot {
+    try {
+      return jobs.reserve();
     } catch (e) {
       if (e instanceof QueueFullError) throw new HttpError(503, e.message);
       throw e;
@@ -236,18 +299,21 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (buf.length === 0) throw new HttpError(400, 'The video is empty');
     if (!videoContainer(buf))
       throw new HttpError(400, 'The file is not a video: upload an MP4, WebM, MOV, MKV, AVI, FLV, Ogg or MPEG clip.');
+    const slot = takeSlot();
     const path = join(uploads, randomBytes(8).toString('hex'));
-    await writeFile(path, buf);
     try {
+      await writeFile(path, buf);
       const info = await probeUpload(path);
       checkUpload(info, selection);
-      return await jobs.add({ task: task.name, run: task.run, images: [], videoPath: path, videoSize: { width: info.width, height: info.height },
-        settings });
+      return await jobs.add({ task: task.name, run: task.run, uploads: { images: [], video: path },
+        inputs: [{ width: info.width, height: info.height }], settings }, slot);
     } catch (e) {
-      await rm(path, { force: true });
       if (e instanceof QueueFullError) throw new HttpError(503, e.message);
       if (e instanceof HttpError) throw e;
       throw new HttpError(400, (e as Error).message);
+    } finally {
+      slot.release();
+      await rm(path, { force: true });
     }
   }
 
@@ -263,7 +329,51 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     res.on('close', end);
   }
 
-  const server = createServer((req, res) => {
+  // Names this server answers to (as in a Host header: IPv6 in brackets), and "name:port" pairs.
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const names = new Set(['localhost', '127.0.0.1', '[::1]', ...(wildcard ? [] : [hostName(host)])]);
+  const pairs = new Set<string>();
+  for (const h of o.allowedHosts ?? []) {
+    const a = parseHost(h);
+    if (!a) throw new Error(`Cannot allow host "${h}": give a host name or address, optionally with a port (e.g. example.lan or example.lan:8080).`);
+    if (a.port === undefined) names.add(a.name);
+    else pairs.add(`${a.name}:${a.port}`);
+  }
+  const known = (value: string): boolean => {
+    const h = parseHost(value);
+    if (!h) return false;
+    const { name, port: p } = h;
+    if (p !== undefined && pairs.has(`${name}:${p}`)) return true;
+    if (p !== undefined && p !== port) return false;
+    // Bound to every address: this machine's addresses, as they are now.
+    return names.has(name) || (wildcard && Object.values(networkInterfaces()).flat().some((a) => a && hostName(a.address) === name));
+  };
+
+  /** The Host header must name this server: a page on another site reaching it by DNS rebinding sends its own name. */
+  function checkHost(req: IncomingMessage): void {
+    const value = req.headers.host;
+    if (value === undefined || value === '')
+      throw new HttpError(400, `The request has no Host header, which HTTP/1.1 requires: send "Host: 127.0.0.1:${port}".`);
+    if (!known(value))
+      throw new HttpError(403, `The Host header "${value}" is not a name of this server (a guard against DNS rebinding): ` +
+        `open ${url} instead, or restart the server with --allowed-host ${parseHost(value)?.name ?? 'NAME'} to allow that name.`);
+  }
+
+  /** Refuses state-changing requests sent by other web sites (the page and the API share one origin). */
+  function checkOrigin(req: IncomingMessage): void {
+    const origin = req.headers.origin;
+    if (origin === undefined) return;
+    let originHost: string;
+    try { originHost = new URL(origin).host; } catch { throw new HttpError(403, `Bad Origin header ${JSON.stringify(origin)}: send requests from this server's page, ${url}`); }
+    if (!known(originHost) || originHost !== (req.headers.host ?? '').toLowerCase())
+      throw new HttpError(403, `Requests from ${origin} are not allowed: send them from this server's page, ${url}`);
+  }
+
+  // The Host header is checked by checkHost, which answers in JSON.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('content-security-policy', OTHER_CSP);
+    res.setHeader('x-content-type-options', 'nosniff');
     handle(req, res).catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
       const message = e instanceof Error ? e.message : String(e);
@@ -276,14 +386,28 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   // clients reusing a kept-alive connection (ECONNRESET), so idle connections are kept longer.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
+  let port = 0, url = '';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, host, () => { server.off('error', reject); resolve(); });
   });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  port = (server.address() as AddressInfo).port;
+  url = `http://${wildcard ? '127.0.0.1' : hostName(host)}:${port}/`;
+  try {
+    await prepareDataDir(o.dataDir);
+    await jobs.open();
+    await rm(uploads, { recursive: true, force: true });
+    await mkdir(uploads, { recursive: true });
+    statics = await loadStatic();
+  } catch (e) {
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+    throw e;
+  }
+  setUp();
   return {
-    server, port, jobs, url: `http://${shownHost}:${port}/`,
+    server, port, jobs, url,
     async close() {
       for (const r of streams) r.end();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -302,15 +426,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function allow(method: string, wanted: string): void {
   if (method !== wanted) throw new HttpError(405, `Use ${wanted} here`);
-}
-
-/** Refuses state-changing requests sent by other web sites (the page and the API share one origin). */
-function checkOrigin(req: IncomingMessage): void {
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  let host: string;
-  try { host = new URL(origin).host; } catch { throw new HttpError(403, 'Bad Origin header'); }
-  if (host !== req.headers.host) throw new HttpError(403, `Requests from ${origin} are not allowed`);
 }
 
 /** Reads a request body of at most `limit` bytes; 413 beyond. */
@@ -371,16 +486,85 @@ function fromBase64(s: string): Buffer {
   return Buffer.from(comma >= 0 ? s.slice(comma + 1) : s, 'base64');
 }
 
-async function decodeImage(s: string, name: string): Promise<Image> {
-  const buf = fromBase64(s);
+/** An uploaded image's header: format and size checked, nothing decoded. */
+async function probe(buf: Buffer, name: string): Promise<ImageHeader> {
   try {
-    return await readImageBuffer(buf, name);
+    return await probeImageBuffer(buf, name);
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
 }
 
-function box(v: unknown, img: Image): Box {
+/** The task's own checks of a box or hint mask; their messages go to the page. */
+function hintCheck(task: WebTask, h: HintCheck): void {
+  try {
+    task.checkHints?.(h);
+  } catch (e) {
+    throw new HttpError(400, e instanceof OptionError ? e.format(fieldName) : (e as Error).message);
+  }
+}
+
+/**
+ * A Host header (or an --allowed-host): a name or IPv4 address, or an IPv6 address in brackets,
+ * then maybe a port. Undefined if it is none of these.
+ */
+export function parseHost(value: string): { name: string; port?: number } | undefined {
+  const v = value.trim().toLowerCase();
+  const m = /^([a-z0-9._~%!$&'()*+,;=-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/.exec(isIPv6(v) ? `[${v}]` : v);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return undefined;
+  return { name: m[1], ...(m[2] === undefined ? {} : { port: Number(m[2]) }) };
+}
+
+/** An address as a Host header gives it (IPv6 in brackets, lower case, no zone). */
+function hostName(address: string): string {
+  const a = address.toLowerCase().replace(/%.*$/, '');
+  return a.includes(':') ? `[${a}]` : a;
+}
+
+/**
+ * Creates the data folder one level at a time (a recursive mkdir under /proc never returns)
+ * and checks that it takes files: a bad --data fails at start, in one sentence.
+ */
+async function prepareDataDir(dir: string): Promise<void> {
+  const fail = (why: string) => new Error(`Cannot keep jobs in "${dir}": ${why}. Pass a writable folder with --data DIR (it is created if missing).`);
+  const reason = (e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the filesystem is read-only'
+      : code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message;
+  };
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(at)).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(at) !== at) { missing.unshift(at); at = dirname(at); continue; }
+      throw fail(`cannot look at "${at}" (${reason(e)})`);
+    }
+    if (!isDir) throw fail(at === resolve(dir) ? 'it is a file, not a folder' : `"${at}" is a file, not a folder`);
+    break;
+  }
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOENT with the parent there: a pseudo-filesystem such as /proc, which takes no folders.
+      if (code !== 'EEXIST') throw fail(`cannot create "${d}" (${code === 'ENOENT' ? 'this filesystem takes no folders' : reason(e)})`);
+    }
+  }
+  const probeFile = join(dir, `.write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(probeFile, '');
+  } catch (e) {
+    throw fail(`cannot write in it (${reason(e)})`);
+  }
+  await rm(probeFile, { force: true });
+}
+
+function box(v: unknown, img: { width: number; height: number }): Box {
   const b = v as Record<string, unknown>;
   const vals = typeof b === 'object' && b ? [b.x, b.y, b.width, b.height] : [];
   if (vals.length !== 4 || vals.some((x) => typeof x !== 'number' || !Number.isInteger(x)))

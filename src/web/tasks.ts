@@ -4,12 +4,12 @@
 import { relative } from 'node:path';
 import type { Image } from '../image/image.js';
 import { writeTaskResult } from '../io/outputs.js';
-import type { Box } from '../tasks/hints.js';
+import { hintsFromMask, type Box } from '../tasks/hints.js';
 import type { Report, TaskOptions, TaskResult } from '../tasks/common.js';
 import { dehaze, type DehazeMethod } from '../tasks/dehaze.js';
-import { segment } from '../tasks/segment.js';
+import { checkSegmentBox, segment } from '../tasks/segment.js';
 import { separate } from '../tasks/separate.js';
-import { removeWatermark } from '../tasks/watermark.js';
+import { markRegion, removeWatermark } from '../tasks/watermark.js';
 import { runVideo, type VideoSelection } from './video.js';
 
 export interface WebTaskInput {
@@ -46,8 +46,16 @@ export interface WebTask {
   hint: boolean;
   /** Extra string options with their allowed values; the first is the default. */
   choices?: Record<string, string[]>;
+  /**
+   * Checks the box or hint mask by the task's own rules when the job is sent (throws a message
+   * for the page), so that a job is never queued only to fail on them later.
+   */
+  checkHints?: (h: HintCheck) => void;
   run: WebTaskRunner;
 }
+
+/** What checkHints sees: the images' count and size (already checked equal), a box inside them, a hint mask of their size. */
+export interface HintCheck { count: number; width: number; height: number; size?: number; box?: Box; hint?: Image }
 
 /** An image task: its result written as PNGs, loss.png and report.json. */
 const images = (task: (input: WebTaskInput) => Promise<TaskResult>): WebTaskRunner => async (input, dir) => {
@@ -62,6 +70,7 @@ export const TASKS: WebTask[] = [
   {
     name: 'segment', label: 'Segment', description: 'Foreground/background segmentation of one image: mask, foreground, background.',
     video: false, minImages: 1, maxImages: 1, box: true, hint: true,
+    checkHints: ({ hint, box, width, height, size }) => { if (hint) hintsFromMask(hint, width, height); if (box) checkSegmentBox(box, width, height, size); },
     run: images(({ images, box, hint, options }) => segment(images[0], { ...options, box, hint })),
   },
   {
@@ -79,6 +88,12 @@ export const TASKS: WebTask[] = [
     name: 'watermark', label: 'Watermark', description: 'Removes a watermark shared by one or more images; with one image, draw a box around the mark.',
     video: false, minImages: 1, maxImages: 8, box: true, hint: true,
     choices: { mark: ['auto', 'white', 'black', 'learned'], opacity: ['auto', 'uniform', 'free'] },
+    checkHints: ({ count, box, hint, width, height }) => {
+      if (count > 1 && (box || hint)) throw new Error('A box or hint mask applies to one image; several images sharing a mark need none: send it without.');
+      if (count === 1 && !box && !hint)
+        throw new Error('One image needs the watermark region: draw a box around the mark or give a hint mask (or send several images that share the mark).');
+      if (hint) markRegion(width, height, { hint });
+    },
     // auto: white for one image, learned for several (see WatermarkOptions.markColour); one
     // opacity for one image, learned as it is for several (WatermarkOptions.opacity).
     run: images(({ images, box, hint, choices, options }) => removeWatermark(images, { ...options, box, hint, markColour: MARK_COLOURS[choices.mark ?? 'auto'],

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { startServer } from '../../web/server.js';
+import { parseHost, startServer } from '../../web/server.js';
 import { UsageError } from '../options.js';
 import { whileRunning } from '../signals.js';
 import { optionFromText } from '../../tasks/options.js';
 
 export const summary = 'local web app: upload images or a video, run tasks, watch them train, download the results';
-export const help = `Usage: double-dip serve [--port N] [--host H] [--data DIR]
+export const help = `Usage: double-dip serve [--port N] [--host H] [--allowed-host NAME]... [--data DIR]
 
 Starts a local web server with a page to run the tasks: pick images (or a video
 for the Video task: segment, separate or dehaze a clip of at most 300 frames), draw
@@ -17,14 +17,22 @@ DIR/jobs/ across restarts.
 
   --port N      port to listen on (default 8080; 0 = any free port)
   --host H      address to listen on (default 127.0.0.1: this machine only)
+  --allowed-host NAME
+                another name the server may be reached by (a name or address,
+                optionally NAME:PORT; repeatable). Requests must name the server
+                in their Host header: localhost, 127.0.0.1, [::1], the --host
+                given (with 0.0.0.0 or ::, this machine's addresses), or these.
+                Others get 403, so that no web page can reach the server by
+                DNS rebinding.
   --data DIR    where jobs and their outputs are kept (default ./double-dip-data)
   -h, --help    this help`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'allowed-host': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
     } }));
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -33,13 +41,22 @@ export async function run(argv: string[]): Promise<number> {
   const port = values.port === undefined ? 8080 : optionFromText('port', String(values.port)) as number;
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const dataDir = resolve((values.data as string | undefined) ?? 'double-dip-data');
+  const allowedHosts = (values['allowed-host'] as string[] | undefined) ?? [];
+  for (const h of allowedHosts) {
+    if (!parseHost(h)) throw new UsageError(`Expected a host name or address for --allowed-host (e.g. example.lan or example.lan:8080), got "${h}"`);
+  }
   let server;
   try {
-    server = await startServer({ port, host, dataDir });
+    server = await startServer({ port, host, dataDir, allowedHosts });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`Port ${port} is already in use: pick another with --port N (or --port 0 for any free one)`);
     if (code === 'EACCES') throw new Error(`No permission to listen on ${host}:${port}: use a port above 1023`);
+    if (code === 'EADDRNOTAVAIL')
+      throw new Error(`Cannot listen on ${host}: this machine has no such address. Use --host 127.0.0.1 (this machine only), ` +
+        '0.0.0.0 (every address) or one of its own addresses.');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME')
+      throw new Error(`Cannot listen on "${host}": no such host name here. Use --host with one of this machine's addresses, e.g. 127.0.0.1.`);
     throw e;
   }
   process.stdout.write(`double-dip web app: ${server.url}\n(data in ${dataDir}; Ctrl-C to stop)\n`);
