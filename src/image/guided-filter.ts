@@ -11,13 +11,17 @@
 import { createImage, type Image } from './image.js';
 import { rowsOf } from './lazy-image.js';
 
+/** Side of the tiles filtered at a time, in pixels, before the margin. */
+export const TILE = 512;
+
 /**
  * Filter `input` (any channel count, each filtered independently) guided by `guide`
  * (1 channel: grey guided filter; 3 channels: colour guided filter). Same size required.
  * `radius` is the window half-size (window is 2r+1 square), `eps` the regulariser (in
- * squared intensity units, e.g. 1e-3 for images in [0, 1]).
+ * squared intensity units, e.g. 1e-3 for images in [0, 1]). `tile`: the side of the tiles
+ * filtered at a time (the result does not depend on it).
  */
-export function guidedFilter(guide: Image, input: Image, radius: number, eps: number): Image {
+export function guidedFilter(guide: Image, input: Image, radius: number, eps: number, tile = TILE): Image {
   if (guide.width !== input.width || guide.height !== input.height) {
     throw new Error(
       `guidedFilter: guide is ${guide.width}x${guide.height} but input is ${input.width}x${input.height}. Resize them to the same size.`,
@@ -38,11 +42,11 @@ export function guidedFilter(guide: Image, input: Image, radius: number, eps: nu
   // means), so a tile filtered with a margin of 2r is exact: its windows are clipped where the
   // image's are. A whole 24 MP colour filter held 29 float64 maps (5.6 GB); a tile's are 4 MB each.
   const reach = 2 * radius;
-  for (let y0 = 0; y0 < h; y0 += TILE) {
-    const y1 = Math.min(h, y0 + TILE), top = Math.max(0, y0 - reach), bottom = Math.min(h, y1 + reach);
+  for (let y0 = 0; y0 < h; y0 += tile) {
+    const y1 = Math.min(h, y0 + tile), top = Math.max(0, y0 - reach), bottom = Math.min(h, y1 + reach);
     const guideRows = rowsOf(guide, top, bottom), inputRows = rowsOf(input, top, bottom);
-    for (let x0 = 0; x0 < w; x0 += TILE) {
-      const x1 = Math.min(w, x0 + TILE), left = Math.max(0, x0 - reach), right = Math.min(w, x1 + reach);
+    for (let x0 = 0; x0 < w; x0 += tile) {
+      const x1 = Math.min(w, x0 + tile), left = Math.max(0, x0 - reach), right = Math.min(w, x1 + reach);
       const q = filterWhole(columns(guideRows, w, guide.channels, left, right), columns(inputRows, w, input.channels, left, right), radius, eps);
       const c = input.channels, row = (x1 - x0) * c;
       for (let y = y0; y < y1; y++) {
@@ -53,9 +57,6 @@ export function guidedFilter(guide: Image, input: Image, radius: number, eps: nu
   }
   return out;
 }
-
-/** Side of the tiles filtered at a time, in pixels, before the margin. */
-export const TILE = 512;
 
 /** Columns [left, right) of rows of an image `width` wide, as an image. */
 function columns(rows: Float32Array, width: number, channels: number, left: number, right: number): Image {
