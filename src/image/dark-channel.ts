@@ -2,6 +2,7 @@
 // CVPR 2009): in haze-free outdoor images, most patches have some pixel that is dark in some
 // channel. Haze lifts that minimum, so the dark channel measures haze and locates airlight.
 import { createImage, type Image } from './image.js';
+import { LazyImage, forEachStrip, pixelsAt, rowsOf } from './lazy-image.js';
 
 /**
  * Dark channel: per-pixel minimum over channels, then a minimum over a patch x patch window
@@ -12,17 +13,20 @@ export function darkChannel(img: Image, patch = 15): Image {
   if (!Number.isInteger(patch) || patch < 1) {
     throw new Error(`darkChannel: patch must be a positive integer, got ${patch}. Pass e.g. 15.`);
   }
-  if (img.channels < 1 || img.data.length !== img.width * img.height * img.channels) {
+  if (img.channels < 1 || (!(img instanceof LazyImage) && img.data.length !== img.width * img.height * img.channels)) {
     throw new Error(`darkChannel: image data does not match ${img.width}x${img.height}x${img.channels}. Build images with createImage().`);
   }
   const { width: w, height: h, channels: c } = img;
   const out = createImage(w, h, 1);
   const m = out.data;
-  for (let i = 0; i < w * h; i++) {
-    let v = img.data[i * c];
-    for (let k = 1; k < c; k++) v = Math.min(v, img.data[i * c + k]);
-    m[i] = v;
-  }
+  forEachStrip(img, (y0, y1) => {
+    const rows = rowsOf(img, y0, y1);
+    for (let i = y0 * w, j = 0; i < y1 * w; i++, j += c) {
+      let v = rows[j];
+      for (let k = 1; k < c; k++) v = Math.min(v, rows[j + k]);
+      m[i] = v;
+    }
+  });
   const left = Math.floor((patch - 1) / 2);
   const right = patch - 1 - left;
   // Separable: a square min is a row min of column mins.
@@ -116,7 +120,10 @@ export function estimateAirlight(
   for (let i = 0; i < n && chosen.length < k; i++) if (dark.data[i] === threshold) chosen.push(i);
 
   const c = img.channels;
-  const colour = (i: number, ch: number) => img.data[i * c + (c === 1 ? 0 : ch)];
+  // The candidates' colours, read a strip of rows at a time (the image may be a lazy full-resolution one).
+  const colours = pixelsAt(img, chosen);
+  const at = new Map(chosen.map((i, k) => [i, k]));
+  const colour = (i: number, ch: number) => colours[at.get(i)! * c + (c === 1 ? 0 : ch)];
   if (mode === 'brightest') {
     let best = chosen[0];
     let bestSum = -Infinity;

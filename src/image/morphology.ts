@@ -24,9 +24,9 @@ export function open(mask: Image, k: number): Image {
 function squareFilter(mask: Image, from: number, to: number, all: boolean): Image {
   const { width: w, height: h } = mask;
   if (mask.channels !== 1) throw new Error(`morphology works on 1-channel masks, got ${mask.channels} channels`);
-  // Separable: rows, then columns.
-  const pass = (src: Float32Array, dx: number, dy: number): Float32Array => {
-    const out = new Float32Array(w * h);
+  // Separable: rows, then columns (in bytes: the masks may be full-resolution).
+  const pass = (src: ArrayLike<number>, dx: number, dy: number): Uint8Array => {
+    const out = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
       let v = all;
       for (let o = from; o <= to; o++) {

@@ -25,7 +25,8 @@
 // GrabCut (segment.ts) took the sky above the horse without it (final mask IoU 0.576 -> 0.776).
 // bench/saliency-hints (38 images with truth, GrabCut from the hints): mean IoU 0.26 -> 0.44.
 import { createImage, type Image } from './image.js';
-import { resizeImage, toGrey, toRgb } from './resize.js';
+import { resizeImage, resizeLazily, toGrey, toRgb } from './resize.js';
+import { forEachStrip, mapRows, rowsOf } from './lazy-image.js';
 
 const SR_SIZE = 64;
 const SR_SIGMA = 8;
@@ -36,16 +37,28 @@ export function saliencyMap(img: Image, o: { borderCue?: boolean } = {}): Image 
     throw new Error(`saliencyMap: image has ${img.channels} channels. Pass a 1-channel or 3-channel image.`);
   }
   const { width: w, height: h } = img;
-  const ft = normalise(frequencyTuned(img).data);
-  const sr = normalise(resizeImage(spectralResidual(img), w, h).data);
-  const centre = centrePrior(w, h).data;
-  const out = createImage(w, h, 1);
-  for (let i = 0; i < w * h; i++) out.data[i] = 0.5 * (ft[i] + sr[i]) * centre[i];
-  out.data.set(normalise(out.data));
+  // One full-size map, the output, is made in place; the small maps are upsampled a strip at a time.
+  const out = frequencyTuned(img);
+  const m = out.data;
+  normaliseInPlace(m);
+  const sr = resizeLazily(spectralResidual(img), w, h);
+  const [lo, hi] = range(sr);
+  const centre = new Float32Array(w);
+  forEachStrip(out, (y0, y1) => {
+    const rows = sr.rows(y0, y1);
+    for (let y = y0; y < y1; y++) {
+      centreRow(w, h, y, centre);
+      for (let x = 0, i = y * w; x < w; x++, i++) m[i] = 0.5 * (m[i] + Math.fround(normalised(rows[i - y0 * w], lo, hi))) * centre[x];
+    }
+  });
+  normaliseInPlace(m);
   if (o.borderCue === false) return out;
-  const mbd = resizeImage(minimumBarrier(img), w, h).data;
-  for (let i = 0; i < w * h; i++) out.data[i] += mbd[i];
-  out.data.set(normalise(out.data));
+  const mbd = resizeLazily(minimumBarrier(img), w, h);
+  forEachStrip(out, (y0, y1) => {
+    const rows = mbd.rows(y0, y1);
+    for (let i = y0 * w; i < y1 * w; i++) m[i] += rows[i - y0 * w];
+  });
+  normaliseInPlace(m);
   return out;
 }
 
@@ -63,7 +76,7 @@ export function minimumBarrier(img: Image): Image {
   const rgb = img.channels === 3 ? img : toRgb(img);
   const s = Math.min(1, MBD_SIZE / Math.max(rgb.width, rgb.height));
   const w = Math.max(3, Math.round(rgb.width * s)), h = Math.max(3, Math.round(rgb.height * s));
-  const lab = toLab(resizeImage(rgb, w, h));
+  const lab = toLab(resizeImage(rgb, w, h).data);
   const n = w * h, total = new Float64Array(n);
   const v = new Float64Array(n), dist = new Float64Array(n), hi = new Float64Array(n), lo = new Float64Array(n);
   for (let c = 0; c < 3; c++) {
@@ -88,19 +101,28 @@ export function minimumBarrier(img: Image): Image {
 /** Achanta et al. 2009: |mean Lab - Lab of the 5x5 binomially blurred image| (unnormalised). */
 export function frequencyTuned(img: Image): Image {
   const { width: w, height: h } = img;
-  const lab = toLab(img.channels === 3 ? img : toRgb(img));
+  const rgb = img.channels === 3 ? img : toRgb(img);
   const mean = [0, 0, 0];
-  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) mean[c] += lab[i * 3 + c];
+  forEachStrip(rgb, (y0, y1) => {
+    const lab = toLab(rowsOf(rgb, y0, y1));
+    for (let i = 0; i < lab.length; i += 3) for (let c = 0; c < 3; c++) mean[c] += lab[i + c];
+  });
   for (let c = 0; c < 3; c++) mean[c] /= w * h;
-  // The blur removes the highest frequencies (noise, fine texture), as in the paper.
-  const blurred = separableBlur(lab, w, h, 3, [1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16]);
+  // The blur removes the highest frequencies (noise, fine texture), as in the paper. A strip at a
+  // time, each with the kernel's reach of rows above and below.
+  const kernel = [1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16];
+  const reach = (kernel.length - 1) / 2;
   const out = createImage(w, h, 1);
-  for (let i = 0; i < w * h; i++) {
-    const dl = blurred[i * 3] - mean[0];
-    const da = blurred[i * 3 + 1] - mean[1];
-    const db = blurred[i * 3 + 2] - mean[2];
-    out.data[i] = Math.sqrt(dl * dl + da * da + db * db);
-  }
+  forEachStrip(rgb, (y0, y1) => {
+    const top = Math.max(0, y0 - reach), bottom = Math.min(h, y1 + reach);
+    const blurred = blurRows(toLab(rowsOf(rgb, top, bottom)), w, h, 3, kernel, top, y0, y1);
+    for (let i = y0 * w, j = 0; i < y1 * w; i++, j += 3) {
+      const dl = blurred[j] - mean[0];
+      const da = blurred[j + 1] - mean[1];
+      const db = blurred[j + 2] - mean[2];
+      out.data[i] = Math.sqrt(dl * dl + da * da + db * db);
+    }
+  });
   return out;
 }
 
@@ -136,17 +158,18 @@ export function spectralResidual(img: Image): Image {
 /** Gaussian centred in the image, sigma = 1/3 of each side, peak 1. */
 export function centrePrior(width: number, height: number): Image {
   const out = createImage(width, height, 1);
+  for (let y = 0; y < height; y++) centreRow(width, height, y, out.data.subarray(y * width, (y + 1) * width));
+  return out;
+}
+
+/** Row y of centrePrior(width, height), into `out`. */
+function centreRow(width: number, height: number, y: number, out: Float32Array): void {
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   const sx = width / 3;
   const sy = height / 3;
-  for (let y = 0; y < height; y++) {
-    const gy = ((y - cy) * (y - cy)) / (2 * sy * sy);
-    for (let x = 0; x < width; x++) {
-      out.data[y * width + x] = Math.exp(-(gy + ((x - cx) * (x - cx)) / (2 * sx * sx)));
-    }
-  }
-  return out;
+  const gy = ((y - cy) * (y - cy)) / (2 * sy * sy);
+  for (let x = 0; x < width; x++) out[x] = Math.exp(-(gy + ((x - cx) * (x - cx)) / (2 * sx * sx)));
 }
 
 /**
@@ -155,17 +178,25 @@ export function centrePrior(width: number, height: number): Image {
  * the highest to 1). A constant image is returned quantised but unchanged.
  */
 export function histogramEqualise(img: Image): Image {
+  const lut = equalisation(img);
+  const out = createImage(img.width, img.height, 1);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = lut[level(img.data[i])];
+  return out;
+}
+
+/** The 256-level value of v in [0, 1]. */
+const level = (v: number) => (v > 0 ? Math.round(Math.min(v, 1) * 255) : 0);
+
+/** histogramEqualise's table: equalised value by level. */
+function equalisation(img: Image): Float32Array {
   if (img.channels !== 1) {
     throw new Error(`histogramEqualise: image has ${img.channels} channels. Pass a 1-channel image (use toGrey()).`);
   }
   const n = img.width * img.height;
-  const level = new Uint8Array(n);
   const hist = new Float64Array(256);
-  for (let i = 0; i < n; i++) {
-    const v = img.data[i];
-    level[i] = v > 0 ? Math.round(Math.min(v, 1) * 255) : 0;
-    hist[level[i]]++;
-  }
+  forEachStrip(img, (y0, y1) => {
+    for (const v of rowsOf(img, y0, y1)) hist[level(v)]++;
+  });
   let cdfMin = 0;
   for (let k = 0; k < 256; k++) {
     if (hist[k] > 0) {
@@ -179,9 +210,7 @@ export function histogramEqualise(img: Image): Image {
     cdf += hist[k];
     lut[k] = n === cdfMin ? k / 255 : Math.round(((cdf - cdfMin) * 255) / (n - cdfMin)) / 255;
   }
-  const out = createImage(img.width, img.height, 1);
-  for (let i = 0; i < n; i++) out.data[i] = lut[level[i]];
-  return out;
+  return lut;
 }
 
 export interface HintThresholds {
@@ -204,28 +233,25 @@ export function saliencyHints(sal: Image, opts: HintThresholds = {}): { fg: Imag
       `saliencyHints: bgAtOrBelow (${bgAtOrBelow}) must be below fgAbove (${fgAbove}), or a pixel could be both. Lower bgAtOrBelow or raise fgAbove.`,
     );
   }
-  const eq = histogramEqualise(sal);
-  const fg = createImage(sal.width, sal.height, 1);
-  const bg = createImage(sal.width, sal.height, 1);
-  for (let i = 0; i < eq.data.length; i++) {
-    if (eq.data[i] > fgAbove) fg.data[i] = 1;
-    else if (eq.data[i] <= bgAtOrBelow) bg.data[i] = 1;
-  }
+  // Lazy: made from the saliency map a strip at a time when read (they are resized to the working size).
+  const lut = equalisation(sal);
+  const fg = mapRows([sal], 1, ([v], out) => { for (let i = 0; i < out.length; i++) out[i] = lut[level(v[i])] > fgAbove ? 1 : 0; });
+  const bg = mapRows([sal], 1, ([v], out) => { for (let i = 0; i < out.length; i++) out[i] = lut[level(v[i])] <= bgAtOrBelow ? 1 : 0; });
   return { fg, bg };
 }
 
 // ---- helpers ----
 
 /** sRGB in [0, 1] to CIELab (D65), interleaved 3 channels. */
-function toLab(img: Image): Float64Array {
-  const n = img.width * img.height;
+function toLab(rgb: Float32Array): Float64Array {
+  const n = rgb.length / 3;
   const out = new Float64Array(n * 3);
   const lin = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
   const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
   for (let i = 0; i < n; i++) {
-    const r = lin(img.data[i * 3]);
-    const g = lin(img.data[i * 3 + 1]);
-    const b = lin(img.data[i * 3 + 2]);
+    const r = lin(rgb[i * 3]);
+    const g = lin(rgb[i * 3 + 1]);
+    const b = lin(rgb[i * 3 + 2]);
     const fx = f((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
     const fy = f(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
     const fz = f((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
@@ -246,10 +272,19 @@ function gaussianKernel(radius: number, sigma: number): number[] {
 
 /** Separable convolution with an odd symmetric kernel; borders replicate the edge pixel. */
 function separableBlur(src: ArrayLike<number>, w: number, h: number, c: number, kernel: number[]): Float64Array {
+  return blurRows(src, w, h, c, kernel, 0, 0, h);
+}
+
+/**
+ * Rows [y0, y1) of separableBlur of an image `h` rows high, from its rows [top, top + src rows),
+ * which must hold every row within the kernel's reach of [y0, y1) (clipped to the image).
+ */
+function blurRows(src: ArrayLike<number>, w: number, h: number, c: number, kernel: number[], top: number, y0: number, y1: number): Float64Array {
   const r = (kernel.length - 1) / 2;
-  const tmp = new Float64Array(w * h * c);
-  const out = new Float64Array(w * h * c);
-  for (let y = 0; y < h; y++) {
+  const rows = src.length / (w * c);
+  const tmp = new Float64Array(w * rows * c);
+  const out = new Float64Array(w * (y1 - y0) * c);
+  for (let y = 0; y < rows; y++) {
     for (let x = 0; x < w; x++) {
       for (let ch = 0; ch < c; ch++) {
         let acc = 0;
@@ -261,15 +296,15 @@ function separableBlur(src: ArrayLike<number>, w: number, h: number, c: number, 
       }
     }
   }
-  for (let y = 0; y < h; y++) {
+  for (let y = y0; y < y1; y++) {
     for (let x = 0; x < w; x++) {
       for (let ch = 0; ch < c; ch++) {
         let acc = 0;
         for (let k = -r; k <= r; k++) {
-          const yy = Math.min(h - 1, Math.max(0, y + k));
+          const yy = Math.min(h - 1, Math.max(0, y + k)) - top;
           acc += kernel[k + r] * tmp[(yy * w + x) * c + ch];
         }
-        out[(y * w + x) * c + ch] = acc;
+        out[((y - y0) * w + x) * c + ch] = acc;
       }
     }
   }
@@ -278,16 +313,39 @@ function separableBlur(src: ArrayLike<number>, w: number, h: number, c: number, 
 
 /** Min-max normalisation to [0, 1]; a constant map becomes all zeros. */
 function normalise(v: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(v.length);
+  normaliseInto(v, out);
+  return out;
+}
+
+/** normalise, in place. */
+function normaliseInPlace(v: Float32Array): void {
+  normaliseInto(v, v);
+}
+
+function normaliseInto(v: ArrayLike<number>, out: Float32Array): void {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < v.length; i++) {
     lo = Math.min(lo, v[i]);
     hi = Math.max(hi, v[i]);
   }
-  const out = new Float32Array(v.length);
-  const range = hi - lo;
-  if (range > 0) for (let i = 0; i < v.length; i++) out[i] = (v[i] - lo) / range;
-  return out;
+  for (let i = 0; i < v.length; i++) out[i] = normalised(v[i], lo, hi);
+}
+
+/** v min-max normalised by [lo, hi]; 0 if hi = lo. */
+function normalised(v: number, lo: number, hi: number): number {
+  return hi > lo ? (v - lo) / (hi - lo) : 0;
+}
+
+/** The smallest and largest value of an image, read a strip at a time. */
+function range(img: Image): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  forEachStrip(img, (y0, y1) => {
+    for (const v of rowsOf(img, y0, y1)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  });
+  return [lo, hi];
 }
 
 /** In-place 2D FFT of an n x n complex array (n a power of two); inverse includes the 1/n^2. */

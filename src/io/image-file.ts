@@ -1,13 +1,15 @@
 // Reading and writing image files with sharp (libvips).
 //
-// Reads decode to float32 in [0, 1] at the file's own precision: 16-bit PNG/TIFF come back as
-// 16-bit (divided by 65535), not squashed to 8 bits. EXIF orientation is applied, alpha is
+// Reads give float32 images in [0, 1] at the file's own precision: 16-bit PNG/TIFF come back as
+// 16-bit (divided by 65535), not squashed to 8 bits. The pixels are kept as decoded (8 or 16 bits)
+// and made float a strip of rows at a time when read (a LazyImage): a 24 MP photo holds 72 MB, not 288. EXIF orientation is applied, alpha is
 // dropped (not composited: the decomposition works on the colour channels only). Writes are
 // PNG, 8- or 16-bit, and atomic (temp file in the same folder, then rename).
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { createImage, type Image } from '../image/image.js';
+import type { Image } from '../image/image.js';
+import { LazyImage, forEachStrip, rowsOf } from '../image/lazy-image.js';
 import { toGrey, toRgb } from '../image/resize.js';
 
 /** Smallest accepted side, in pixels: the networks downsample several times. */
@@ -151,17 +153,23 @@ async function decode(input: string | Buffer, name: string, opts: ReadImageOptio
   if (ch !== 1 && ch !== 3) {
     throw new Error(`Cannot read image "${name}": decoded to ${ch} channels. Convert it to RGB or greyscale first.`);
   }
-  const img = createImage(info.width, info.height, ch);
-  if (deep) {
-    const src = new Uint16Array(data.buffer, data.byteOffset, data.length >> 1);
-    for (let i = 0; i < src.length; i++) img.data[i] = src[i] / 65535;
-  } else {
-    for (let i = 0; i < data.length; i++) img.data[i] = data[i] / 255;
-  }
-  if (ch === want) return img;
-  return want === 3 ? toRgb(img) : toGrey(img);
+  return decodedImage(info.width, info.height, ch, deep ? new Uint16Array(data.buffer, data.byteOffset, data.length >> 1) : data, want);
 }
 
+/**
+ * The decoded pixels as a lazy float image (lazy-image.ts): they stay at 8 or 16 bits, a quarter or
+ * half of the float copy, and rows are made in float (and converted to `want` channels) when read.
+ */
+function decodedImage(width: number, height: number, channels: 1 | 3, pixels: Uint8Array | Uint16Array, want: 1 | 3): Image {
+  const scale = pixels instanceof Uint16Array ? 65535 : 255;
+  const decoded = new LazyImage(width, height, channels, (y0, y1) => {
+    const from = y0 * width * channels, out = new Float32Array((y1 - y0) * width * channels);
+    for (let i = 0; i < out.length; i++) out[i] = pixels[from + i] / scale;
+    return out;
+  });
+  if (channels === want) return decoded;
+  return want === 3 ? toRgb(decoded) : toGrey(decoded);
+}
 /** Write a 1- or 3-channel image as PNG, atomically, creating the parent folder. */
 export async function writeImage(path: string, img: Image, opts: WriteImageOptions = {}): Promise<void> {
   const png = await encodePng(img, opts);
@@ -191,18 +199,22 @@ export async function encodePng(img: Image, opts: WriteImageOptions = {}): Promi
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`Cannot encode PNG: size ${width}x${height} is invalid. Pass an image with positive integer size.`);
   }
-  if (img.data.length !== width * height * channels) {
+  if (!(img instanceof LazyImage) && img.data.length !== width * height * channels) {
     throw new Error(
       `Cannot encode PNG: data has ${img.data.length} values, ${width}x${height}x${channels} needs ${width * height * channels}. Build images with createImage().`,
     );
   }
   const max = bitDepth === 16 ? 65535 : 255;
-  const pixels = bitDepth === 16 ? new Uint16Array(img.data.length) : new Uint8Array(img.data.length);
-  for (let i = 0; i < img.data.length; i++) {
-    const v = img.data[i];
-    // NaN becomes 0 rather than poisoning the file.
-    pixels[i] = v > 0 ? Math.round(Math.min(v, 1) * max) : 0;
-  }
+  const pixels = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
+  // A strip at a time, so a lazy full-resolution image is never made whole in float.
+  forEachStrip(img, (y0, y1) => {
+    const rows = rowsOf(img, y0, y1), from = y0 * width * channels;
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i];
+      // NaN becomes 0 rather than poisoning the file.
+      pixels[from + i] = v > 0 ? Math.round(Math.min(v, 1) * max) : 0;
+    }
+  });
   const space = channels === 1 ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb';
   return sharp(pixels, { raw: { width, height, channels } }).toColourspace(space).png().toBuffer();
 }

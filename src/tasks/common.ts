@@ -3,7 +3,7 @@
 import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type { Image } from '../image/image.js';
-import { resizeImage } from '../image/resize.js';
+import { resizeImage, resizeLazily } from '../image/resize.js';
 import { imageToTensor, tensorToImage } from '../core/images.js';
 import { train, type HistoryPoint, type Progress, type TrainResult } from '../core/trainer.js';
 import type { Decomposition, Phase, Schedule, Term } from '../core/spec.js';
@@ -44,7 +44,10 @@ export interface Report {
 
 export interface TaskResult {
   task: string;
-  /** Output images at input resolution, by file stem (e.g. mask, foreground). */
+  /**
+   * Output images at input resolution, by file stem (e.g. mask, foreground). Most are LazyImages,
+   * made a strip of rows at a time when read: reading `data` makes one whole.
+   */
   images: Record<string, Image>;
   report: Report;
   history: HistoryPoint[];
@@ -91,10 +94,10 @@ export function toBatch(images: Image[], size: { width: number; height: number }
   return torch.tidy(() => torch.cat(images.map((img) => imageToTensor(resizeImage(img, size.width, size.height), device)), 0));
 }
 
-/** A layer output (1 x C x h x w) back at the input's resolution. */
+/** A layer output (1 x C x h x w) back at the input's resolution: lazy, upsampled a strip at a time when read. */
 export function toOutput(t: Tensor, width: number, height: number): Image {
   const img = tensorToImage(t);
-  return img.width === width && img.height === height ? img : resizeImage(img, width, height);
+  return img.width === width && img.height === height ? img : resizeLazily(img, width, height);
 }
 
 /** Runs a decomposition with the task options; applies seed, device and threads. */

@@ -3,7 +3,8 @@
 //   dark channel (15 px patches) -> airlight A from the brightest 0.1% dark-channel pixels
 //   -> t = 1 - omega * dark(I / A) -> colour guided filter (He's refinement) -> J = (I - A) / max(t, t0) + A
 import * as torch from '../tensor/index.js';
-import { colourImage, createImage, type Image } from '../image/image.js';
+import type { Image } from '../image/image.js';
+import { constantImage, forEachStrip, mapRows, rowsOf } from '../image/lazy-image.js';
 import { toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight, type AirlightMode } from '../image/dark-channel.js';
 import { refineMask } from './refine.js';
@@ -23,27 +24,25 @@ export const DCP_DEFAULTS: Required<Omit<DcpOptions, 'airlight'>> = { patch: 15,
 
 /** Transmission t = 1 - omega * dark(I / A), before refinement. */
 export function dcpTransmission(img: Image, A: [number, number, number], patch: number, omega: number): Image {
-  const n = img.width * img.height;
-  const norm = createImage(img.width, img.height, 3);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) norm.data[i * 3 + c] = img.data[i * 3 + c] / Math.max(A[c], 1e-3);
-  const dark = darkChannel(norm, patch);
-  const t = createImage(img.width, img.height, 1);
-  for (let i = 0; i < n; i++) t.data[i] = 1 - omega * dark.data[i];
+  // I / A is read a strip at a time by darkChannel, not made whole.
+  const norm = mapRows([img], 3, ([v], out) => { for (let i = 0; i < out.length; i++) out[i] = v[i] / Math.max(A[i % 3], 1e-3); });
+  const t = darkChannel(norm, patch);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = 1 - omega * t.data[i];
   return t;
 }
 
-/** J = clip((I - (1 - t) * A) / max(t, t0)); A is one colour or a 3-channel map. */
+/** J = clip((I - (1 - t) * A) / max(t, t0)); A is one colour or a 3-channel map. Lazy: solved a strip of rows at a time when read. */
 export function recoverScene(img: Image, t: Image, A: [number, number, number] | Image, t0: number): Image {
-  const n = img.width * img.height;
-  const J = createImage(img.width, img.height, 3);
-  for (let i = 0; i < n; i++) {
-    const ti = Math.max(t.data[i], t0);
-    for (let c = 0; c < 3; c++) {
-      const a = Array.isArray(A) ? A[c] : A.data[i * 3 + c];
-      J.data[i * 3 + c] = Math.min(1, Math.max(0, (img.data[i * 3 + c] - a) / ti + a));
+  const map = Array.isArray(A) ? null : A;
+  return mapRows(map ? [img, t, map] : [img, t], 3, ([I, T, M], J) => {
+    for (let i = 0; i < T.length; i++) {
+      const ti = Math.max(T[i], t0);
+      for (let c = 0; c < 3; c++) {
+        const a = map ? M[i * 3 + c] : (A as number[])[c];
+        J[i * 3 + c] = Math.min(1, Math.max(0, (I[i * 3 + c] - a) / ti + a));
+      }
     }
-  }
-  return J;
+  });
 }
 
 export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
@@ -56,10 +55,13 @@ export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
   const dehazed = recoverScene(img, t, A, o.t0);
   // How well the haze model with these t, A, J explains the input (lower where J was clipped).
   let se = 0;
-  for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) {
-    const r = t.data[i] * dehazed.data[i * 3 + c] + (1 - t.data[i]) * A[c] - img.data[i * 3 + c];
-    se += r * r;
-  }
+  forEachStrip(img, (y0, y1) => {
+    const J = rowsOf(dehazed, y0, y1), I = rowsOf(img, y0, y1);
+    for (let i = y0 * img.width, k = 0; i < y1 * img.width; i++, k++) for (let c = 0; c < 3; c++) {
+      const r = t.data[i] * J[k * 3 + c] + (1 - t.data[i]) * A[c] - I[k * 3 + c];
+      se += r * r;
+    }
+  });
   const psnr = -10 * Math.log10(Math.max(se / (3 * img.width * img.height), 1e-12));
   const info = torch.engineInfo();
   const report: Report = {
@@ -73,7 +75,7 @@ export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
     engine: { torch: info.torchVersion, device: 'cpu', threads: info.threads, allocator: info.allocator },
     A0: A.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: options.airlight ? 'given' : `dark channel: ${o.airlightMode}`,
   };
-  return { task: 'dehaze', images: { dehazed, transmission: t, airlight: colourImage(image.width, image.height, A) }, report, history: [] };
+  return { task: 'dehaze', images: { dehazed, transmission: t, airlight: constantImage(image.width, image.height, A) }, report, history: [] };
 }
 
 /** A given airlight colour, checked: three numbers in (0, 1] (A = 0 would divide by zero in t). */

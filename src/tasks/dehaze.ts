@@ -11,6 +11,7 @@
 // rather than a copy of I.
 import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
+import { mapRows } from '../image/lazy-image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import type { Decomposition, Term } from '../core/spec.js';
@@ -149,7 +150,7 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskR
 
 /** The total transmission of two passes: t = t1 * t2 (haze removed twice). */
 function multiply(a: Image, b: Image): Image {
-  return { ...a, data: a.data.map((v, i) => v * b.data[i]) };
+  return mapRows([a, b], a.channels, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = x[i] * y[i]; });
 }
 
 /**

@@ -1,5 +1,6 @@
 // Foreground/background hints for segmentation: automatic (saliency), a user mask, or a box.
-import { createImage, type Image } from '../image/image.js';
+import type { Image } from '../image/image.js';
+import { LazyImage, forEachStrip, mapRows, rowsOf } from '../image/lazy-image.js';
 import { saliencyHints, saliencyMap } from '../image/saliency.js';
 import { MAX_SIZE, OptionError, optionFromText } from './options.js';
 
@@ -15,33 +16,40 @@ export function saliencyHintsFor(img: Image): Hints {
 export function hintsFromMask(mask: Image, width: number, height: number): Hints {
   if (mask.width !== width || mask.height !== height)
     throw new OptionError('ERR_OPTION_RANGE', 'hint', mask, (n) => `The ${n('hint')} mask is ${mask.width}x${mask.height} but the image is ${width}x${height}: draw the hint at the image's size.`);
-  const fg = createImage(width, height, 1), bg = createImage(width, height, 1);
-  let nf = 0, nb = 0;
-  for (let i = 0; i < width * height; i++) {
+  const grey = (rows: Float32Array, i: number) => {
     let v = 0;
-    for (let c = 0; c < mask.channels; c++) v += mask.data[i * mask.channels + c];
-    v /= mask.channels;
-    if (v > 0.9) { fg.data[i] = 1; nf++; } else if (v < 0.1) { bg.data[i] = 1; nb++; }
-  }
+    for (let c = 0; c < mask.channels; c++) v += rows[i * mask.channels + c];
+    return v / mask.channels;
+  };
+  let nf = 0, nb = 0;
+  forEachStrip(mask, (y0, y1) => {
+    const rows = rowsOf(mask, y0, y1);
+    for (let i = 0; i < (y1 - y0) * width; i++) { const v = grey(rows, i); if (v > 0.9) nf++; else if (v < 0.1) nb++; }
+  });
   if (nf === 0 || nb === 0)
     throw new OptionError('ERR_OPTION_RANGE', 'hint', mask, (n) => `The ${n('hint')} mask needs both white (foreground) and black (background) pixels; it has ${nf} white and ${nb} black.`);
+  // Lazy, as the mask (full-resolution maps, read a strip at a time when resized to the working size).
+  const fg = mapRows([mask], 1, ([rows], out) => { for (let i = 0; i < out.length; i++) out[i] = grey(rows, i) > 0.9 ? 1 : 0; });
+  const bg = mapRows([mask], 1, ([rows], out) => { for (let i = 0; i < out.length; i++) out[i] = grey(rows, i) < 0.1 ? 1 : 0; });
   return { fg, bg, source: 'mask' };
 }
 
-/** A box around the object: outside is background, the box's inner half is foreground. */
+/** A box around the object: outside is background, the box's inner half is foreground (lazy full-resolution maps). */
 export function hintsFromBox(box: Box, width: number, height: number): Hints {
   assertBoxInside(box, width, height);
-  const fg = createImage(width, height, 1), bg = createImage(width, height, 1);
-  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const inside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
-    const core = Math.abs(x + 0.5 - cx) < box.width / 4 && Math.abs(y + 0.5 - cy) < box.height / 4;
-    if (!inside) bg.data[y * width + x] = 1;
-    else if (core) fg.data[y * width + x] = 1;
-  }
   if (box.width * box.height >= width * height)
     throw new OptionError('ERR_OPTION_RANGE', 'box', box, (n) => `The ${n('box')} covers the whole image, so nothing is known to be background: draw it tighter around the object.`);
-  return { fg, bg, source: 'box' };
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const map = (value: (inside: boolean, core: boolean) => boolean) => new LazyImage(width, height, 1, (y0, y1) => {
+    const out = new Float32Array((y1 - y0) * width);
+    for (let y = y0; y < y1; y++) for (let x = 0; x < width; x++) {
+      const inside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+      const core = Math.abs(x + 0.5 - cx) < box.width / 4 && Math.abs(y + 0.5 - cy) < box.height / 4;
+      if (value(inside, core)) out[(y - y0) * width + x] = 1;
+    }
+    return out;
+  });
+  return { fg: map((inside, core) => inside && core), bg: map((inside) => !inside), source: 'box' };
 }
 
 /** Box given as "X,Y,W,H" (pixels); throws OptionError. */
@@ -97,10 +105,12 @@ export function checkBoxAtWorkingSize(b: Box, width: number, height: number, siz
     (enough !== undefined ? `, or raise ${n('size')} to ${enough}.` : '.'));
 }
 
-/** A 1-channel image that is 1 inside the box. */
+/** A 1-channel image that is 1 inside the box (lazy: made a strip of rows at a time when read). */
 export function boxMask(box: Box, width: number, height: number): Image {
   assertBoxInside(box, width, height);
-  const m = createImage(width, height, 1);
-  for (let y = box.y; y < box.y + box.height; y++) m.data.fill(1, y * width + box.x, y * width + box.x + box.width);
-  return m;
+  return new LazyImage(width, height, 1, (y0, y1) => {
+    const out = new Float32Array((y1 - y0) * width);
+    for (let y = Math.max(y0, box.y); y < Math.min(y1, box.y + box.height); y++) out.fill(1, (y - y0) * width + box.x, (y - y0) * width + box.x + box.width);
+    return out;
+  });
 }

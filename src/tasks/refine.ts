@@ -3,7 +3,8 @@
 // binary mask by a minimum cut (cutMask), which settles the pixels the soft mask is unsure of
 // along colour edges rather than at a fixed 0.5.
 import type { Image } from '../image/image.js';
-import { resizeImage } from '../image/resize.js';
+import { resizeImage, resizeLazily } from '../image/resize.js';
+import { mapRows } from '../image/lazy-image.js';
 import { guidedFilter } from '../image/guided-filter.js';
 import { minCut } from '../image/graph-cut.js';
 import { contrastEdges } from '../image/grabcut.js';
@@ -40,13 +41,14 @@ export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, ep
  */
 export const HINT_WEIGHT = 0.25;
 
+/** Lazy (made a strip at a time when read), as threshold: soft and hint must not change afterwards. */
 export function leanOnHints(soft: Image, hint: Image, weight = HINT_WEIGHT): Image {
-  const h = hint.width === soft.width && hint.height === soft.height ? hint : resizeImage(hint, soft.width, soft.height);
-  return { ...soft, data: soft.data.map((v, i) => (1 - weight) * v + weight * h.data[i]) };
+  const h = hint.width === soft.width && hint.height === soft.height ? hint : resizeLazily(hint, soft.width, soft.height);
+  return mapRows([soft, h], soft.channels, ([s, hs], out) => { for (let i = 0; i < out.length; i++) out[i] = (1 - weight) * s[i] + weight * hs[i]; });
 }
 
 export function threshold(img: Image, at = 0.5): Image {
-  return { ...img, data: img.data.map((v) => (v > at ? 1 : 0)) };
+  return mapRows([img], img.channels, ([v], out) => { for (let i = 0; i < out.length; i++) out[i] = v[i] > at ? 1 : 0; });
 }
 
 /**
@@ -63,7 +65,7 @@ export function cutMask(image: Image, soft: Image, gamma = CUT_GAMMA, maxPixels 
     const s = Math.sqrt(maxPixels / (width * height));
     const w = Math.max(1, Math.round(width * s)), h = Math.max(1, Math.round(height * s));
     const small = cutMask(resizeImage(image, w, h), resizeImage(soft, w, h), gamma, maxPixels);
-    return threshold(refineMask(image, resizeImage(small, width, height), Math.round(2 / s)));
+    return threshold(refineMask(image, resizeLazily(small, width, height), Math.round(2 / s)));
   }
   const n = width * height;
   const fgCost = new Float32Array(n), bgCost = new Float32Array(n);

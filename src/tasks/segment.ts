@@ -3,7 +3,7 @@
 // then are relaxed: the authors' two-step schedule.
 import * as torch from '../tensor/index.js';
 import { createImage, type Image } from '../image/image.js';
-import { resizeImage } from '../image/resize.js';
+import { resizeImage, resizeLazily } from '../image/resize.js';
 import { grabCutHints } from '../image/grabcut.js';
 import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
@@ -92,6 +92,13 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start }), source: h.source, grown: true };
 }
 
+/** The working hints for segment's options: the given or automatic full-resolution ones, resized (and grown). */
+function hintsAt(image: Image, o: SegmentOptions, size: { width: number; height: number }): Hints & { grown: boolean } {
+  const given: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
+    : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);
+  return workingHints(image, given, size, o.growHints ?? given.source !== 'mask');
+}
+
 /** The hints as one picture, in the --hint format (white fg, black bg, grey unknown), to inspect or edit and pass back. */
 export function hintImage(h: Hints): Image {
   const out = createImage(h.fg.width, h.fg.height, 1, 0.5);
@@ -112,9 +119,7 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Tas
   const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 8, 64);
   if (o.box) checkSegmentBox(o.box, image.width, image.height, o.size);
   const device = deviceOf(o);
-  const given: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
-    : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);
-  const hints = workingHints(image, given, size, o.growHints ?? given.source !== 'mask');
+  const hints = hintsAt(image, o, size);
   const [input, fg, bg] = [toBatch([image], size, device),
     torch.keep(imageToTensor(hints.fg, device)), torch.keep(imageToTensor(hints.bg, device))];
   // Grown hints are trustworthy enough to keep as a weak pull (bench: box IoU +0.04 on both cases).
@@ -122,8 +127,10 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Tas
   const d = segmentation(input, fg, bg, { ...o, hintsAfter });
   try {
     const r = await runDecomposition(d, o);
+    // Full-resolution outputs are lazy (made a strip at a time as they are written) but mask-soft,
+    // which the guided filter makes whole (one channel).
     const soft = refineMask(image, toOutput(r.layers.mask[0], image.width, image.height));
-    const hintMap = resizeImage(hintImage(hints), image.width, image.height);
+    const hintMap = resizeLazily(hintImage(hints), image.width, image.height);
     const images = {
       mask: cutMask(image, leanOnHints(soft, hintMap)),
       'mask-soft': soft,

@@ -3,7 +3,8 @@
 //  one image:             I = m * y1 + (1 - m) * y2 with one learned uniform m, exclusion loss
 //  texture sum:           I = y1 + y2 (the authors' texture demo)
 import * as torch from '../tensor/index.js';
-import { createImage, type Image } from '../image/image.js';
+import type { Image } from '../image/image.js';
+import { mapRows } from '../image/lazy-image.js';
 import { toRgb } from '../image/resize.js';
 import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
@@ -62,12 +63,10 @@ export function separation(inputs: torch.Tensor, model: 'two' | 'blend' | 'sum',
  * y1 = ((1 - b) I1 - (1 - a) I2) / (a - b),  y2 = (a I2 - b I1) / (a - b), clipped to [0, 1].
  */
 export function solveTwoMixtures([I1, I2]: [Image, Image], [a, b]: [number, number]): [Image, Image] {
-  const y1 = createImage(I1.width, I1.height, 3), y2 = createImage(I1.width, I1.height, 3);
   const clip = (v: number) => Math.min(1, Math.max(0, v));
-  for (let i = 0; i < y1.data.length; i++) {
-    y1.data[i] = clip(((1 - b) * I1.data[i] - (1 - a) * I2.data[i]) / (a - b));
-    y2.data[i] = clip((a * I2.data[i] - b * I1.data[i]) / (a - b));
-  }
+  // Lazy: solved a strip of rows at a time when read (full-resolution outputs).
+  const y1 = mapRows([I1, I2], 3, ([i1, i2], out) => { for (let i = 0; i < out.length; i++) out[i] = clip(((1 - b) * i1[i] - (1 - a) * i2[i]) / (a - b)); });
+  const y2 = mapRows([I1, I2], 3, ([i1, i2], out) => { for (let i = 0; i < out.length; i++) out[i] = clip((a * i2[i] - b * i1[i]) / (a - b)); });
   return [y1, y2];
 }
 

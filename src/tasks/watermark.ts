@@ -14,7 +14,8 @@
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
 // default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (9 minutes each).
 import * as torch from '../tensor/index.js';
-import { colourImage, createImage, crop, median, paste, type Image, type Rect } from '../image/image.js';
+import { createImage, crop, median, paste, type Image, type Rect } from '../image/image.js';
+import { constantImage, forEachStrip, mapRows, rowsOf } from '../image/lazy-image.js';
 export { median }; // the runs' per-pixel median
 import { resizeImage, toRgb } from '../image/resize.js';
 import { imageToTensor } from '../core/images.js';
@@ -142,7 +143,7 @@ export const CORE_THICKNESS = 2;
  */
 export function keepNearCore(alpha: Image, level: number, rim: number, fraction = CORE_FRACTION, thickness = CORE_THICKNESS): Image {
   const near = dilate(markCore(alpha, level, fraction, thickness), 2 * rim + 1);
-  return { ...alpha, data: alpha.data.map((v, i) => (near.data[i] > 0.5 ? v : 0)) };
+  return mapRows([alpha, near], 1, ([a, n], out) => { for (let i = 0; i < out.length; i++) out[i] = n[i] > 0.5 ? a[i] : 0; });
 }
 
 /** The share of the core that a `thickness` square must keep for the mark to count as drawn in thick strokes (see coreThickness). */
@@ -165,7 +166,10 @@ export function coreThickness(alpha: Image, level: number, thickness = CORE_THIC
 /** The mark's core (1 / 0): opacity above `fraction` of the level, opened by a `thickness` square (see keepNearCore). */
 export function markCore(alpha: Image, level: number, fraction = CORE_FRACTION, thickness = CORE_THICKNESS): Image {
   const core = createImage(alpha.width, alpha.height, 1);
-  for (let i = 0; i < core.data.length; i++) core.data[i] = alpha.data[i] > fraction * level ? 1 : 0;
+  forEachStrip(alpha, (y0, y1) => {
+    const a = rowsOf(alpha, y0, y1);
+    for (let i = 0; i < a.length; i++) core.data[y0 * alpha.width + i] = a[i] > fraction * level ? 1 : 0;
+  });
   return open(core, thickness);
 }
 
@@ -181,7 +185,7 @@ export function markCore(alpha: Image, level: number, fraction = CORE_FRACTION, 
  */
 export function fillCore(alpha: Image, bound: Image, level: number, fraction = CORE_FRACTION, thickness = CORE_THICKNESS): Image {
   const core = markCore(alpha, level, fraction, thickness);
-  return { ...alpha, data: alpha.data.map((v, i) => (core.data[i] > 0.5 ? Math.min(level, bound.data[i]) : v)) };
+  return mapRows([alpha, core, bound], 1, ([a, k, b], out) => { for (let i = 0; i < out.length; i++) out[i] = k[i] > 0.5 ? Math.min(level, b[i]) : a[i]; });
 }
 
 /**
@@ -196,17 +200,17 @@ export function fillCore(alpha: Image, bound: Image, level: number, fraction = C
  * 28.55 -> 28.95.
  */
 export function opacityBound(input: Image, colour: [number, number, number]): Image {
-  const out = createImage(input.width, input.height, 1);
-  for (let i = 0; i < out.data.length; i++) {
-    let bound = 1;
-    for (let c = 0; c < 3; c++) {
-      const v = input.data[i * 3 + c], w = colour[c];
-      if (w > 0) bound = Math.min(bound, v / w);
-      if (w < 1) bound = Math.min(bound, (1 - v) / (1 - w));
+  return mapRows([input], 1, ([I], out) => {
+    for (let i = 0; i < out.length; i++) {
+      let bound = 1;
+      for (let c = 0; c < 3; c++) {
+        const v = I[i * 3 + c], w = colour[c];
+        if (w > 0) bound = Math.min(bound, v / w);
+        if (w < 1) bound = Math.min(bound, (1 - v) / (1 - w));
+      }
+      out[i] = Math.max(0, bound);
     }
-    out.data[i] = Math.max(0, bound);
-  }
-  return out;
+  });
 }
 
 /** Guided-filter refinement of the opacity, in working-size pixels: radius, and eps (see followMarkEdges). */
@@ -251,16 +255,19 @@ export function markRegion(width: number, height: number, o: { box?: Box; hint?:
   const h = o.hint;
   if (h.width !== width || h.height !== height)
     throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is ${h.width}x${h.height} but the image is ${width}x${height}: draw the hint at the image's size.`);
-  const m = createImage(width, height, 1);
-  let n = 0;
-  for (let i = 0; i < width * height; i++) {
+  const inside = (rows: Float32Array, i: number) => {
     let v = 0;
-    for (let c = 0; c < h.channels; c++) v += h.data[i * h.channels + c];
-    if (v / h.channels > 0.5) { m.data[i] = 1; n++; }
-  }
+    for (let c = 0; c < h.channels; c++) v += rows[i * h.channels + c];
+    return v / h.channels > 0.5;
+  };
+  let n = 0;
+  forEachStrip(h, (y0, y1) => {
+    const rows = rowsOf(h, y0, y1);
+    for (let i = 0; i < (y1 - y0) * width; i++) if (inside(rows, i)) n++;
+  });
   if (n === 0) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask has no white pixels: paint the watermark region white.`);
   if (n === width * height) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is white everywhere: paint only the watermark region white, the rest black.`);
-  return m;
+  return mapRows([h], 1, ([rows], out) => { for (let i = 0; i < out.length; i++) out[i] = inside(rows, i) ? 1 : 0; });
 }
 
 /** The region at the working size, grown so that every pixel touching it counts as inside. */
@@ -320,14 +327,14 @@ function pairs(n: number): [number, number][] {
   return out;
 }
 
-/** out = region ? b : a, per pixel (region 1-channel, a and b RGB of the same size). */
+/** out = region ? b : a, per pixel (region 1-channel, a and b RGB of the same size); lazy. */
 function composite(a: Image, b: Image, region: Image): Image {
-  const out = createImage(a.width, a.height, 3);
-  for (let i = 0; i < a.width * a.height; i++) {
-    const src = region.data[i] > 0.5 ? b : a;
-    for (let c = 0; c < 3; c++) out.data[i * 3 + c] = src.data[i * 3 + c];
-  }
-  return out;
+  return mapRows([a, b, region], 3, ([A, B, R], out) => {
+    for (let i = 0; i < R.length; i++) {
+      const src = R[i] > 0.5 ? B : A;
+      for (let c = 0; c < 3; c++) out[i * 3 + c] = src[i * 3 + c];
+    }
+  });
 }
 
 export async function removeWatermark(images: Image[], o: WatermarkOptions = {}): Promise<TaskResult> {
@@ -372,7 +379,7 @@ function medianOfRuns(results: TaskResult[], seed: number): TaskResult {
 /** Outputs of the processed part put back into the whole image: outside it, the input and no mark (a given mark colour fills it). */
 function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [number, number, number] | 'learn'): TaskResult {
   const base = (name: string, channels: number) => name.startsWith('clean') ? whole
-    : name === 'watermark' && colour !== 'learn' ? colourImage(whole.width, whole.height, colour) : createImage(whole.width, whole.height, channels);
+    : constantImage(whole.width, whole.height, name === 'watermark' && colour !== 'learn' ? colour : Array(channels).fill(0));
   const images = Object.fromEntries(Object.entries(r.images).map(([name, img]) => [name, paste(base(name, img.channels), img, context.x, context.y)]));
   return { ...r, images, report: { ...r.report, processedRegion: context } };
 }
@@ -385,10 +392,13 @@ function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [numbe
 export function markContext(region: Image): Rect {
   const { width, height } = region;
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    if (region.data[y * width + x] <= 0.5) continue;
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-  }
+  forEachStrip(region, (top, bottom) => {
+    const rows = rowsOf(region, top, bottom);
+    for (let y = top; y < bottom; y++) for (let x = 0; x < width; x++) {
+      if (rows[(y - top) * width + x] <= 0.5) continue;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+  });
   const margin = Math.max(32, Math.ceil(Math.max(x1 - x0 + 1, y1 - y0 + 1) / 2));
   const x = Math.max(0, x0 - margin), y = Math.max(0, y0 - margin);
   return { x, y, width: Math.min(width, x1 + 1 + margin) - x, height: Math.min(height, y1 + 1 + margin) - y };
@@ -401,15 +411,23 @@ export function markContext(region: Image): Rect {
  * m > SOLVE_BELOW the division amplifies noise: `net` there.
  */
 export function solveClean(input: Image, alpha: Image, mark: Image, net: Image): Image {
-  const t = { ...alpha, data: alpha.data.map((m) => 1 - m) };
-  const out = recoverScene(input, t, mark, 1 - SOLVE_BELOW);
-  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] > SOLVE_BELOW) for (let c = 0; c < 3; c++) out.data[i * 3 + c] = net.data[i * 3 + c];
-  return out;
+  // Lazy, as recoverScene: solved a strip of rows at a time when read.
+  const t = mapRows([alpha], 1, ([a], out) => { for (let i = 0; i < out.length; i++) out[i] = 1 - a[i]; });
+  const solved = recoverScene(input, t, mark, 1 - SOLVE_BELOW);
+  return mapRows([solved, alpha, net], 3, ([C, a, N], out) => {
+    out.set(C);
+    for (let i = 0; i < a.length; i++) if (a[i] > SOLVE_BELOW) for (let c = 0; c < 3; c++) out[i * 3 + c] = N[i * 3 + c];
+  });
 }
 
-/** min(a, b) per pixel, images of one size. */
+/** min(a, b) per pixel, images of one size; lazy. */
 function atMost(a: Image, b: Image): Image {
-  return { ...a, data: a.data.map((v, i) => Math.min(v, b.data[i])) };
+  return mapRows([a, b], a.channels, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = Math.min(x[i], y[i]); });
+}
+
+/** a * b per pixel, b 1-channel; lazy. */
+function times(a: Image, b: Image): Image {
+  return mapRows([a, b], 1, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = x[i] * y[i]; });
 }
 
 /** One training run on the already checked inputs. */
@@ -427,14 +445,16 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     const out = (t: torch.Tensor) => toOutput(t, width, height);
     const outImages: Record<string, Image> = {};
     const colour = markColourFor(images.length, o);
-    const mark = colour === 'learn' ? out(r.layers.W[0]) : colourImage(width, height, colour);
+    // Full-resolution images are lazy (made a strip at a time when read) but alpha, made whole
+    // once it is worked on (one channel).
+    const mark = colour === 'learn' ? out(r.layers.W[0]) : constantImage(width, height, colour);
     let alpha = out(r.layers.m[0]);
     const solved = (o.clean ?? 'solved') === 'solved';
     let level: number | null = null;
     if (region) {
-      for (let i = 0; i < alpha.data.length; i++) alpha.data[i] *= region.data[i];
+      alpha = times(alpha, region);
       const uniform = (o.opacity ?? 'uniform') === 'uniform';
-      const bound = uniform && colour !== 'learn' ? opacityBound(first, colour) : colourImage(width, height, [1]);
+      const bound = uniform && colour !== 'learn' ? opacityBound(first, colour) : constantImage(width, height, [1]);
       if (uniform) {
         alpha = atMost(alpha, bound);
         level = opacityLevel(alpha);
@@ -445,7 +465,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
         const thickness = coreThickness(alpha, level, Math.max(CORE_THICKNESS, Math.round(CORE_THICKNESS * px)));
         const kept = keepNearCore(alpha, level, Math.max(1, Math.round(px)), CORE_FRACTION, thickness);
         alpha = followMarkEdges(first, fillCore(kept, bound, level, CORE_FRACTION, thickness), level, Math.max(1, Math.round(EDGE_RADIUS * px)));
-        for (let i = 0; i < alpha.data.length; i++) alpha.data[i] *= region.data[i]; // the filter reaches past the region's edge
+        alpha = times(alpha, region); // the filter reaches past the region's edge
       }
       const net = out(r.layers.clean[0]);
       outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
@@ -454,11 +474,12 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
       // Where the mark adds little, the input pixel is kept untouched: m * W for a learned W (as the
       // reference; away from the mark a learned W goes dark, so m alone there would measure leaks),
       // m alone for a given colour (a dark mark changes the image as much as a bright one).
-      const marked = createImage(width, height, 1);
-      for (let i = 0; i < width * height; i++) {
-        const w = colour === 'learn' ? (mark.data[i * 3] + mark.data[i * 3 + 1] + mark.data[i * 3 + 2]) / 3 : 1;
-        marked.data[i] = alpha.data[i] * w >= KEEP_BELOW ? 1 : 0;
-      }
+      const marked = mapRows([alpha, mark], 1, ([a, M], out) => {
+        for (let i = 0; i < out.length; i++) {
+          const w = colour === 'learn' ? (M[i * 3] + M[i * 3 + 1] + M[i * 3 + 2]) / 3 : 1;
+          out[i] = a[i] * w >= KEEP_BELOW ? 1 : 0;
+        }
+      });
       rgb.forEach((img, k) => {
         const net = out(r.layers[`clean${k + 1}`][k]);
         outImages[`clean-${k + 1}`] = composite(img, solved ? solveClean(img, alpha, mark, net) : net, marked);
