@@ -20,7 +20,7 @@ const bigVideo = join(tmp, 'big 7200.mkv');
 /** Runs the command; with --json, a progress line on stdout would mean it trained (then it is killed after a minute). */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args, '--json', '--iterations', '100000', '--size', '64']);
+    const child = spawn(process.execPath, [bin, ...args, '--json', '--iterations', '100000', '--size', '128']);
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

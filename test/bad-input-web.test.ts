@@ -103,7 +103,7 @@ describe('web server: bad requests', () => {
   /** A job request made when the case runs (the images exist by then). */
   type Options = Record<string, unknown> | (() => Record<string, unknown>);
   const job = (o: Options = {}, task = 'segment', images = () => [b64(img.png)]) =>
-    () => ({ task, images: images(), options: { size: 64, iterations: 1, ...(typeof o === 'function' ? o() : o) } });
+    () => ({ task, images: images(), options: { size: task === 'separate' ? 128 : 64, iterations: 1, ...(typeof o === 'function' ? o() : o) } });
   const evil = { host: 'evil.example:PORT', origin: 'http://evil.example:PORT' };
   const rebinding = /Host header "evil\.example:\d+" is not a name of this server .*--allowed-host evil\.example/;
 
@@ -290,7 +290,7 @@ describe('double-dip serve: bad --host, --data, --port, --allowed-host', () => {
     { name: '--data below a file', args: () => ['--data', join(dir, 'a-file', 'jobs')], code: 1, error: /".*a-file" is a file, not a folder/ },
     { name: '--data on /proc (no folder can be made there)', args: () => ['--data', '/proc/double-dip-data'], code: 1,
       error: /cannot create "\/proc\/double-dip-data" .*Pass a writable folder with --data DIR/ },
-    { name: '--port out of range', args: () => ['--port', '70000', '--data', data()], code: 2, error: /Expected a port from 0 to 65535/ },
+    { name: '--port out of range', args: () => ['--port', '70000', '--data', data()], code: 2, error: /Expected an integer from 0 to 65535 for --port/ },
     { name: '--allowed-host given as a URL', args: () => ['--allowed-host', 'http://example.lan/', '--data', data()], code: 2,
       error: /Expected a host name or address for --allowed-host \(e\.g\. example\.lan or example\.lan:8080\), got "http:\/\/example\.lan\/"/ },
   ];
