@@ -114,7 +114,7 @@ const cases: [string[], RegExp][] = [
   [['watermark', img, img2, '--opacity', 'free'], /--opacity applies to one image/],
   [['watermark', img, img2, '--box', '1,1,10,10'], /--box applies to one image; several images sharing a mark need no region/],
   [['watermark', img], /One image needs the watermark region: give --box or --hint/],
-  [['segment', img, '--runs', '3'], /Unknown option '--runs'/],
+  [['segment', img, '--runs', '3'], /Unknown option --runs/],
 
   // Recipe numbers.
   [['dehaze', img, '--passes', '4'], /Expected an integer from 1 to 3 for --passes but received 4/],

@@ -29,6 +29,31 @@ describe('double-dip CLI', () => {
     assert.equal(cli('segment', '--help').status, 0);
   });
 
+  test('--version, and "did you mean" for mistyped commands and options, in one clean sentence (exit 2)', () => {
+    const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const v = cli(flag);
+      assert.equal(v.status, 0);
+      assert.equal(v.stdout.trim(), `double-dip ${pkg.version}`);
+    }
+    const c = cli('segmnet', png);
+    assert.equal(c.status, 2);
+    assert.match(c.stderr, /Unknown command "segmnet": did you mean "segment"\?/);
+    const cases: [string[], RegExp][] = [
+      [['--iteratons', '5'], /^double-dip segment: error: Unknown option --iteratons: did you mean --iterations\?\n/],
+      [['--size'], /^double-dip segment: error: Option --size needs a value, e\.g\. --size VALUE\n/],
+      [['--quiet=yes'], /^double-dip segment: error: Option --quiet takes no value\n/],
+      [['--frobnicate', '1'], /^double-dip segment: error: Unknown option --frobnicate\n/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = cli('segment', png, '-o', join(tmp, 'typo'), ...args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, msg);
+      assert.doesNotMatch(r.stderr, /positional argument/);
+    }
+    assert.equal(existsSync(join(tmp, 'typo')), false);
+  });
+
   test('usage errors exit 2 with the fix', () => {
     const r = cli('segment', png);
     assert.equal(r.status, 2);

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { TaskOptions } from '../tasks/common.js';
 import { checkOutputDir } from '../io/output-dir.js';
+import { closest } from './suggest.js';
 import { MAX_SIZE, MIN_SIZE, MAX_THREADS, OPTIONS, checkOptions, optionFromText, type OptionName, type TaskName } from '../tasks/options.js';
 
 export class UsageError extends Error {}
@@ -32,11 +33,24 @@ export const COMMON_HELP = `Common options:
   -h, --help            this help`;
 
 export function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true }) as never;
+    return parseArgs({ args: argv, options: all, allowPositionals: true, strict: true }) as never;
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(parseError(e as Error & { code?: string }, Object.keys(all)));
   }
+}
+
+/** Node's parseArgs messages, said in one sentence with the fix (and the nearest option for a typo). */
+function parseError(e: Error & { code?: string }, known: string[]): string {
+  const flag = /'(?:-\w, )?(-{1,2}[\w-]+)/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) {
+    const guess = flag.startsWith('--') ? closest(flag.slice(2), known) : undefined;
+    return `Unknown option ${flag}${guess ? `: did you mean --${guess}?` : ''}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag)
+    return /argument missing/.test(e.message) ? `Option ${flag} needs a value, e.g. ${flag} VALUE` : `Option ${flag} takes no value`;
+  return e.message;
 }
 
 /** parseArgs values that are not task options: the output, the output modes, and inputs read by the command itself. */
