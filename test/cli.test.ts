@@ -29,6 +29,15 @@ describe('double-dip CLI', () => {
     assert.equal(cli('segment', '--help').status, 0);
   });
 
+  test('--iterations N trains N iterations, even fewer than the recipe has phases', () => {
+    for (const n of [1, 3]) {
+      const out = join(tmp, `iters-${n}`);
+      const r = cli('segment', png, '-o', out, '--size', '64', '--iterations', String(n), '--quiet');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).iterations, n);
+    }
+  });
+
   test('--version, and "did you mean" for mistyped commands and options, in one clean sentence (exit 2)', () => {
     const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {

@@ -180,7 +180,7 @@ describe('trainer', () => {
     const d = fitOne(1000);
     const r = await train(d, { signal: controller.signal, onProgress: (p) => { if (p.iteration === 5) controller.abort(); } });
     assert.equal(r.stopReason, 'aborted');
-    assert.equal(r.iterations, 6);
+    assert.equal(r.iterations, 5); // the steps trained: the abort came during step 5's progress
     assert.ok(r.reconstructions[0].isfinite().all().item());
     const r2 = await train(d, { maxSeconds: 0 });
     assert.equal(r2.stopReason, 'time');
@@ -287,5 +287,21 @@ describe('trainer', () => {
     for (const m of [m0, m1]) assert.ok(m > 0.1 && m < 0.9);
     assert.notEqual(m0, m1);
     torch.dispose([inputs, r.layers, r.reconstructions]);
+  });
+});
+
+describe('iterations asked for are iterations run', () => {
+  test('phase lengths add up to the total, longest phases kept when the total is below the number of phases', async () => {
+    const { phaseLengths, scalePhases } = await import('../src/tasks/common.js');
+    for (const [planned, total] of [[[500, 1500], 1], [[500, 1500], 2], [[500, 1500], 2000], [[100, 1000, 100], 2], [[100, 1000, 100], 3],
+      [[100, 1000, 100], 7], [[300, 700], 999], [[1, 1, 1, 1], 3]] as [number[], number][]) {
+      const n = phaseLengths(planned, total);
+      assert.equal(n.reduce((a, b) => a + b, 0), total, `${planned} -> ${total}: ${n}`);
+      if (total >= planned.length) assert.ok(n.every((k) => k >= 1), `${planned} -> ${total}: ${n}`);
+    }
+    assert.deepEqual(phaseLengths([500, 1500], 2000), [500, 1500]);
+    assert.deepEqual(phaseLengths([500, 1500], 1), [0, 1]);
+    const phases = [{ name: 'a', iterations: 500, terms: [] }, { name: 'b', iterations: 1500, terms: [] }];
+    assert.deepEqual(scalePhases(phases as never, 1).map((p) => [p.name, p.iterations]), [['b', 1]]);
   });
 });

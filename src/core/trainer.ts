@@ -91,10 +91,11 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
       const optimizer = new torch.Adam([...gens.values()].map((g) => ({ params: g.net.parameters(), lr: g.spec.lr ?? phase.lr ?? 1e-3 })),
         { lr: phase.lr ?? 1e-3 });
       for (let t = 0; t < phase.iterations; t++) {
-        iteration++;
         const elapsed = (performance.now() - start) / 1000;
+        // Checked before counting: the report's iterations are the steps actually trained.
         if (opts.signal?.aborted) { stopReason = 'aborted'; break outer; }
         if (opts.maxSeconds !== undefined && elapsed > opts.maxSeconds) { stopReason = 'time'; break outer; }
+        iteration++;
         const a = augmentation(phase, t, iteration === total, rng);
         const batch = nextBatch();
         const step = torch.tidy(() => {

@@ -74,14 +74,38 @@ export function workingSize(width: number, height: number, size: number, multipl
 export function scalePhases(phases: Phase[], total?: number): Phase[] {
   if (total === undefined) return phases;
   if (!Number.isInteger(total) || total < 1) throw new Error(`--iterations must be a positive integer, got ${total}`);
-  const planned = phases.reduce((n, p) => n + p.iterations, 0);
-  let left = total;
-  return phases.map((p, i) => {
-    const n = i === phases.length - 1 ? Math.max(1, left) : Math.max(1, Math.round((p.iterations * total) / planned));
-    left -= n;
+  const lengths = phaseLengths(phases.map((p) => p.iterations), total);
+  return phases.flatMap((p, i) => {
+    const n = lengths[i];
+    if (n === 0) return []; // fewer iterations than phases: the shortest phases are left out
     const f = n / p.iterations;
-    return { ...p, iterations: n, terms: p.terms.map((t) => ({ ...t, weight: stretch(t.weight, f) }) as Term) };
+    return [{ ...p, iterations: n, terms: p.terms.map((t) => ({ ...t, weight: stretch(t.weight, f) }) as Term) }];
   });
+}
+
+/**
+ * Phase lengths in proportion to `planned` that add up to exactly `total`: each rounded, the last
+ * taking the rest, as long as that gives every phase at least one; otherwise (a total near the
+ * number of phases) by largest remainder, every phase at least one where the total allows.
+ */
+export function phaseLengths(planned: number[], total: number): number[] {
+  const sum = planned.reduce((a, b) => a + b, 0);
+  let left = total;
+  const rounded = planned.map((p, i) => {
+    const n = i === planned.length - 1 ? left : Math.round((p * total) / sum);
+    left -= n;
+    return n;
+  });
+  if (rounded.every((n) => n >= 1)) return rounded;
+  const floor = total >= planned.length ? 1 : 0;
+  const share = planned.map((p) => floor + ((total - floor * planned.length) * p) / sum);
+  const out = share.map(Math.floor);
+  let rest = total - out.reduce((a, b) => a + b, 0);
+  for (const i of share.map((v, i) => i).sort((a, b) => (share[b] - out[b]) - (share[a] - out[a]) || planned[b] - planned[a])) {
+    if (rest-- <= 0) break;
+    out[i]++;
+  }
+  return out;
 }
 
 const stretch = (s: Schedule | undefined, f: number): Schedule | undefined =>
