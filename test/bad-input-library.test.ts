@@ -13,21 +13,11 @@ import { dehaze } from '../src/tasks/dehaze.js';
 import { removeWatermark } from '../src/tasks/watermark.js';
 import { videoDehaze, videoSegment, videoSeparate } from '../src/tasks/video.js';
 import { checkBoxAtWorkingSize, hintsFromBox } from '../src/tasks/hints.js';
+import { squareScene } from './support/images.js';
 import { workingSize } from '../src/tasks/common.js';
 import { OptionError, fieldName, flagName, type OptionErrorCode } from '../src/tasks/options.js';
 
-/** A square object on a textured background. */
-function scene(width: number, height: number): Image {
-  const img = createImage(width, height, 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.3 && y < height * 0.7;
-    const i = (y * width + x) * 3;
-    img.data[i] = inside ? 0.9 : 0.2 + 0.1 * Math.sin(x / 3);
-    img.data[i + 1] = inside ? 0.8 : 0.4;
-    img.data[i + 2] = inside ? 0.1 : 0.6 + 0.1 * Math.cos(y / 4);
-  }
-  return img;
-}
+const scene = squareScene;
 /** The scene with one bad value at pixel (x, y), channel c. */
 function poisoned(value: number, x = 3, y = 2, c = 1): Image {
   const img = scene(64, 64);

@@ -7,20 +7,10 @@ import * as torch from '../src/tensor/index.js';
 import { MIN_COEFFICIENT_GAP, separate, solveTwoMixtures } from '../src/tasks/separate.js';
 import { complexity } from '../src/tasks/complexity.js';
 import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
+import { squareScene } from './support/images.js';
 import { workingSize, scalePhases } from '../src/tasks/common.js';
 
-/** A square object of colour fg on a textured background. */
-function scene(width: number, height: number): Image {
-  const img = createImage(width, height, 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.3 && y < height * 0.7;
-    const i = (y * width + x) * 3;
-    img.data[i] = inside ? 0.9 : 0.2 + 0.1 * Math.sin(x / 3);
-    img.data[i + 1] = inside ? 0.8 : 0.4;
-    img.data[i + 2] = inside ? 0.1 : 0.6 + 0.1 * Math.cos(y / 4);
-  }
-  return img;
-}
+const scene = squareScene;
 
 describe('working size', () => {
   test('keeps the aspect ratio, uses multiples, never below the minimum', () => {

@@ -3,7 +3,7 @@
 // line after reading its flags' text, the web server after reading the JSON; an error names the
 // option and the value received (OptionError), and each surface renders the name its own way.
 import { z } from 'zod';
-import { MAX_THREADS } from '../tensor/runtime.js';
+import { MAX_THREADS } from '../tensor/limits.js';
 import type { Image } from '../image/image.js';
 import { OptionError, show, type Namer } from './option-error.js';
 

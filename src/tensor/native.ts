@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_THREADS } from './limits.js';
 
 /** An opaque native handle to one at::Tensor: a BigInt naming a slot of the addon's tensor table. */
 export type TensorHandle = bigint & { readonly __brand: 'TensorHandle' };
@@ -30,11 +31,7 @@ function findRoot(): string {
   return dir;
 }
 
-/**
- * Most CPU threads taken: more only oversubscribes any machine's cores, and OpenMP sets up
- * every thread's state at once (1e9 ends the process with "libgomp: Out of memory").
- */
-export const MAX_THREADS = 256;
+export { MAX_THREADS } from './limits.js';
 
 function load(): Native {
   // Must be set before libtorch (and its OpenBLAS) loads: extra BLAS threads oversubscribe the cores.
