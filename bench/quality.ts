@@ -10,11 +10,11 @@ import { pickOptions } from '../src/tasks/options.js';
 import { writeTaskResult } from '../src/io/outputs.js';
 import { resizeImage } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
-import { segment, workingHints } from '../src/tasks/segment.js';
+import { segment, segmentSize, workingHints } from '../src/tasks/segment.js';
 import { grabCut } from '../src/image/grabcut.js';
 import { threshold } from '../src/tasks/refine.js';
 import { separate } from '../src/tasks/separate.js';
-import { DEFAULT_SIZE, workingSize, type TaskOptions, type TaskResult } from '../src/tasks/common.js';
+import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { hintsFromBox, saliencyHintsFor, type Box } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
 
@@ -62,7 +62,7 @@ async function segCase(name: string, image: Image, truth: Image, extra: Paramete
 
 /** The GrabCut labelling that grows the hints, taken as the mask: what the DIPs add beyond it. */
 function grabCutAlone(image: Image, box?: Box): Image {
-  const size = workingSize(image.width, image.height, opts.size ?? DEFAULT_SIZE, 8, 64);
+  const size = segmentSize(image.width, image.height, opts.size);
   const h = workingHints(image, box ? hintsFromBox(box, image.width, image.height) : saliencyHintsFor(image), size, false);
   return threshold(resizeImage(grabCut(resizeImage(image, size.width, size.height), h.fg, h.bg, { start: box ? 'box' : 'hints' }), image.width, image.height));
 }

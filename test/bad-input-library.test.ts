@@ -14,7 +14,7 @@ import { removeWatermark } from '../src/tasks/watermark.js';
 import { videoDehaze, videoSegment, videoSeparate } from '../src/tasks/video.js';
 import { checkBoxAtWorkingSize, hintsFromBox } from '../src/tasks/hints.js';
 import { squareScene } from './support/images.js';
-import { workingSize } from '../src/tasks/common.js';
+import { segmentSize } from '../src/tasks/segment.js';
 import { OptionError, fieldName, flagName, type OptionErrorCode } from '../src/tasks/options.js';
 
 const scene = squareScene;
@@ -146,7 +146,7 @@ describe('library: the error carries what each surface needs', () => {
 
   test('the smallest box the check takes still leaves foreground at the working size; one pixel less is refused', () => {
     for (const [W, H, size] of [[1024, 768, 256], [90, 70, 64], [300, 500, 128]]) {
-      const at = (s: number) => workingSize(W, H, s, 8, 64);
+      const at = (s: number) => segmentSize(W, H, s);
       let side = 1;
       for (; ; side++) {
         try { checkBoxAtWorkingSize({ x: 5, y: 5, width: side, height: side }, W, H, size, at); break; } catch (e) { assert.ok(e instanceof OptionError); }

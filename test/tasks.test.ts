@@ -8,18 +8,19 @@ import { MIN_COEFFICIENT_GAP, separate, solveTwoMixtures } from '../src/tasks/se
 import { complexity } from '../src/tasks/complexity.js';
 import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
 import { squareScene } from './support/images.js';
-import { workingSize, scalePhases } from '../src/tasks/common.js';
+import { scalePhases } from '../src/tasks/common.js';
+import { workingSize } from '../src/core/working-size.js';
 
 const scene = squareScene;
 
 describe('working size', () => {
   test('keeps the aspect ratio, uses multiples, never below the minimum', () => {
-    assert.deepEqual(workingSize(1000, 500, 256, 32, 64), { width: 256, height: 128 });
-    assert.deepEqual(workingSize(50, 30, 256, 32, 128), { width: 256, height: 160 }); // small images are upsampled to the net's size
-    const s = workingSize(101, 37, 96, 8, 64);
+    assert.deepEqual(workingSize(1000, 500, 256, ['B']), { width: 256, height: 128 });
+    assert.deepEqual(workingSize(50, 30, 256, ['C'], 128), { width: 256, height: 160 }); // small images are upsampled to the net's size
+    const s = workingSize(101, 37, 96, ['A'], 64);
     assert.equal(s.width % 8, 0);
     assert.ok(s.height >= 64);
-    assert.throws(() => workingSize(100, 100, 10), /too small/);
+    assert.throws(() => workingSize(100, 100, 10, ['B']), /too small/);
   });
   test('phases scale to the requested total', () => {
     const p = scalePhases([{ name: 'a', iterations: 500, terms: [] }, { name: 'b', iterations: 1500, terms: [] }], 100);
@@ -75,17 +76,17 @@ describe('segment', () => {
     assert.equal(r.images.hints.data[10 * 64 + 10], 0.5, 'unknown stays unknown');
   });
   test('the mask hint counts only where the hints are known; unknown pixels are left to the DIPs (freeUnknown false: the reference)', () => {
-    const fg = torch.tensor([1, 0, 0, 0], [1, 1, 2, 2]), bg = torch.tensor([0, 0, 0, 1], [1, 1, 2, 2]), input = torch.zeros([1, 3, 2, 2]);
-    const d = segmentation(input, fg, bg, {});
+    const map = (v: number[]) => ({ width: 2, height: 2, channels: 1, data: Float32Array.from(v) });
+    const fg = map([1, 0, 0, 0]), bg = map([0, 0, 0, 1]), input = [createImage(2, 2, 3)];
+    const d = segmentation(input, { fg: [fg], bg: [bg] }, {});
     const hint = d.phases[0].terms.find((t) => t.kind === 'match' && t.layer === 'mask');
     assert.equal(hint?.kind === 'match' && hint.within, 'hinted');
-    assert.deepEqual([...d.given!.hinted.toFloat32Array()], [1, 0, 0, 1]);
-    assert.deepEqual([...d.given!.maskHint.toFloat32Array()], [1, 0.5, 0.5, 0]);
-    const ref = segmentation(input, fg, bg, { freeUnknown: false });
+    assert.deepEqual([...(d.given!.hinted as Image[])[0].data], [1, 0, 0, 1]);
+    assert.deepEqual([...(d.given!.maskHint as Image[])[0].data], [1, 0.5, 0.5, 0]);
+    const ref = segmentation(input, { fg: [fg], bg: [bg] }, { freeUnknown: false });
     const refHint = ref.phases[0].terms.find((t) => t.kind === 'match' && t.layer === 'mask');
     assert.equal(refHint?.kind === 'match' && refHint.within, undefined);
     assert.equal(ref.given!.hinted, undefined);
-    torch.dispose([fg, bg, input, d.given!.maskHint, d.given!.hinted, ref.given!.maskHint]);
   });
 
   test('bad hints are clear errors', async () => {

@@ -78,3 +78,22 @@ export function paste(into: Image, img: Image, x: number, y: number): Image {
   const out = new LazyImage(into.width, into.height, c, make);
   return into instanceof LazyImage || img instanceof LazyImage ? out : { ...into, data: out.data };
 }
+
+/** A new image of the first's shape, pixel value by value: out[i] = f([a[i], b[i], ...]). */
+export function mapPixels(images: Image[], f: (values: number[]) => number): Image {
+  const [first] = images;
+  const out = createImage(first.width, first.height, first.channels);
+  const values = new Array<number>(images.length);
+  for (let i = 0; i < out.data.length; i++) {
+    for (let k = 0; k < images.length; k++) values[k] = images[k].data[i];
+    out.data[i] = f(values);
+  }
+  return out;
+}
+
+/** The mean of each channel over all pixels. */
+export function channelMeans(img: Image): number[] {
+  const sums = new Array<number>(img.channels).fill(0);
+  for (let i = 0; i < img.data.length; i++) sums[i % img.channels] += img.data[i];
+  return sums.map((s) => s / (img.width * img.height));
+}

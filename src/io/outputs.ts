@@ -2,9 +2,8 @@
 // and the loss-curve plot, as a whole or not at all (staging.ts).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskResult } from '../tasks/common.js';
+import type { FrameSource, TaskResult, VideoResult } from '../core/result.js';
 import type { Image } from '../image/image.js';
-import type { FrameSource, VideoResult } from '../tasks/video.js';
 import type { HistoryPoint } from '../core/trainer.js';
 import { encodePng } from './image-file.js';
 import { plotCurves } from './plot.js';

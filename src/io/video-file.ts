@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { removeStale, undoOnExit } from './exit-cleanup.js';
-import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE } from './image-file.js';
+import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, readImage } from './image-file.js';
+import type { FrameSource } from '../core/result.js';
 
 export interface VideoInfo {
   width: number;
@@ -303,4 +304,17 @@ function run(cmd: string, args: string[], context: string, hint = VIDEO_HINT): P
       reject(new Error(`${context}: ${cmd} failed (${summary}). ${hint}`));
     });
   });
+}
+
+/** Frames as image files (readFrames' paths), read when needed. */
+export function fileFrames(paths: string[], width: number, height: number): FrameSource {
+  return {
+    count: paths.length, width, height,
+    load: async (k) => {
+      const img = await readImage(paths[k]);
+      if (img.width !== width || img.height !== height)
+        throw new Error(`All frames must have one size: "${paths[k]}" is ${img.width}x${img.height}, the first frame is ${width}x${height}.`);
+      return img;
+    },
+  };
 }

@@ -1,8 +1,10 @@
 // The complexity curve (paper section 2.1, Fig. 3): one DIP learns an image alone; a mixture
 // takes longer and ends higher than its layers, which is what Double-DIP relies on.
-import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_SIZE, deviceOf, disposeResult, runDecomposition, toBatch, workingSize, type TaskOptions } from './common.js';
+import { resizeImage } from '../image/resize.js';
+import { run } from '../core/run.js';
+import { workingSize } from '../core/working-size.js';
+import { DEFAULT_SIZE, type TaskOptions } from './common.js';
 import type { ConfigName } from '../nn/skip.js';
 import { checkImage, checkOptions } from './options.js';
 
@@ -15,25 +17,19 @@ export async function complexity(images: { name: string; image: Image }[], o: Co
   checkOptions('complexity', o);
   if (!Array.isArray(images) || images.length < 1) throw new Error('complexity takes at least one {name, image}');
   images.forEach((e, i) => checkImage(e?.image, `images[${i}].image`));
-  const device = deviceOf(o);
   const curves: ComplexityCurve[] = [];
+  const net = o.net ?? 'B';
   for (const { name, image } of images) {
-    const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 32, 128);
-    const input = torch.keep(toBatch([image], size, device));
-    try {
-      const r = await runDecomposition({
-        inputs: input, keepBest: false,
-        layers: [{ name: 'y', net: o.net ?? 'B', channels: 3, noise: { channels: 8, scale: 0.1 } }],
-        mixtures: [{ kind: 'sum', layers: ['y'] }],
-        phases: [{ name: 'fit', iterations: o.iterations ?? COMPLEXITY_ITERATIONS, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' }] }],
-      }, o);
-      const mse = r.history.map((h) => h.loss);
-      curves.push({ name, width: image.width, height: image.height, mse, finalMse: mse[mse.length - 1],
-        areaUnderCurve: mse.reduce((s, v) => s + v, 0) / mse.length, seconds: r.seconds });
-      disposeResult(r);
-    } finally {
-      input.dispose();
-    }
+    const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, [net], 128);
+    const r = await run({
+      inputs: [resizeImage(image, size.width, size.height)], keepBest: false,
+      layers: [{ name: 'y', net, channels: 3, noise: { channels: 8, scale: 0.1 } }],
+      mixtures: [{ kind: 'sum', layers: ['y'] }],
+      phases: [{ name: 'fit', iterations: o.iterations ?? COMPLEXITY_ITERATIONS, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' }] }],
+    }, o);
+    const mse = r.history.map((h) => h.loss);
+    curves.push({ name, width: image.width, height: image.height, mse, finalMse: mse[mse.length - 1],
+      areaUnderCurve: mse.reduce((s, v) => s + v, 0) / mse.length, seconds: r.seconds });
   }
   return curves;
 }

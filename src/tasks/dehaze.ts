@@ -9,17 +9,17 @@
 // starts from the dark channel prior's transmission (a hint, relaxed after the first quarter, as
 // segmentation's hints), and J bears the dark channel prior, which is what makes it haze-free
 // rather than a copy of I.
-import * as torch from '../tensor/index.js';
-import type { Image } from '../image/image.js';
+import { channelMeans, type Image } from '../image/image.js';
 import { mapRows } from '../image/lazy-image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
-import type { Decomposition, Term } from '../core/spec.js';
+import type { Term } from '../core/spec.js';
+import { repeat, run, type Plan } from '../core/run.js';
+import { makeReport } from '../core/report.js';
+import { workingSize } from '../core/working-size.js';
 import { refineMask } from './refine.js';
 import { DCP_DEFAULTS, checkAirlight, dcpTransmission, dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
-import { imageToTensor } from '../core/images.js';
-import { DEFAULT_SIZE, deviceOf, disposeResult, inRun, remaining, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
-  type TaskOptions, type TaskResult } from './common.js';
+import { DEFAULT_SIZE, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 import { checkImage, checkOptions } from './options.js';
 
 export type DehazeMethod = 'double-dip' | 'dcp';
@@ -88,18 +88,22 @@ export interface DehazeRecipe {
  */
 export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0.05, darkChannelByT: true, airlightGrid: 4, airlightPull: 1, transmissionHint: 1, transmissionHintAfter: 0.1 };
 
-export function dehazing(input: torch.Tensor, A0: [number, number, number], o: TaskOptions & DehazeRecipe, tHint?: torch.Tensor): Decomposition {
+/** Three config-B DIPs (J, t, A). */
+export const dehazeSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, ['B']);
+
+/** The recipe over inputs at the working size; tHint: the dark channel prior's transmission at that size (one map, or one per input). */
+export function dehazing(inputs: Image[], A0: [number, number, number], o: TaskOptions & DehazeRecipe, tHint?: Image | Image[]): Plan {
   const total = o.iterations ?? DEHAZE_ITERATIONS;
   const dark = o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, grid = o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid;
   const pull = o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, byT = o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT;
   const perturb = 1 / 30;
-  const H = input.size(2), W = input.size(3);
+  const H = inputs[0].height, W = inputs[0].width;
   const cells = (n: number) => 32 * Math.max(2, Math.round(n / grid / 32)); // config B needs multiples of 32, at least 64
   const aSize: [number, number] | undefined = grid > 1 ? [cells(H), cells(W)] : undefined;
   const hintWeight = tHint ? o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint : 0;
   const quarter = Math.max(1, Math.round(MATCH_UNTIL * total));
   return {
-    inputs: input,
+    inputs,
     ...(tHint && hintWeight > 0 ? { given: { tDcp: tHint } } : {}),
     layers: [
       { name: 'J', net: 'B', channels: 3, noise: { channels: 8, scale: 0.1 }, perturb },
@@ -127,13 +131,12 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskR
   const method = o.method ?? 'double-dip';
   if (method === 'dcp') return dehazeDcp(image, { ...o.dcp, ...(o.airlight ? { airlight: o.airlight } : {}) });
   const passes = o.passes ?? 1;
-  let result = await dehazePass(toRgb(image), o.airlight, inRun(o, 0, passes, 'pass'));
-  const history = [...result.history], psnrs = [result.report.psnr];
-  for (let p = 1; p < passes && result.report.stopReason !== 'aborted' && result.report.stopReason !== 'time'; p++) {
-    const left = remaining(o.maxSeconds, [result]);
-    if (left !== undefined && left <= 0) break;
+  const results = await repeat<TaskResult>(passes, o, 'pass', (p, settings, done) =>
     // A0 is re-estimated on J*: the first pass's airlight is mostly gone from it.
-    const next = await dehazePass(result.images.dehazed, undefined, { ...inRun(o, p, passes, 'pass'), maxSeconds: left });
+    p === 0 ? dehazePass(toRgb(image), o.airlight, { ...o, ...settings }) : dehazePass(done[p - 1].images.dehazed, undefined, { ...o, ...settings }));
+  let result = results[0];
+  const history = [...result.history], psnrs = [result.report.psnr];
+  for (const next of results.slice(1)) {
     next.images.transmission = multiply(result.images.transmission, next.images.transmission);
     history.push(...next.history.map((h) => ({ ...h, iteration: h.iteration + result.report.iterations })));
     psnrs.push(next.report.psnr);
@@ -166,31 +169,22 @@ export function solveScene(rgb: Image, t: Image, A: [number, number, number] | I
 /** One Double-DIP pass on an RGB image. */
 async function dehazePass(rgb: Image, given: [number, number, number] | undefined, o: DehazeOptions): Promise<TaskResult> {
   const A0 = given ? checkAirlight(given) : airlightEstimate(rgb);
-  const device = deviceOf(o);
-  const size = workingSize(rgb.width, rgb.height, o.size ?? DEFAULT_SIZE, 32, 64);
-  const input = torch.keep(toBatch([rgb], size, device));
-  const tHint = (o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint) > 0 ? torch.keep(imageToTensor(dcpTransmissionMap(rgb, A0, size), device)) : undefined;
-  const d = dehazing(input, A0, o, tHint);
-  try {
-    const r = await runDecomposition(d, o);
-    const { width, height } = rgb;
-    const airlight = toOutput(r.layers.A[0], width, height);
-    const { transmission, dehazed } = solveScene(rgb, toOutput(r.layers.t[0], width, height), airlight);
-    const meanA = torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array());
-    const report = makeReport('dehaze', [rgb], size, r, d, o, {
-      method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: given ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest',
-      meanAirlight: [...meanA].map((v) => Math.round(v * 1e4) / 1e4),
-      recipe: { darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, darkChannelByT: o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
-        airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, transmissionHint: o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint,
-        transmissionHintAfter: o.transmissionHintAfter ?? DEHAZE_DEFAULTS.transmissionHintAfter },
-    });
-    const images = { dehazed, transmission, airlight, 'J-net': toOutput(r.layers.J[0], width, height) };
-    disposeResult(r);
-    return { task: 'dehaze', images, report, history: r.history };
-  } finally {
-    input.dispose();
-    tHint?.dispose();
-  }
+  const size = dehazeSize(rgb.width, rgb.height, o.size);
+  const tHint = (o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint) > 0 ? dcpTransmissionMap(rgb, A0, size) : undefined;
+  const plan = dehazing([resizeImage(rgb, size.width, size.height)], A0, o, tHint);
+  const r = await run(plan, o);
+  const { width, height } = rgb;
+  const airlight = toOutput(r.layers.A[0], width, height);
+  const { transmission, dehazed } = solveScene(rgb, toOutput(r.layers.t[0], width, height), airlight);
+  const report = makeReport('dehaze', [rgb], size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, {
+    method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: given ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest',
+    meanAirlight: channelMeans(r.layers.A[0]).map((v) => Math.round(v * 1e4) / 1e4),
+    recipe: { darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, darkChannelByT: o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
+      airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, transmissionHint: o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint,
+      transmissionHintAfter: o.transmissionHintAfter ?? DEHAZE_DEFAULTS.transmissionHintAfter },
+  });
+  const images = { dehazed, transmission, airlight, 'J-net': toOutput(r.layers.J[0], width, height) };
+  return { task: 'dehaze', images, report, history: r.history };
 }
 
 /** The dark channel prior's refined transmission (He et al.) for A0, computed at full size, returned at the working size. */

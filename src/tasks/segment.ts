@@ -1,18 +1,17 @@
 // Foreground/background segmentation (paper section 3):  I = m * y_fg + (1 - m) * y_bg,
 // the mask pushed to binary (eq. 3). Crude hints decide which DIP takes the foreground,
 // then are relaxed: the authors' two-step schedule.
-import * as torch from '../tensor/index.js';
-import { createImage, type Image } from '../image/image.js';
+import { createImage, mapPixels, type Image } from '../image/image.js';
 import { resizeImage, resizeLazily } from '../image/resize.js';
 import { grabCutHints } from '../image/grabcut.js';
-import { imageToTensor } from '../core/images.js';
 import { referencePerturbation } from '../core/schedule.js';
-import type { Decomposition } from '../core/spec.js';
+import { run, type Plan } from '../core/run.js';
+import { makeReport } from '../core/report.js';
+import { workingSize } from '../core/working-size.js';
 import { assertBoxInside, checkBoxAtWorkingSize, hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
 import { OptionError, checkImage, checkOptions } from './options.js';
 import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
-import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
-  type TaskOptions, type TaskResult } from './common.js';
+import { DEFAULT_SIZE, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 
 export interface SegmentOptions extends TaskOptions {
   /** White = foreground, black = background, grey = unknown; at the image's size. */
@@ -37,7 +36,18 @@ export const SEGMENT_ITERATIONS = { hints: 500, joint: 1500 };
 /** Weight grown hints keep after relaxing. */
 export const GROWN_HINTS_AFTER = 0.2;
 
-export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Tensor, o: SegmentOptions): Decomposition {
+/** The nets of the recipe (three config-A DIPs) and the smallest working side it is run at. */
+export const SEGMENT_NETS = ['A'] as const;
+const MIN_SIDE = 64;
+
+/** The working size of a width x height image at --size `size`. */
+export const segmentSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, [...SEGMENT_NETS], MIN_SIDE);
+
+/**
+ * The recipe over inputs at the working size and their hints (one pair shared, or one per input;
+ * none: no hint terms, the joint phase only, for video without hints).
+ */
+export function segmentation(inputs: Image[], hints: { fg: Image[]; bg: Image[] } | null, o: SegmentOptions): Plan {
   const noise = { channels: 2, scale: 0.1 };
   const free = o.freeUnknown !== false; // the mask hint counts only on hinted pixels
   const hintTerms = [
@@ -47,26 +57,32 @@ export function segmentation(input: torch.Tensor, fg: torch.Tensor, bg: torch.Te
   ] as const;
   // The reference drops the hints to 0 once the DIPs have taken their sides.
   const relaxed = { steps: [[0, 1], [SEGMENT_ITERATIONS.hints, o.hintsAfter ?? 0]] as [number, number][] };
+  const joint = {
+    name: 'joint', iterations: SEGMENT_ITERATIONS.joint, lr: 1e-3, stopAbovePsnr: 30,
+    terms: [
+      ...(hints ? hintTerms.map((t) => ({ ...t, weight: relaxed })) : []),
+      { kind: 'reconstruction', metric: 'l1', weight: 0.5 } as const,
+      { kind: 'binary', layer: 'mask', weight: { steps: Array.from({ length: 11 }, (_, i) => [i * 100, 0.001 * i] as [number, number]) } } as const,
+    ],
+  };
+  const given = hints && {
+    fgHint: hints.fg, bgHint: hints.bg,
+    maskHint: hints.fg.map((f, k) => mapPixels([f, hints.bg[k]], ([a, b]) => (a - b + 1) / 2)),
+    ...(free ? { hinted: hints.fg.map((f, k) => mapPixels([f, hints.bg[k]], ([a, b]) => Math.min(1, Math.max(0, a + b)))) } : {}),
+  };
   return {
-    inputs: input,
+    inputs,
     layers: [
       { name: 'foreground', net: 'A', channels: 3, noise, perturb: referencePerturbation },
       { name: 'background', net: 'A', channels: 3, noise: { ...noise, shareWith: 'foreground' }, perturb: referencePerturbation },
       { name: 'mask', net: 'A', channels: 1, noise, perturb: referencePerturbation },
     ],
-    given: { fgHint: fg, bgHint: bg, maskHint: torch.tidy(() => fg.sub(bg).add(1).div(2)), ...(free ? { hinted: torch.tidy(() => fg.add(bg).clamp(0, 1)) } : {}) },
-    mixtures: [{ kind: 'blend', mask: 'mask', a: 'foreground', b: 'background' }],
-    phases: scalePhases([
-      { name: 'hints', iterations: SEGMENT_ITERATIONS.hints, lr: 1e-3, terms: [...hintTerms] },
-      {
-        name: 'joint', iterations: SEGMENT_ITERATIONS.joint, lr: 1e-3, stopAbovePsnr: 30,
-        terms: [
-          ...hintTerms.map((t) => ({ ...t, weight: relaxed })),
-          { kind: 'reconstruction', metric: 'l1', weight: 0.5 },
-          { kind: 'binary', layer: 'mask', weight: { steps: Array.from({ length: 11 }, (_, i) => [i * 100, 0.001 * i] as [number, number]) } },
-        ],
-      },
-    ], o.iterations),
+    ...(given ? { given } : {}),
+    mixtures: inputs.map(() => ({ kind: 'blend', mask: 'mask', a: 'foreground', b: 'background' }) as const),
+    phases: hints
+      ? scalePhases([{ name: 'hints', iterations: SEGMENT_ITERATIONS.hints, lr: 1e-3, terms: [...hintTerms] }, joint], o.iterations)
+      // No hints: the joint phase alone, for the recipe's whole length.
+      : scalePhases([{ ...joint, iterations: SEGMENT_ITERATIONS.hints + SEGMENT_ITERATIONS.joint }], o.iterations),
   };
 }
 
@@ -109,40 +125,34 @@ export function hintImage(h: Hints): Image {
 /** A box must lie inside the image and keep a foreground core at the working size (the web checks it at upload too). */
 export function checkSegmentBox(box: Box, width: number, height: number, size = DEFAULT_SIZE): void {
   assertBoxInside(box, width, height);
-  checkBoxAtWorkingSize(box, width, height, size, (s) => workingSize(width, height, s, 8, 64));
+  checkBoxAtWorkingSize(box, width, height, size, (s) => segmentSize(width, height, s));
 }
 
 export async function segment(image: Image, o: SegmentOptions = {}): Promise<TaskResult> {
   checkOptions('segment', o, { images: 1 });
   checkImage(image, 'image');
   if (o.hint) checkImage(o.hint, 'hint');
-  const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, 8, 64);
+  const size = segmentSize(image.width, image.height, o.size);
   if (o.box) checkSegmentBox(o.box, image.width, image.height, o.size);
-  const device = deviceOf(o);
   const hints = hintsAt(image, o, size);
-  const [input, fg, bg] = [toBatch([image], size, device),
-    torch.keep(imageToTensor(hints.fg, device)), torch.keep(imageToTensor(hints.bg, device))];
   // Grown hints are trustworthy enough to keep as a weak pull (bench: box IoU +0.04 on both cases).
   const hintsAfter = o.hintsAfter ?? (hints.grown ? GROWN_HINTS_AFTER : 0);
-  const d = segmentation(input, fg, bg, { ...o, hintsAfter });
-  try {
-    const r = await runDecomposition(d, o);
-    // Full-resolution outputs are lazy (made a strip at a time as they are written) but mask-soft,
-    // which the guided filter makes whole (one channel).
-    const soft = refineMask(image, toOutput(r.layers.mask[0], image.width, image.height));
-    const hintMap = resizeLazily(hintImage(hints), image.width, image.height);
-    const images = {
-      mask: cutMask(image, leanOnHints(soft, hintMap)),
-      'mask-soft': soft,
-      foreground: toOutput(r.layers.foreground[0], image.width, image.height),
-      background: toOutput(r.layers.background[0], image.width, image.height),
-      reconstruction: toOutput(r.reconstructions[0], image.width, image.height),
-      hints: hintMap,
-    };
-    const report = makeReport('segment', [image], size, r, d, o, { hints: hints.source, grownHints: hints.grown, hintsAfter });
-    disposeResult(r);
-    return { task: 'segment', images, report, history: r.history };
-  } finally {
-    torch.dispose([input, fg, bg, d.given]);
-  }
+  const plan = segmentation([resizeImage(image, size.width, size.height)], { fg: [hints.fg], bg: [hints.bg] }, { ...o, hintsAfter });
+  const r = await run(plan, o);
+  // Full-resolution outputs are lazy (made a strip at a time as they are written) but mask-soft,
+  // which the guided filter makes whole (one channel).
+  const out = (img: Image) => toOutput(img, image.width, image.height);
+  const soft = refineMask(image, out(r.layers.mask[0]));
+  const hintMap = resizeLazily(hintImage(hints), image.width, image.height);
+  const images = {
+    mask: cutMask(image, leanOnHints(soft, hintMap)),
+    'mask-soft': soft,
+    foreground: out(r.layers.foreground[0]),
+    background: out(r.layers.background[0]),
+    reconstruction: out(r.reconstructions[0]),
+    hints: hintMap,
+  };
+  const report = makeReport('segment', [image], size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE },
+    { hints: hints.source, grownHints: hints.grown, hintsAfter });
+  return { task: 'segment', images, report, history: r.history };
 }

@@ -2,14 +2,16 @@
 //  two mixtures (eq. 6):  I_k = m_k * y1 + (1 - m_k) * y2, k = 1, 2; y1, y2 shared, m_k learned
 //  one image:             I = m * y1 + (1 - m) * y2 with one learned uniform m, exclusion loss
 //  texture sum:           I = y1 + y2 (the authors' texture demo)
-import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
 import { mapRows } from '../image/lazy-image.js';
 import { toRgb } from '../image/resize.js';
-import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
+import { resizeImage } from '../image/resize.js';
+import type { LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
-import { DEFAULT_SIZE, assertSameSize, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
-  workingSize, type TaskOptions, type TaskResult } from './common.js';
+import { run, type Plan } from '../core/run.js';
+import { makeReport } from '../core/report.js';
+import { workingSize } from '../core/working-size.js';
+import { DEFAULT_SIZE, assertSameSize, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 import { checkImage, checkOptions } from './options.js';
 
 export interface SeparateOptions extends TaskOptions {
@@ -33,8 +35,11 @@ const coefficient = (inputs: number): LayerSpec => ({
   noise: { channels: 2, scale: 0.1, perInput: inputs > 1 ? 'independent' : 'shared' },
 });
 
-export function separation(inputs: torch.Tensor, model: 'two' | 'blend' | 'sum', o: TaskOptions): Decomposition {
-  const K = inputs.size(0);
+/** Config C (5 levels, 5x5 kernels) separates at a working side of at least 128 px. */
+export const separateSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, ['C'], 128);
+
+export function separation(inputs: Image[], model: 'two' | 'blend' | 'sum', o: TaskOptions): Plan {
+  const K = inputs.length;
   const layer = (name: string): LayerSpec => ({ name, net: 'C', channels: 3, noise: { channels: model === 'sum' ? 3 : 2, scale: 0.1 },
     perturb: model === 'two' ? undefined : referencePerturbation });
   const blend: Mixture = { kind: 'blend', mask: 'm', a: 'y1', b: 'y2' };
@@ -77,31 +82,24 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   images.forEach((img, i) => checkImage(img, `images[${i}]`));
   assertSameSize(images, images.map((_, i) => `image ${i + 1}`));
   const want = o.layers ?? 'solved';
-  const device = deviceOf(o);
   const [first] = images;
-  const size = workingSize(first.width, first.height, o.size ?? DEFAULT_SIZE, 32, 128);
-  const inputs = torch.keep(toBatch(images, size, device));
+  const size = separateSize(first.width, first.height, o.size);
   const model = images.length === 2 ? 'two' : o.model ?? 'blend';
-  const d = separation(inputs, model, o);
-  try {
-    const r = await runDecomposition(d, o);
-    const out = (t: torch.Tensor) => toOutput(t, first.width, first.height);
-    const coefficients = r.layers.m ? r.layers.m.map((t) => t.item()) : undefined;
-    const images_: Record<string, Image> = { layer1: out(r.layers.y1[0]), layer2: out(r.layers.y2[0]) };
-    const solved = model === 'two' && want === 'solved' && Math.abs(coefficients![0] - coefficients![1]) >= MIN_COEFFICIENT_GAP;
-    if (solved) {
-      // The DIPs found the coefficients; given them, eq. 6 fixes both layers at every pixel, at
-      // full resolution and without the DIPs' blur (as the authors solve J* in dehazing).
-      images_['layer1-net'] = images_.layer1;
-      images_['layer2-net'] = images_.layer2;
-      [images_.layer1, images_.layer2] = solveTwoMixtures(images.map(toRgb) as [Image, Image], coefficients as [number, number]);
-    }
-    r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
-    const report = makeReport('separate', images, size, r, d, o, { model, coefficients: coefficients ?? null,
-      ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}) });
-    disposeResult(r);
-    return { task: 'separate', images: images_, report, history: r.history };
-  } finally {
-    inputs.dispose();
+  const plan = separation(images.map((img) => resizeImage(img, size.width, size.height)), model, o);
+  const r = await run(plan, o);
+  const out = (img: Image) => toOutput(img, first.width, first.height);
+  const coefficients = r.layers.m ? r.layers.m.map((m) => m.data[0]) : undefined;
+  const images_: Record<string, Image> = { layer1: out(r.layers.y1[0]), layer2: out(r.layers.y2[0]) };
+  const solved = model === 'two' && want === 'solved' && Math.abs(coefficients![0] - coefficients![1]) >= MIN_COEFFICIENT_GAP;
+  if (solved) {
+    // The DIPs found the coefficients; given them, eq. 6 fixes both layers at every pixel, at
+    // full resolution and without the DIPs' blur (as the authors solve J* in dehazing).
+    images_['layer1-net'] = images_.layer1;
+    images_['layer2-net'] = images_.layer2;
+    [images_.layer1, images_.layer2] = solveTwoMixtures(images.map(toRgb) as [Image, Image], coefficients as [number, number]);
   }
+  r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
+  const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { model, coefficients: coefficients ?? null,
+    ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}) });
+  return { task: 'separate', images: images_, report, history: r.history };
 }

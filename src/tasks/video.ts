@@ -23,35 +23,27 @@
 // dehaze (8-channel J noise) ~24 floats, ~3.5 MB per frame. Full-resolution frames are never held
 // together: each is read, resized to the working size and dropped; outputs are upsampled one frame
 // at a time when written.
-import * as torch from '../tensor/index.js';
-import type { Tensor } from '../tensor/index.js';
-import { colourImage, median, type Image } from '../image/image.js';
+import { channelMeans, colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
 import { checkAirlight } from './dcp.js';
-import { imageToTensor } from '../core/images.js';
-import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
-import type { HistoryPoint, TrainResult } from '../core/trainer.js';
-import { readImage } from '../io/image-file.js';
+import type { LayerSpec, Phase } from '../core/spec.js';
+import { run, type Plan, type RunResult } from '../core/run.js';
+import { makeReport } from '../core/report.js';
+import type { FrameSource, VideoResult } from '../core/result.js';
 import { saliencyHintsFor } from './hints.js';
 import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
-import { GROWN_HINTS_AFTER, hintImage, segmentation, workingHints } from './segment.js';
-import { separation } from './separate.js';
-import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
-  type Report, type TaskOptions } from './common.js';
+import { GROWN_HINTS_AFTER, hintImage, segmentSize, segmentation, workingHints } from './segment.js';
+import { separateSize, separation } from './separate.js';
+import { dehazeSize } from './dehaze.js';
+import { DEFAULT_SIZE, scalePhases, toOutput, type TaskOptions } from './common.js';
 import { MAX_FRAMES, checkImage, checkOptions } from './options.js';
 
 export { MAX_FRAMES };
 /** Frames per training iteration. */
 export const DEFAULT_BATCH = 4;
 
-/** Frames to decompose, loaded one at a time. */
-export interface FrameSource {
-  count: number;
-  width: number;
-  height: number;
-  load(k: number): Promise<Image>;
-}
+export type { FrameSource, VideoResult };
 
 export interface VideoOptions extends TaskOptions {
   /** Frames per iteration (default 4); the whole clip when it is shorter. */
@@ -67,19 +59,6 @@ export interface VideoOptions extends TaskOptions {
   growHints?: boolean;
   /** Dehazing: a known airlight colour in [0, 1], used as A0 for the whole clip instead of the frames' median estimate. */
   airlight?: [number, number, number];
-}
-
-export interface VideoResult {
-  task: string;
-  count: number;
-  /** Output folders, in order. */
-  folders: string[];
-  /** Frame k of every folder at the input resolution. `input` is the original frame k (used to refine masks). */
-  frame(k: number, input?: Image): Record<string, Image>;
-  report: Report;
-  history: HistoryPoint[];
-  /** Frees the working-size outputs. */
-  dispose(): void;
 }
 
 export function checkFrameCount(n: number, what = 'The clip'): void {
@@ -101,45 +80,25 @@ export function imageFrames(images: Image[]): FrameSource {
   return { count: images.length, width: a.width, height: a.height, load: async (k) => images[k] };
 }
 
-/** Frames as image files (readFrames' paths), read when needed. */
-export function fileFrames(paths: string[], width: number, height: number): FrameSource {
-  checkFrameCount(paths.length);
-  return {
-    count: paths.length, width, height,
-    load: async (k) => {
-      const img = await readImage(paths[k]);
-      if (img.width !== width || img.height !== height)
-        throw new Error(`All frames must have one size: "${paths[k]}" is ${img.width}x${img.height}, the first frame is ${width}x${height}.`);
-      return img;
-    },
-  };
-}
+const asSource = (frames: Image[] | FrameSource): FrameSource => {
+  const src = Array.isArray(frames) ? imageFrames(frames) : frames;
+  checkFrameCount(src.count);
+  return src;
+};
 
-const asSource = (frames: Image[] | FrameSource): FrameSource => (Array.isArray(frames) ? imageFrames(frames) : frames);
-
-/** Reads every frame once, keeping only its working-size copy: K x 3 x h x w. `each` sees the small frame. */
-async function loadClip(src: FrameSource, size: { width: number; height: number }, device: string,
-  each?: (small: Image, k: number, full: Image) => void): Promise<Tensor> {
-  const parts: Tensor[] = [];
-  try {
-    for (let k = 0; k < src.count; k++) {
-      const full = await src.load(k);
-      const small = resizeImage(full, size.width, size.height);
-      each?.(small, k, full);
-      parts.push(torch.keep(imageToTensor(small, device)));
-    }
-    return torch.keep(torch.tidy(() => torch.cat(parts, 0)));
-  } finally {
-    torch.dispose(parts);
+/** Reads every frame once, keeping only its working-size copy. `each` sees the small frame and the full one. */
+async function loadClip(src: FrameSource, size: { width: number; height: number }, each?: (small: Image, k: number, full: Image) => void): Promise<Image[]> {
+  const small: Image[] = [];
+  for (let k = 0; k < src.count; k++) {
+    const full = await src.load(k);
+    small.push(resizeImage(full, size.width, size.height));
+    each?.(small[k], k, full);
   }
+  return small;
 }
-
-/** Stacks 1-channel host images into K x 1 x h x w. */
-const stackMaps = (maps: Image[], device: string): Tensor =>
-  torch.keep(torch.tidy(() => torch.cat(maps.map((m) => imageToTensor(m, device)), 0)));
 
 /** Mini-batching: no best-iterate (PSNRs of different batches do not compare), no early stop on one batch. */
-function miniBatched(d: Decomposition, K: number, o: VideoOptions): Decomposition {
+function miniBatched(d: Plan, K: number, o: VideoOptions): Plan {
   const batch = Math.min(o.batch ?? DEFAULT_BATCH, K);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got ${o.batch}`);
   const whole = batch >= K;
@@ -149,38 +108,28 @@ function miniBatched(d: Decomposition, K: number, o: VideoOptions): Decompositio
 const perFrame = (l: LayerSpec, perInput: 'drift' | 'shared' | 'independent'): LayerSpec =>
   ({ ...l, noise: { ...l.noise, perInput } });
 
-interface Run { d: Decomposition; r: TrainResult; size: { width: number; height: number }; K: number }
+interface Run { r: RunResult; size: { width: number; height: number }; K: number }
 
-async function trainVideo(task: string, src: FrameSource, d: Decomposition, size: { width: number; height: number }, o: VideoOptions,
+async function trainVideo(task: string, src: FrameSource, d: Plan, size: { width: number; height: number }, o: VideoOptions,
   extra: (run: Run) => Record<string, unknown>, frame: (run: Run, k: number, input?: Image) => Record<string, Image>,
-  folders: string[], toFree: unknown[]): Promise<VideoResult> {
+  folders: string[]): Promise<VideoResult> {
   const K = src.count;
-  try {
-    const r = await runDecomposition(d, o);
-    const run = { d, r, size, K };
-    const pseudo = { width: src.width, height: src.height, channels: 3, data: new Float32Array(0) };
-    const report = makeReport(task, [pseudo], size, r, d, o, {
-      frames: K, batch: d.batch, secondsPerFrame: Math.round((r.seconds / K) * 1000) / 1000, ...extra(run),
-    });
-    return {
-      task, count: K, folders, report, history: r.history,
-      frame: (k, input) => frame(run, k, input),
-      dispose: () => disposeResult(r),
-    };
-  } finally {
-    torch.dispose(toFree as never);
-  }
+  const r = await run(d, o);
+  const result = { r, size, K };
+  const report = makeReport(task, [{ width: src.width, height: src.height }], size, r, d, { ...o, size: o.size ?? DEFAULT_SIZE }, {
+    frames: K, batch: d.batch, secondsPerFrame: Math.round((r.seconds / K) * 1000) / 1000, ...extra(result),
+  });
+  return { task, count: K, folders, report, history: r.history, frame: (k, input) => frame(result, k, input), dispose: () => undefined };
 }
 
 /** Fg/bg video segmentation (eq. 4-5). Writes mask, foreground, background per frame. */
 export async function videoSegment(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
   checkOptions('video segment', o);
   const src = asSource(frames);
-  const device = deviceOf(o);
-  const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 8, 64);
+  const size = segmentSize(src.width, src.height, o.size);
   const mode = o.hints ?? 'each', grow = o.growHints ?? true;
   const fgs: Image[] = [], bgs: Image[] = [];
-  const input = await loadClip(src, size, device, (_small, k, full) => {
+  const input = await loadClip(src, size, (_small, k, full) => {
     if (mode === 'each' || (mode === 'first' && k === 0)) {
       // Saliency on the full frame, as the single-image task: its filters are scale-dependent.
       const h = workingHints(full, saliencyHintsFor(full), size, grow);
@@ -189,26 +138,11 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
     }
   });
   const K = src.count;
-  let d: Decomposition;
-  let given: Tensor[] = [];
-  if (mode === 'none') {
-    const base = segmentation(input, input, input, { ...o, iterations: undefined }); // hint maps unused below
-    d = { ...base, given: undefined, phases: scalePhases([{ ...base.phases[1], name: 'joint',
-      iterations: base.phases.reduce((n, p) => n + p.iterations, 0),
-      terms: base.phases[1].terms.filter((t) => t.kind !== 'hint-reconstruction' && t.kind !== 'match') }], o.iterations) };
-    torch.dispose([base.given?.maskHint, base.given?.hinted]); // made from the stand-in maps; the others are the input
-  } else {
-    // 'first': 1 x 1 x h x w maps broadcast to every frame; 'each': K x 1 x h x w.
-    given = [stackMaps(fgs, device), stackMaps(bgs, device)];
-    d = segmentation(input, given[0], given[1], { ...o, hintsAfter: grow ? GROWN_HINTS_AFTER : 0 });
-  }
-  d = miniBatched({
-    ...d,
-    layers: d.layers.map((l) => perFrame(l, 'drift')),
-    mixtures: Array(K).fill(d.mixtures[0]),
-  }, K, o);
+  // 'first': one map pair for every frame; 'each': one per frame; 'none': no hint terms.
+  const base = mode === 'none' ? segmentation(input, null, o) : segmentation(input, { fg: fgs, bg: bgs }, { ...o, hintsAfter: grow ? GROWN_HINTS_AFTER : 0 });
+  const d = miniBatched({ ...base, layers: base.layers.map((l) => perFrame(l, 'drift')) }, K, o);
   return trainVideo('video-segment', src, d, size, o, () => ({ hints: mode, grownHints: mode !== 'none' && grow }), ({ r }, k, full) => {
-    const out = (t: Tensor) => toOutput(t, src.width, src.height);
+    const out = (img: Image) => toOutput(img, src.width, src.height);
     const soft = out(r.layers.mask[k]);
     const refined = full ? refineMask(full, soft) : soft;
     // Each frame's own hints settle what its mask is unsure of (not the first frame's: the object moves).
@@ -218,28 +152,26 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
       foreground: out(r.layers.foreground[k]),
       background: out(r.layers.background[k]),
     };
-  }, ['mask', 'foreground', 'background'], [input, ...given, d.given?.maskHint, d.given?.hinted]);
+  }, ['mask', 'foreground', 'background']);
 }
 
 /** Video transparency separation (eq. 7): dynamic layer1, static layer2, per-frame coefficient. */
 export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
   checkOptions('video separate', o);
   const src = asSource(frames);
-  const device = deviceOf(o);
-  const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 128);
-  const input = await loadClip(src, size, device);
+  const size = separateSize(src.width, src.height, o.size);
+  const input = await loadClip(src, size);
   const K = src.count;
-  const base0 = separation(input, 'two', { ...o, iterations: undefined });
-  const base = { ...base0, phases: scalePhases(base0.phases, o.iterations) }; // y1, y2, m (one coefficient per input); I_k = m_k y1 + (1 - m_k) y2
+  const base = separation(input, 'two', o); // y1, y2, m (one coefficient per input); I_k = m_k y1 + (1 - m_k) y2
   const d = miniBatched({
     ...base,
     layers: base.layers.map((l) => perFrame(l, l.name === 'y1' ? 'drift' : l.name === 'y2' ? 'shared' : K > 1 ? 'independent' : 'shared')),
   }, K, o);
-  const coefficients = ({ r }: Run) => r.layers.m.map((t) => Math.round(t.item() * 1e4) / 1e4);
+  const coefficients = ({ r }: Run) => r.layers.m.map((m) => Math.round(m.data[0] * 1e4) / 1e4);
   return trainVideo('video-separate', src, d, size, o, (run) => ({ coefficients: coefficients(run) }), ({ r }, k) => ({
     layer1: toOutput(r.layers.y1[k], src.width, src.height),
     layer2: toOutput(r.layers.y2[k], src.width, src.height),
-  }), ['layer1', 'layer2'], [input]);
+  }), ['layer1', 'layer2']);
 }
 
 /**
@@ -258,19 +190,17 @@ export const VIDEO_DEHAZE_ITERATIONS = 2000;
 export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
   checkOptions('video dehaze', o);
   const src = asSource(frames);
-  const device = deviceOf(o);
-  const size = workingSize(src.width, src.height, o.size ?? DEFAULT_SIZE, 32, 64);
+  const size = dehazeSize(src.width, src.height, o.size);
   const given = o.airlight ? checkAirlight(o.airlight) : undefined;
   const estimates: [number, number, number][] = [];
-  const input = await loadClip(src, size, device, (_small, _k, full) => { if (!given) estimates.push(airlightEstimate(full)); });
+  const input = await loadClip(src, size, (_small, _k, full) => { if (!given) estimates.push(airlightEstimate(full)); });
   // A0: the per-channel median of the frames' estimates, so one frame's white object cannot set it.
   const A0 = given ?? (Array.from(median(estimates.map((a) => colourImage(1, 1, a))).data) as [number, number, number]);
   // Each frame's hint is DCP's refined transmission for that A0, from the full frame (a second read).
   const tMaps: Image[] = [];
   for (let k = 0; k < src.count; k++) tMaps.push(dcpTransmissionMap(toRgb(await src.load(k)), A0, size));
   const K = src.count;
-  const tHint = stackMaps(tMaps, device);
-  const base = dehazing(input, A0, { ...o, iterations: o.iterations ?? VIDEO_DEHAZE_ITERATIONS }, tHint);
+  const base = dehazing(input, A0, { ...o, iterations: o.iterations ?? VIDEO_DEHAZE_ITERATIONS }, tMaps);
   const d = miniBatched({
     ...base,
     layers: base.layers.map((l) => perFrame(l, l.name === 'A' ? 'shared' : 'drift')),
@@ -279,7 +209,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   let airlight: Image | undefined;
   return trainVideo('video-dehaze', src, d, size, o, ({ r }) => ({
     A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: given ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest, median over frames',
-    airlight: Array.from(torch.tidy(() => r.layers.A[0].mean([0, 2, 3]).toFloat32Array()), (v) => Math.round(v * 1e4) / 1e4),
+    airlight: channelMeans(r.layers.A[0]).map((v) => Math.round(v * 1e4) / 1e4),
   }), ({ r }, k, full): Record<string, Image> => {
     const jNet = toOutput(r.layers.J[k], src.width, src.height);
     const t = toOutput(r.layers.t[k], src.width, src.height);
@@ -287,7 +217,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
     if (!full) return { dehazed: jNet, transmission: t, airlight };
     // As the image task (and the authors): t refined at full resolution by the frame, J* solved from it.
     return { ...solveScene(toRgb(full), t, airlight), airlight, 'J-net': jNet };
-  }, ['dehazed', 'transmission'], [input, tHint]);
+  }, ['dehazed', 'transmission']);
 }
 
 export type VideoMode = 'segment' | 'separate' | 'dehaze';

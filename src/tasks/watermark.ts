@@ -13,19 +13,19 @@
 //              (WATERMARK_DEFAULTS), without which the clean layers keep the mark.
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
 // default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (9 minutes each).
-import * as torch from '../tensor/index.js';
-import { createImage, crop, median, paste, type Image, type Rect } from '../image/image.js';
+import { colourImage, createImage, crop, mapPixels, median, paste, type Image, type Rect } from '../image/image.js';
 import { constantImage, forEachStrip, mapRows, rowsOf } from '../image/lazy-image.js';
 export { median }; // the runs' per-pixel median
 import { resizeImage, toRgb } from '../image/resize.js';
-import { imageToTensor } from '../core/images.js';
-import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
+import type { LayerSpec, Mixture, Term } from '../core/spec.js';
+import { repeat, run, type Plan } from '../core/run.js';
+import { makeReport } from '../core/report.js';
+import { workingSize } from '../core/working-size.js';
 import { boxMask, type Box } from './hints.js';
 import { recoverScene } from './dcp.js';
 import { dilate, open } from '../image/morphology.js';
 import { guidedFilter } from '../image/guided-filter.js';
-import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, deviceOf, inRun, remaining, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
-  workingSize, type TaskOptions, type TaskResult } from './common.js';
+import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 import { OptionError, checkImage, checkOptions } from './options.js';
 
 export interface WatermarkOptions extends TaskOptions {
@@ -240,11 +240,8 @@ export function markColourFor(images: number, o: WatermarkOptions): [number, num
   return c;
 }
 
-/** W as a fixed map of one colour (1 x 3 x H x W), for a mark whose colour is known. */
-function colourMap(input: torch.Tensor, colour: [number, number, number]): torch.Tensor {
-  const device = input.device;
-  return torch.keep(torch.tidy(() => torch.ones([1, 3, input.size(2), input.size(3)], { device }).mul(torch.tensor(colour, [1, 3, 1, 1], { device }))));
-}
+/** W as a fixed map of one colour, for a mark whose colour is known. */
+const colourMap = (like: Image, colour: [number, number, number]): Image => colourImage(like.width, like.height, colour);
 
 /** The mark region as a 0/1 mask at the image's size, from a box or a hint image. */
 export function markRegion(width: number, height: number, o: { box?: Box; hint?: Image }): Image {
@@ -271,24 +268,27 @@ export function markRegion(width: number, height: number, o: { box?: Box; hint?:
 }
 
 /** The region at the working size, grown so that every pixel touching it counts as inside. */
-function regionAt(region: Image, w: number, h: number, device: string): torch.Tensor {
+function regionAt(region: Image, w: number, h: number): Image {
   const small = resizeImage(region, w, h);
   for (let i = 0; i < small.data.length; i++) small.data[i] = small.data[i] > 1e-3 ? 1 : 0;
-  return torch.keep(imageToTensor(small, device));
+  return small;
 }
 
-export function singleWatermark(input: torch.Tensor, region: torch.Tensor, o: WatermarkOptions): Decomposition {
+/** Config C makes the clean layers, D or B the mark: a working side of at least 96 px (C's 5x5 kernels at 5 levels). */
+export const watermarkSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, Math.max(96, size), ['C', 'D']);
+
+export function singleWatermark(input: Image, region: Image, o: WatermarkOptions): Plan {
   const noise = { channels: 2, scale: 0.1 };
   const hint = { kind: 'hint-reconstruction', layer: 'clean', hint: 'outside' } as const;
   const colour = markColourFor(1, o);
   return {
-    inputs: input,
+    inputs: [input],
     layers: [
       { name: 'clean', net: 'C', channels: 3, noise },
       ...(colour === 'learn' ? [{ name: 'W', net: 'C', channels: 3, noise } satisfies LayerSpec] : []),
       { name: 'm', net: 'D', channels: 1, noise },
     ],
-    given: { box: region, outside: torch.keep(torch.tidy(() => region.rsub(1))), ...(colour === 'learn' ? {} : { W: colourMap(input, colour) }) },
+    given: { box: region, outside: mapPixels([region], ([r]) => 1 - r), ...(colour === 'learn' ? {} : { W: colourMap(input, colour) }) },
     mixtures: [{ kind: 'blend', mask: 'm', a: 'W', b: 'clean', maskWithin: 'box' }],
     phases: scalePhases([
       { name: 'hint', iterations: WATERMARK_ITERATIONS.hint, lr: 1e-3, terms: [hint] },
@@ -302,8 +302,8 @@ export function singleWatermark(input: torch.Tensor, region: torch.Tensor, o: Wa
   };
 }
 
-export function multiWatermark(inputs: torch.Tensor, o: WatermarkOptions): Decomposition {
-  const K = inputs.size(0);
+export function multiWatermark(inputs: Image[], o: WatermarkOptions): Plan {
+  const K = inputs.length;
   const noise = { channels: 2, scale: 0.1 };
   const clean = (k: number): LayerSpec => ({ name: `clean${k + 1}`, net: 'C', channels: 3, noise, inputs: [k] });
   const exclusion = o.exclusion ?? WATERMARK_DEFAULTS.multi.exclusion, sparsity = o.sparsity ?? WATERMARK_DEFAULTS.multi.sparsity;
@@ -312,7 +312,7 @@ export function multiWatermark(inputs: torch.Tensor, o: WatermarkOptions): Decom
     inputs,
     layers: [...Array.from({ length: K }, (_, k) => clean(k)),
       ...(colour === 'learn' ? [{ name: 'W', net: 'B', channels: 3, noise } satisfies LayerSpec] : []), { name: 'm', net: 'B', channels: 1, noise }],
-    ...(colour === 'learn' ? {} : { given: { W: colourMap(inputs, colour) } }),
+    ...(colour === 'learn' ? {} : { given: { W: colourMap(inputs[0], colour) } }),
     mixtures: Array.from({ length: K }, (_, k): Mixture => ({ kind: 'blend', mask: 'm', a: 'W', b: `clean${k + 1}` })),
     phases: scalePhases([{ name: 'joint', iterations: WATERMARK_ITERATIONS.multi, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'l1' },
       ...(sparsity > 0 ? [{ kind: 'match', layer: 'm', target: 0, metric: 'l1', weight: sparsity } satisfies Term] : []),
@@ -352,14 +352,8 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   const context = region ? markContext(region) : null;
   if (context) { rgb = [crop(whole, context)]; region = crop(region!, context); }
   const runs = o.runs ?? (images.length === 1 ? ONE_IMAGE_RUNS : 1);
-  const results: TaskResult[] = [];
-  for (let k = 0; k < runs; k++) {
-    const left = remaining(o.maxSeconds, results);
-    if (left !== undefined && left <= 0) break;
-    results.push(await watermarkRun(images, rgb, region, { ...inRun(o, k, runs), seed: (o.seed ?? DEFAULT_SEED) + k, maxSeconds: left }));
-    const stop = results[k].report.stopReason;
-    if (stop === 'aborted' || stop === 'time') break;
-  }
+  const results = await repeat<TaskResult>(runs, o, 'run', (k, settings) =>
+    watermarkRun(images, rgb, region, { ...o, ...settings, seed: (o.seed ?? DEFAULT_SEED) + k }));
   const result = results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED);
   return context ? toWholeImage(result, whole, context, markColourFor(1, o)) : result;
 }
@@ -434,71 +428,63 @@ function times(a: Image, b: Image): Image {
 async function watermarkRun(images: Image[], rgb: Image[], region: Image | null, o: WatermarkOptions): Promise<TaskResult> {
   const [first] = rgb;
   const { width, height } = first;
-  const device = deviceOf(o);
-  // Config C (5 levels, 5x5 kernels) needs a short side of at least 96 px.
-  const size = workingSize(width, height, Math.max(96, o.size ?? DEFAULT_SIZE), 32, 96);
-  const inputs = torch.keep(toBatch(rgb, size, device));
-  const given = region ? regionAt(region, size.width, size.height, device) : null;
-  const d = region ? singleWatermark(inputs, given!, o) : multiWatermark(inputs, o);
-  try {
-    const r = await runDecomposition(d, o);
-    const out = (t: torch.Tensor) => toOutput(t, width, height);
-    const outImages: Record<string, Image> = {};
-    const colour = markColourFor(images.length, o);
-    // Full-resolution images are lazy (made a strip at a time when read) but alpha, made whole
-    // once it is worked on (one channel).
-    const mark = colour === 'learn' ? out(r.layers.W[0]) : constantImage(width, height, colour);
-    let alpha = out(r.layers.m[0]);
-    const solved = (o.clean ?? 'solved') === 'solved';
-    let level: number | null = null;
-    if (region) {
-      alpha = times(alpha, region);
-      const uniform = (o.opacity ?? 'uniform') === 'uniform';
-      const bound = uniform && colour !== 'learn' ? opacityBound(first, colour) : constantImage(width, height, [1]);
-      if (uniform) {
-        alpha = atMost(alpha, bound);
-        level = opacityLevel(alpha);
-      }
-      if (level !== null) {
-        // Sizes are in pixels of the working size, where m was learned.
-        const px = width / size.width;
-        const thickness = coreThickness(alpha, level, Math.max(CORE_THICKNESS, Math.round(CORE_THICKNESS * px)));
-        const kept = keepNearCore(alpha, level, Math.max(1, Math.round(px)), CORE_FRACTION, thickness);
-        alpha = followMarkEdges(first, fillCore(kept, bound, level, CORE_FRACTION, thickness), level, Math.max(1, Math.round(EDGE_RADIUS * px)));
-        alpha = times(alpha, region); // the filter reaches past the region's edge
-      }
-      const net = out(r.layers.clean[0]);
-      outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
-      if (solved) outImages['clean-net'] = composite(first, net, region);
-    } else {
-      // Where the mark adds little, the input pixel is kept untouched: m * W for a learned W (as the
-      // reference; away from the mark a learned W goes dark, so m alone there would measure leaks),
-      // m alone for a given colour (a dark mark changes the image as much as a bright one).
-      const marked = mapRows([alpha, mark], 1, ([a, M], out) => {
-        for (let i = 0; i < out.length; i++) {
-          const w = colour === 'learn' ? (M[i * 3] + M[i * 3 + 1] + M[i * 3 + 2]) / 3 : 1;
-          out[i] = a[i] * w >= KEEP_BELOW ? 1 : 0;
-        }
-      });
-      rgb.forEach((img, k) => {
-        const net = out(r.layers[`clean${k + 1}`][k]);
-        outImages[`clean-${k + 1}`] = composite(img, solved ? solveClean(img, alpha, mark, net) : net, marked);
-        if (solved) outImages[`clean-${k + 1}-net`] = composite(img, net, marked);
-      });
+  const size = watermarkSize(width, height, o.size);
+  const inputs = rgb.map((img) => resizeImage(img, size.width, size.height));
+  const plan = region ? singleWatermark(inputs[0], regionAt(region, size.width, size.height), o) : multiWatermark(inputs, o);
+  const r = await run(plan, o);
+  const out = (img: Image) => toOutput(img, width, height);
+  const outImages: Record<string, Image> = {};
+  const colour = markColourFor(images.length, o);
+  // Full-resolution images are lazy (made a strip at a time when read) but alpha, made whole
+  // once it is worked on (one channel).
+  const mark = colour === 'learn' ? out(r.layers.W[0]) : constantImage(width, height, colour);
+  let alpha = out(r.layers.m[0]);
+  const solved = (o.clean ?? 'solved') === 'solved';
+  let level: number | null = null;
+  if (region) {
+    alpha = times(alpha, region);
+    const uniform = (o.opacity ?? 'uniform') === 'uniform';
+    const bound = uniform && colour !== 'learn' ? opacityBound(first, colour) : constantImage(width, height, [1]);
+    if (uniform) {
+      alpha = atMost(alpha, bound);
+      level = opacityLevel(alpha);
     }
-    outImages.watermark = mark;
-    outImages.alpha = alpha;
-    const report = makeReport('watermark', images, size, r, d, o, {
-      mode: region ? (o.box ? 'box' : 'hint') : 'multi',
-      box: o.box ?? null,
-      clean: o.clean ?? 'solved', markColour: colour,
-      ...(region ? { opacity: o.opacity ?? 'uniform', opacityLevel: level } : { keptBelow: KEEP_BELOW }),
-      recipe: { ...WATERMARK_DEFAULTS[region ? 'single' : 'multi'], ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
-        ...(o.exclusion !== undefined ? { exclusion: o.exclusion } : {}) },
+    if (level !== null) {
+      // Sizes are in pixels of the working size, where m was learned.
+      const px = width / size.width;
+      const thickness = coreThickness(alpha, level, Math.max(CORE_THICKNESS, Math.round(CORE_THICKNESS * px)));
+      const kept = keepNearCore(alpha, level, Math.max(1, Math.round(px)), CORE_FRACTION, thickness);
+      alpha = followMarkEdges(first, fillCore(kept, bound, level, CORE_FRACTION, thickness), level, Math.max(1, Math.round(EDGE_RADIUS * px)));
+      alpha = times(alpha, region); // the filter reaches past the region's edge
+    }
+    const net = out(r.layers.clean[0]);
+    outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
+    if (solved) outImages['clean-net'] = composite(first, net, region);
+  } else {
+    // Where the mark adds little, the input pixel is kept untouched: m * W for a learned W (as the
+    // reference; away from the mark a learned W goes dark, so m alone there would measure leaks),
+    // m alone for a given colour (a dark mark changes the image as much as a bright one).
+    const marked = mapRows([alpha, mark], 1, ([a, M], out) => {
+      for (let i = 0; i < out.length; i++) {
+        const w = colour === 'learn' ? (M[i * 3] + M[i * 3 + 1] + M[i * 3 + 2]) / 3 : 1;
+        out[i] = a[i] * w >= KEEP_BELOW ? 1 : 0;
+      }
     });
-    disposeResult(r);
-    return { task: 'watermark', images: outImages, report, history: r.history };
-  } finally {
-    torch.dispose([inputs, given ?? undefined, d.given?.outside, d.given?.W]);
+    rgb.forEach((img, k) => {
+      const net = out(r.layers[`clean${k + 1}`][k]);
+      outImages[`clean-${k + 1}`] = composite(img, solved ? solveClean(img, alpha, mark, net) : net, marked);
+      if (solved) outImages[`clean-${k + 1}-net`] = composite(img, net, marked);
+    });
   }
+  outImages.watermark = mark;
+  outImages.alpha = alpha;
+  const report = makeReport('watermark', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, {
+    mode: region ? (o.box ? 'box' : 'hint') : 'multi',
+    box: o.box ?? null,
+    clean: o.clean ?? 'solved', markColour: colour,
+    ...(region ? { opacity: o.opacity ?? 'uniform', opacityLevel: level } : { keptBelow: KEEP_BELOW }),
+    recipe: { ...WATERMARK_DEFAULTS[region ? 'single' : 'multi'], ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
+      ...(o.exclusion !== undefined ? { exclusion: o.exclusion } : {}) },
+  });
+  return { task: 'watermark', images: outImages, report, history: r.history };
 }

@@ -2,8 +2,8 @@
 // with the same outputs as `double-dip video` (frame folders, one MP4 per folder, report.json).
 import { relative } from 'node:path';
 import { writeVideoResult } from '../io/outputs.js';
-import { checkFrameSize, probeVideo, readFrames, removeFrames, type VideoInfo } from '../io/video-file.js';
-import { MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode } from '../tasks/video.js';
+import { checkFrameSize, fileFrames, probeVideo, readFrames, removeFrames, type VideoInfo } from '../io/video-file.js';
+import { MAX_FRAMES, VIDEO_TASKS, type VideoMode } from '../tasks/video.js';
 import type { WebTaskInput, WebTaskOutput } from './tasks.js';
 
 /** Which frames of the upload to use: [start, end) after resampling to `fps`. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeVideoResult } from '../../io/outputs.js';
-import { readFrames, removeFrames } from '../../io/video-file.js';
-import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, fileFrames, type VideoMode, type VideoOptions } from '../../tasks/video.js';
+import { fileFrames, readFrames, removeFrames } from '../../io/video-file.js';
+import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, type VideoMode, type VideoOptions } from '../../tasks/video.js';
 import { optionFromText } from '../../tasks/options.js';
 import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
