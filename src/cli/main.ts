@@ -3,21 +3,25 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from './options.js';
 import { closest } from './suggest.js';
 import { OptionError, flagName } from '../tasks/options.js';
+import { TASKS, type TaskName } from '../tasks/registry.js';
 
 interface Command { summary: string; help: string; run(argv: string[]): Promise<number> }
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  segment: () => import('./commands/segment.js'),
-  separate: () => import('./commands/separate.js'),
-  complexity: () => import('./commands/complexity.js'),
-  dehaze: () => import('./commands/dehaze.js'),
-  watermark: () => import('./commands/watermark.js'),
-  serve: () => import('./commands/serve.js'),
-  video: () => import('./commands/video.js'),
+// The image tasks' commands come from the task registry; the others are modules of their own.
+// Summaries are here so that the command list loads no command (and no libtorch): --help is quick.
+const imageTask = (name: TaskName) => async (): Promise<Command> => (await import('./commands/task.js')).imageTaskCommand(name);
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  segment: { summary: TASKS.segment.summary, load: imageTask('segment') },
+  separate: { summary: TASKS.separate.summary, load: imageTask('separate') },
+  complexity: { summary: "one DIP's loss curve per image: mixtures are harder to learn than their layers", load: () => import('./commands/complexity.js') },
+  dehaze: { summary: TASKS.dehaze.summary, load: imageTask('dehaze') },
+  watermark: { summary: TASKS.watermark.summary, load: imageTask('watermark') },
+  serve: { summary: 'local web app: upload images or a video, run tasks, watch them train, download the results', load: () => import('./commands/serve.js') },
+  video: { summary: 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)', load: () => import('./commands/video.js') },
 };
 
-async function usage(): Promise<string> {
-  const lines = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(12)} ${(await load()).summary}`));
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return `Usage: double-dip COMMAND [options]   (double-dip COMMAND --help for details)
 
 Unsupervised image decomposition with coupled Deep Image Priors (Gandelsman, Shocher & Irani, CVPR 2019).
@@ -33,10 +37,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write((await usage()) + '\n');
+    process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
+  const load = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name].load : undefined;
   try {
     if (!load) {
       const guess = closest(name, Object.keys(COMMANDS));

@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { TaskOptions } from '../tasks/common.js';
 import { checkOutputDir } from '../io/output-dir.js';
 import { closest } from './suggest.js';
-import { MAX_SIZE, MIN_SIZE, MAX_THREADS, OPTIONS, checkOptions, optionFromText, type OptionName, type TaskName } from '../tasks/options.js';
+import { OPTIONS, checkOptions, optionFromText, type OptionName, type TaskName } from '../tasks/options.js';
 
 export class UsageError extends Error {}
 
@@ -20,17 +20,6 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const COMMON_HELP = `Common options:
-  -o, --output DIR      where to write the outputs (required)
-  --iterations N        total training iterations (default: the task's recipe)
-  --max-seconds S       stop after S seconds and keep the best result so far
-  --size S              long side processed, px (${MIN_SIZE}-${MAX_SIZE}, default 256); outputs keep the input's resolution
-  --seed N              random seed (default 0): same seed and the same thread count, same result on CPU
-  --device cpu|cuda     compute device (default cpu; cuda needs a CUDA libtorch; cuda:N for device N)
-  --threads N           CPU threads (1-${MAX_THREADS}, default: all cores)
-  -q, --quiet           no progress output
-  --json                machine output on stdout: progress and result as JSON lines
-  -h, --help            this help`;
 
 export function parse(argv: string[], options: ParseArgsConfig['options']): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const all = { ...COMMON_OPTIONS, ...options };

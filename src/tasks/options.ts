@@ -39,6 +39,10 @@ export interface OptionSpec {
   fromText?: (text: string, option: string) => unknown;
   /** How a received value is shown in a message (default: show()). */
   show?: (v: unknown) => string;
+  /** The value's form in a usage line: N, W, yes|no, R,G,B, X,Y,W,H. */
+  value?: string;
+  /** The values it takes, where they are a short list (a form offers them as a choice). */
+  choices?: readonly string[];
 }
 
 /** A number's text: the number, or the text itself (so the schema reports it as received). */
@@ -49,13 +53,13 @@ export function numberFromText(text: string): unknown {
 }
 
 const int = (min: number, max: number, meta: Meta): OptionSpec =>
-  ({ schema: z.int().min(min).max(max), expects: `an integer from ${min} to ${max}`, fromText: numberFromText, ...meta });
+  ({ schema: z.int().min(min).max(max), expects: `an integer from ${min} to ${max}`, fromText: numberFromText, value: 'N', ...meta });
 const weight = (meta: Meta): OptionSpec =>
-  ({ schema: z.number().min(0).max(MAX_WEIGHT), expects: `a number from 0 to ${MAX_WEIGHT}`, fromText: numberFromText, ...meta });
+  ({ schema: z.number().min(0).max(MAX_WEIGHT), expects: `a number from 0 to ${MAX_WEIGHT}`, fromText: numberFromText, value: 'W', ...meta });
 const oneOf = <T extends string>(values: readonly [T, ...T[]], meta: Meta): OptionSpec =>
-  ({ schema: z.enum(values), expects: `one of ${values.join(', ')}`, fromText: (s) => s, ...meta });
+  ({ schema: z.enum(values), expects: `one of ${values.join(', ')}`, fromText: (s) => s, value: values.join('|'), choices: values, ...meta });
 const yesNo = (meta: Meta): OptionSpec => ({
-  schema: z.boolean(), expects: 'true or false', ...meta,
+  schema: z.boolean(), expects: 'true or false', value: 'yes|no', choices: ['yes', 'no'], ...meta,
   fromText: (s, option) => {
     if (s === 'yes' || s === 'no') return s === 'yes';
     throw new OptionError('ERR_OPTION_CHOICE', option, s, (n) => `Expected yes or no for ${n(option)} but received ${show(s)}`);
@@ -121,13 +125,13 @@ const OPTION_SPECS = {
   // Every task.
   iterations: int(1, 1_000_000, { doc: "total training iterations; the recipe's phases are scaled to sum to this", default: "the task's recipe" }),
   maxSeconds: {
-    schema: z.number().gt(0).max(MAX_SECONDS), expects: `a number of seconds above 0 and at most ${MAX_SECONDS} (a week)`, fromText: numberFromText,
+    schema: z.number().gt(0).max(MAX_SECONDS), expects: `a number of seconds above 0 and at most ${MAX_SECONDS} (a week)`, fromText: numberFromText, value: 'S',
     doc: 'stop after this many seconds and keep the best result so far', unit: 's', default: 'no limit',
   },
   size: int(MIN_SIZE, MAX_SIZE, { doc: "long side processed; outputs keep the input's resolution", unit: 'px', default: 256 }),
   seed: int(0, 2 ** 31 - 1, { doc: 'random seed: same seed and the same thread count, same result on CPU', default: 0 }),
   device: {
-    schema: z.string().regex(/^(cpu|cuda(:\d+)?)$/), expects: 'cpu, cuda or cuda:N', fromText: (s) => s,
+    schema: z.string().regex(/^(cpu|cuda(:\d+)?)$/), expects: 'cpu, cuda or cuda:N', fromText: (s) => s, value: 'cpu|cuda[:N]',
     doc: 'compute device (cuda needs a CUDA libtorch)', default: 'cpu',
   },
   threads: int(1, MAX_THREADS, { doc: 'CPU threads', default: 'all cores' }),
@@ -137,8 +141,8 @@ const OPTION_SPECS = {
   onPreview: { schema: z.custom<(p: unknown) => void>((v) => typeof v === 'function'), expects: 'a function', doc: 'called every previewEvery iterations with the current layers' },
 
   // Segmentation.
-  hint: { schema: z.custom<Image>(isImage), expects: IMAGE_EXPECTS, doc: "white = foreground, black = background, grey = unknown, at the image's size (watermark: white = the mark's region)" },
-  box: { schema: box, expects: 'a box x, y, width, height in whole pixels with x, y >= 0 and width, height >= 1', fromText: boxFromText, show: showBox,
+  hint: { schema: z.custom<Image>(isImage), expects: IMAGE_EXPECTS, value: 'MASK.png', doc: "white = foreground, black = background, grey = unknown, at the image's size (watermark: white = the mark's region)" },
+  box: { schema: box, expects: 'a box x, y, width, height in whole pixels with x, y >= 0 and width, height >= 1', fromText: boxFromText, show: showBox, value: 'X,Y,W,H',
     doc: 'a box around the object (watermark: around the mark), in pixels of the input', unit: 'px' },
   growHints: yesNo({ doc: "grow the hints to the object's rim by GrabCut", default: 'yes with a box or automatic hints, no with a hint mask' }),
   hintsAfter: weight({ doc: 'weight the hint terms keep once relaxed', default: '0.2 for grown hints, else 0' }),
@@ -153,7 +157,7 @@ const OPTION_SPECS = {
 
   // Dehazing.
   method: oneOf(['double-dip', 'dcp'], { doc: 'three coupled DIPs, or the dark channel prior (no training)', default: 'double-dip' }),
-  airlight: { schema: airlight, expects: AIRLIGHT_EXPECTS, fromText: rgbFromText(1), doc: 'a known airlight colour, RGB', default: 'estimated' },
+  airlight: { schema: airlight, expects: AIRLIGHT_EXPECTS, fromText: rgbFromText(1), value: 'R,G,B', doc: 'a known airlight colour, each channel 1-255', default: 'estimated' },
   passes: int(1, 3, { doc: 'Double-DIP passes, each on the previous result', default: 1 }),
   darkChannel: weight({ doc: 'weight of the dark channel prior on J', default: 0.05 }),
   darkChannelByT: yesNo({ doc: 'count each pixel of the dark channel prior by the transmission t', default: true }),
@@ -176,7 +180,7 @@ const OPTION_SPECS = {
   clean: oneOf(['solved', 'net'], { doc: "clean images solved from the mark, or the clean DIPs' outputs", default: 'solved' }),
   markColour: {
     schema: z.union([z.literal('learn'), rgb.refine((c) => c.every((v) => v >= 0 && v <= 1))]), expects: "'learn' or [r, g, b] with each from 0 to 1",
-    doc: "the mark's colour, or learn it (a DIP)", default: 'white for one image, learn for several',
+    doc: "the mark's colour: white, R,G,B (each 0-255), or learn it (a DIP)", default: 'white for one image, learn for several', value: 'white|R,G,B|learn',
     fromText: (s: string, option: string) => s === 'learn' ? 'learn' : s === 'white' ? [1, 1, 1] : (() => {
       try { return rgbFromText(0)(s, option); } catch {
         throw new OptionError('ERR_OPTION_TYPE', option, s, (n) => `Expected white, learn or R,G,B with each from 0 to 255 for ${n(option)} but received ${show(s)}`);
@@ -189,11 +193,11 @@ const OPTION_SPECS = {
   batch: int(1, MAX_FRAMES, { doc: 'frames per training iteration; memory grows with it', default: 4 }),
   hints: oneOf(['each', 'first', 'none'], { doc: "segment: saliency hints from every frame, the first frame's for all, or none", default: 'each' }),
   frames: {
-    schema: frames, expects: `A:B with A < B and at most ${MAX_FRAMES} frames`, fromText: framesFromText,
+    schema: frames, expects: `A:B with A < B and at most ${MAX_FRAMES} frames`, fromText: framesFromText, value: 'A:B',
     show: (v) => { const f = v as { start?: unknown; end?: unknown }; return f && typeof f === 'object' ? `${f.start ?? ''}:${f.end ?? ''}` : show(v); },
     doc: 'frames A to B-1, counted from 0 (A: or :B for open ends)', default: 'all',
   },
-  fps: { schema: z.number().gt(0).max(240), expects: 'a frame rate above 0 and at most 240', fromText: numberFromText, doc: 'resample a video to N frames per second first', default: "the video's" },
+  fps: { schema: z.number().gt(0).max(240), expects: 'a frame rate above 0 and at most 240', fromText: numberFromText, value: 'N', doc: 'resample a video to N frames per second first', default: "the video's" },
 
   // The web server.
   port: int(0, 65535, { doc: 'port to listen on (0: any free port)', default: 8080 }),

@@ -4,7 +4,8 @@ import { readImage } from '../../io/image-file.js';
 import { plotCurves } from '../../io/plot.js';
 import { Staging } from '../../io/staging.js';
 import { complexity } from '../../tasks/complexity.js';
-import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import { commonHelp } from '../help.js';
 import { progressMode, progressReporter } from '../progress.js';
 import { exitCode, stopping } from '../run.js';
 import { whileRunning } from '../signals.js';
@@ -17,7 +18,7 @@ a mixture of layers is learned more slowly, and ends higher, than each layer.
 
 Writes DIR/curves.json, DIR/curves.png and DIR/report.json.
 
-${COMMON_HELP}`;
+${commonHelp('complexity')}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});

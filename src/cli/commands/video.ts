@@ -1,43 +1,54 @@
 import { join } from 'node:path';
 import { writeVideoResult } from '../../io/outputs.js';
 import { fileFrames, readFrames, removeFrames } from '../../io/video-file.js';
-import { DEFAULT_BATCH, MAX_FRAMES, VIDEO_TASKS, type VideoMode, type VideoOptions } from '../../tasks/video.js';
-import { optionFromText } from '../../tasks/options.js';
-import { COMMON_HELP, UsageError, parse, requireOutput, taskOptions } from '../options.js';
+import type { VideoMode, VideoOptions } from '../../tasks/video.js';
+import type { VideoResult } from '../../core/result.js';
+import { MAX_FRAMES, OPTIONS, optionFromText } from '../../tasks/options.js';
+import { COMMON_OPTIONS, TASKS, optionFields } from '../../tasks/registry.js';
+import { commonHelp, optionLine } from '../help.js';
+import { UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
 import { exitCode, stopping } from '../run.js';
 import { whileRunning } from '../signals.js';
 
 export const summary = 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)';
-export const help = `Usage: double-dip video segment|separate|dehaze INPUT -o DIR [--frames A:B] [--fps N] [--batch N]
+const MODES: VideoMode[] = ['segment', 'separate', 'dehaze'];
 
-INPUT is a video file or a folder of frames (sorted by name, all one size). At most ${MAX_FRAMES}
-frames per run: select a range with --frames.
+export const help = [
+  `Usage: double-dip video segment|separate|dehaze INPUT -o DIR [--frames A:B] [--fps N] [options]`,
+  '',
+  `INPUT is a video file or a folder of frames (sorted by name, all one size). At most ${MAX_FRAMES}`,
+  'frames per run: select a range with --frames. Every layer is one DIP for all frames, fed noise',
+  'that drifts from frame to frame, so the outputs are temporally consistent.',
+  '',
+  ...MODES.map((m) => `  ${m.padEnd(9)} ${TASKS[`video ${m}`].summary.replace(/^video \w+: /, '')}\n            ${TASKS[`video ${m}`].about.split('\n')[0]}`),
+  '',
+  'Frames are written as PNG (00001.png, ...) at the input\'s resolution, plus DIR/<folder>.mp4 for',
+  'each folder when INPUT is a video; report.json (timings, seconds per frame) and loss.png.',
+  '',
+  'Options:',
+  optionLine({ ...fieldOf('frames') }),
+  optionLine({ ...fieldOf('fps') }),
+  // Each mode's own options, once, with the modes that take them.
+  ...[...new Set(MODES.flatMap((m) => optionFields(`video ${m}`).filter((f) => !COMMON_OPTIONS.includes(f.name)).map((f) => f.name)))].map((name) => {
+    const modes = MODES.filter((m) => optionFields(`video ${m}`).some((f) => f.name === name));
+    const f = optionFields(`video ${modes[0]}`).find((x) => x.name === name)!;
+    return optionLine(modes.length === MODES.length ? f : { ...f, doc: `${modes.join(', ')}: ${f.doc.replace(/^\w+: /, '')}` });
+  }),
+  '',
+  commonHelp('video segment'),
+].join('\n');
 
-  segment   I_i = m_i * fg_i + (1 - m_i) * bg_i          writes DIR/mask/, foreground/, background/
-  separate  I_i = m_i * layer1_i + (1 - m_i) * layer2    writes DIR/layer1/ (dynamic), layer2/ (static)
-            (per-frame coefficients m_i in report.json)
-  dehaze    I_i = t_i * J_i + (1 - t_i) * A              writes DIR/dehazed/, transmission/
-
-Frames are written as PNG (00001.png, ...) at the input's resolution, plus DIR/<folder>.mp4 for
-each folder when INPUT is a video; report.json (timings, seconds per frame) and loss.png.
-
-  --frames A:B          frames A to B-1, counted from 0 (A: or :B for open ends)
-  --fps N               resample a video to N frames per second first
-  --batch N             frames per training iteration (default ${DEFAULT_BATCH}); memory grows with it
-  --hints each|first|none  segment: saliency hints from every frame (default), the first frame, or none
-  --grow-hints yes|no   segment: grow the hints by GrabCut, as the image task (default yes)
-  --airlight R,G,B      dehaze: a known airlight colour (each 1-255) for the whole clip
-                        (default: the median of the frames' estimates)
-
-${COMMON_HELP}`;
+/** An option the command reads itself (the frames to take), as a help line shows it. */
+function fieldOf(name: 'frames' | 'fps') {
+  const spec = OPTIONS[name];
+  return { name, value: spec.value ?? 'VALUE', doc: spec.doc, default: spec.default, image: false, expects: spec.expects };
+}
 
 /** "A:B", "A:", ":B" -> [start, end); throws OptionError. */
 export function parseFrameRange(s: string): { start: number; end?: number } {
   return optionFromText('frames', s) as { start: number; end?: number };
 }
-
-const MODES: VideoMode[] = ['segment', 'separate', 'dehaze'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -67,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     const source = fileFrames(frames.frames, frames.width, frames.height);
     done = whileRunning((signal) => { stopping(ctx, signal); controller.abort(); });
     const progress = progressReporter(progressMode(ctx.quiet, ctx.json), label);
-    const result = await VIDEO_TASKS[mode as VideoMode](source, { ...options, signal: controller.signal, onProgress: progress.update });
+    const result = await TASKS[`video ${mode as VideoMode}`].run({ frames: source }, { ...options, signal: controller.signal, onProgress: progress.update }) as VideoResult;
     progress.done();
     const written: string[] = [];
     let report: Record<string, unknown> = {};
