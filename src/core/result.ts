@@ -20,13 +20,14 @@ export interface Report {
   [extra: string]: unknown;
 }
 
-export interface TaskResult {
+/** A task's result; `Names`: the names of its images (each task's result type says which it gives when). */
+export interface TaskResult<Names extends string = string> {
   task: string;
   /**
    * Output images at input resolution, by file stem (e.g. mask, foreground). Most are LazyImages,
    * made a strip of rows at a time when read: reading `data` makes one whole.
    */
-  images: Record<string, Image>;
+  images: Record<string, Image> & Record<Names, Image>;
   report: Report;
   history: HistoryPoint[];
 }

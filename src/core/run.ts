@@ -11,17 +11,21 @@ import type { Decomposition } from './spec.js';
 export const DEFAULT_SEED = 0;
 
 export interface RunSettings {
-  /** Compute device: cpu, cuda or cuda:N (default cpu). */
+  /** Compute device: 'cpu', 'cuda' or 'cuda:N' (cuda needs a CUDA libtorch). Default 'cpu'. */
   device?: string;
-  /** CPU threads for this run (default: as the process has them). */
+  /** CPU threads for this run, 1-256; the process's count is put back afterwards. Default: all cores. */
   threads?: number;
+  /** Random seed, 0 to 2^31 - 1: the same seed and thread count give the same result on CPU. Default 0. */
   seed?: number;
-  /** Stop after this many seconds and keep the best result so far. */
+  /** Stop after this many seconds (above 0, at most a week) and keep the best result so far. Default: no limit. */
   maxSeconds?: number;
+  /** Aborting it stops training; the task still returns the best result so far (report.stopReason 'aborted'). */
   signal?: AbortSignal;
+  /** Called after every iteration with the phase, iteration, loss, PSNR, elapsed seconds and ETA. */
   onProgress?: (p: Progress) => void;
   /** Called every previewEvery iterations with the current layers of input `input` (0-based) at the working size. */
   onPreview?: (p: { iteration: number; input: number; images: Record<string, Image> }) => void;
+  /** Iterations between previews (1-100000). Default 50. */
   previewEvery?: number;
 }
 

@@ -11,6 +11,7 @@ import { makeNoise, noiseChannels } from './noise.js';
 import { valueAt } from './schedule.js';
 import { mulberry32 } from './random.js';
 import type { Decomposition, LayerSpec, Mixture, Phase, Term } from './spec.js';
+import { TrainingError } from './errors.js';
 
 export interface Progress {
   phase: string;
@@ -49,7 +50,7 @@ export interface TrainResult {
   history: HistoryPoint[];
 }
 
-export class TrainingError extends Error {}
+export { TrainingError };
 
 interface Generator { spec: LayerSpec; net: Skip; noise: Tensor; inputs: Set<number> }
 

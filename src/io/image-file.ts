@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import type { Image } from '../image/image.js';
 import { LazyImage, forEachStrip, rowsOf } from '../image/lazy-image.js';
 import { toGrey, toRgb } from '../image/resize.js';
+import { InputError } from '../core/errors.js';
 
 /** Smallest accepted side, in pixels: the networks downsample several times. */
 export const MIN_IMAGE_SIDE = 16;
@@ -35,21 +36,21 @@ export async function readImage(path: string, opts: ReadImageOptions = {}): Prom
   try {
     const st = await stat(path);
     if (st.isDirectory()) {
-      throw new Error(`Cannot read image "${path}": it is a folder. Pass the path of a ${FORMATS} image file.`);
+      throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${path}": it is a folder. Pass the path of a ${FORMATS} image file.`);
     }
     size = st.size;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new Error(`Cannot read image "${path}": no such file. Check the path (relative paths start from ${process.cwd()}).`);
+      throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${path}": no such file. Check the path (relative paths start from ${process.cwd()}).`);
     }
     if (code === 'EACCES') {
-      throw new Error(`Cannot read image "${path}": permission denied. Make the file readable.`);
+      throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${path}": permission denied. Make the file readable.`);
     }
     throw err;
   }
   if (size === 0) {
-    throw new Error(`Cannot read image "${path}": file is empty. Pass a ${FORMATS} image.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${path}": file is empty. Pass a ${FORMATS} image.`);
   }
   return decode(path, path, opts);
 }
@@ -57,7 +58,7 @@ export async function readImage(path: string, opts: ReadImageOptions = {}): Prom
 /** Read an image from an in-memory file (e.g. an upload); `name` is used in error messages. */
 export async function readImageBuffer(buf: Buffer, name: string, opts: ReadImageOptions = {}): Promise<Image> {
   if (buf.length === 0) {
-    throw new Error(`Cannot read image "${name}": file is empty. Pass a ${FORMATS} image.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${name}": file is empty. Pass a ${FORMATS} image.`);
   }
   return decode(buf, name, opts);
 }
@@ -79,7 +80,7 @@ export interface ImageHeader {
  */
 export async function probeImageBuffer(buf: Buffer, name: string): Promise<ImageHeader> {
   if (buf.length === 0) {
-    throw new Error(`Cannot read image "${name}": file is empty. Pass a ${FORMATS} image.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${name}": file is empty. Pass a ${FORMATS} image.`);
   }
   const meta = await header(sharp(buf, { limitInputPixels: false, failOn: 'error' }), name);
   const turned = (meta.orientation ?? 1) >= 5; // EXIF orientations 5-8 swap the sides
@@ -95,22 +96,22 @@ async function header(img: sharp.Sharp, name: string): Promise<sharp.Metadata & 
   try {
     meta = await img.metadata();
   } catch (err) {
-    throw new Error(
+    throw new InputError('ERR_IMAGE_FILE', 
       `Cannot read image "${name}": not a readable image (${summarise(err)}). Pass a ${FORMATS} image.`,
     );
   }
   const { width, height } = meta;
   if (!width || !height) {
-    throw new Error(`Cannot read image "${name}": its size is unknown. Pass a ${FORMATS} image.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${name}": its size is unknown. Pass a ${FORMATS} image.`);
   }
   if (Math.min(width, height) < MIN_IMAGE_SIDE) {
-    throw new Error(
+    throw new InputError('ERR_IMAGE_FILE', 
       `Cannot read image "${name}": it is ${width}x${height} pixels, too small. ` +
         `Pass an image at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels.`,
     );
   }
   if (width * height > MAX_IMAGE_MEGAPIXELS * 1e6) {
-    throw new Error(
+    throw new InputError('ERR_IMAGE_FILE', 
       `Cannot read image "${name}": it is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), too large. ` +
         `Downscale it to at most ${MAX_IMAGE_MEGAPIXELS} megapixels first.`,
     );
@@ -121,7 +122,7 @@ async function header(img: sharp.Sharp, name: string): Promise<sharp.Metadata & 
 async function decode(input: string | Buffer, name: string, opts: ReadImageOptions): Promise<Image> {
   const want = opts.channels ?? 3;
   if (want !== 1 && want !== 3) {
-    throw new Error(`Cannot read image "${name}": channels must be 1 or 3, got ${String(want)}. Pass {channels: 1} or {channels: 3}.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${name}": channels must be 1 or 3, got ${String(want)}. Pass {channels: 1} or {channels: 3}.`);
   }
   // Our own size limits replace sharp's pixel limit, and are checked from the header before decoding.
   const open = () => sharp(input, { limitInputPixels: false, failOn: 'error' });
@@ -143,7 +144,7 @@ async function decode(input: string | Buffer, name: string, opts: ReadImageOptio
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new Error(
+    throw new InputError('ERR_IMAGE_FILE', 
       `Cannot read image "${name}": decoding failed (${summarise(err)}). The file may be truncated or corrupt; pass a valid ${FORMATS} image.`,
     );
   }
@@ -151,7 +152,7 @@ async function decode(input: string | Buffer, name: string, opts: ReadImageOptio
   const { info, data } = raw;
   const ch = info.channels;
   if (ch !== 1 && ch !== 3) {
-    throw new Error(`Cannot read image "${name}": decoded to ${ch} channels. Convert it to RGB or greyscale first.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot read image "${name}": decoded to ${ch} channels. Convert it to RGB or greyscale first.`);
   }
   return decodedImage(info.width, info.height, ch, deep ? new Uint16Array(data.buffer, data.byteOffset, data.length >> 1) : data, want);
 }
@@ -182,7 +183,7 @@ export async function writeImage(path: string, img: Image, opts: WriteImageOptio
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => {});
-    throw new Error(`Cannot write image "${path}": ${summarise(err)}. Check that the folder is writable and the disk not full.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot write image "${path}": ${summarise(err)}. Check that the folder is writable and the disk not full.`);
   }
 }
 
@@ -190,17 +191,17 @@ export async function writeImage(path: string, img: Image, opts: WriteImageOptio
 export async function encodePng(img: Image, opts: WriteImageOptions = {}): Promise<Buffer> {
   const bitDepth = opts.bitDepth ?? 8;
   if (bitDepth !== 8 && bitDepth !== 16) {
-    throw new Error(`Cannot encode PNG: bitDepth must be 8 or 16, got ${String(bitDepth)}. Pass {bitDepth: 8} or {bitDepth: 16}.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot encode PNG: bitDepth must be 8 or 16, got ${String(bitDepth)}. Pass {bitDepth: 8} or {bitDepth: 16}.`);
   }
   const { width, height, channels } = img;
   if (channels !== 1 && channels !== 3) {
-    throw new Error(`Cannot encode PNG: image has ${channels} channels. Pass a 1-channel or 3-channel image.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot encode PNG: image has ${channels} channels. Pass a 1-channel or 3-channel image.`);
   }
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`Cannot encode PNG: size ${width}x${height} is invalid. Pass an image with positive integer size.`);
+    throw new InputError('ERR_IMAGE_FILE', `Cannot encode PNG: size ${width}x${height} is invalid. Pass an image with positive integer size.`);
   }
   if (!(img instanceof LazyImage) && img.data.length !== width * height * channels) {
-    throw new Error(
+    throw new InputError('ERR_IMAGE_FILE', 
       `Cannot encode PNG: data has ${img.data.length} values, ${width}x${height}x${channels} needs ${width * height * channels}. Build images with createImage().`,
     );
   }

@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { removeStale, undoOnExit } from './exit-cleanup.js';
 import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, readImage } from './image-file.js';
 import type { FrameSource } from '../core/result.js';
+import { InputError } from '../core/errors.js';
 
 export interface VideoInfo {
   width: number;
@@ -70,9 +71,9 @@ export async function removeFrames(frames: Frames): Promise<void> {
 export function checkFrameSize(info: { width: number; height: number }, what: string): void {
   const { width, height } = info;
   if (Math.min(width, height) < MIN_IMAGE_SIDE)
-    throw new Error(`${what} is ${width}x${height}, too small: frames must be at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels.`);
+    throw new InputError('ERR_VIDEO_FILE', `${what} is ${width}x${height}, too small: frames must be at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels.`);
   if (width * height > MAX_IMAGE_MEGAPIXELS * 1e6)
-    throw new Error(`${what} is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels per frame), more than the ` +
+    throw new InputError('ERR_VIDEO_FILE', `${what} is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels per frame), more than the ` +
       `${MAX_IMAGE_MEGAPIXELS} megapixels per frame taken: scale it down first (e.g. ffmpeg -i IN -vf scale=1920:-2 OUT.mp4).`);
 }
 
@@ -99,7 +100,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
     stream = undefined;
   }
   if (!stream || !stream.width || !stream.height) {
-    throw new Error(`Cannot read video "${path}": it has no video stream. Pass a video file (e.g. MP4, MOV, AVI, MKV).`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read video "${path}": it has no video stream. Pass a video file (e.g. MP4, MOV, AVI, MKV).`);
   }
   const fps = parseRate(stream.avg_frame_rate) || parseRate(stream.r_frame_rate);
   const frames = Number(stream.nb_read_packets) || Number(stream.nb_frames) || 0;
@@ -114,19 +115,19 @@ export async function readFrames(input: string, opts: ReadFramesOptions = {}): P
   const start = opts.start ?? 0;
   const end = opts.end ?? Infinity;
   if (!Number.isInteger(start) || start < 0 || !(end === Infinity || Number.isInteger(end))) {
-    throw new Error(`Cannot read frames of "${input}": start and end must be whole frame numbers, got ${start}..${end}. Pass e.g. {start: 0, end: 50}.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frames of "${input}": start and end must be whole frame numbers, got ${start}..${end}. Pass e.g. {start: 0, end: 50}.`);
   }
   if (end <= start) {
-    throw new Error(`Cannot read frames of "${input}": end (${end}) must be after start (${start}). Pass end > start, or leave it out for "to the end".`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frames of "${input}": end (${end}) must be after start (${start}). Pass end > start, or leave it out for "to the end".`);
   }
   if (opts.fps !== undefined && !(opts.fps > 0 && Number.isFinite(opts.fps))) {
-    throw new Error(`Cannot read frames of "${input}": fps must be a positive number, got ${opts.fps}. Pass e.g. {fps: 10}.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frames of "${input}": fps must be a positive number, got ${opts.fps}. Pass e.g. {fps: 10}.`);
   }
   let st;
   try {
     st = await stat(input);
   } catch {
-    throw new Error(`Cannot read frames: no such file or folder "${input}". Pass a video file or a folder of image frames.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frames: no such file or folder "${input}". Pass a video file or a folder of image frames.`);
   }
   return st.isDirectory() ? readFolder(input, start, end, opts.fps) : readVideo(input, start, end, opts.fps);
 }
@@ -137,11 +138,11 @@ async function readFolder(dir: string, start: number, end: number, fps: number |
     .map((e) => e.name)
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' }));
   if (names.length === 0) {
-    throw new Error(`Cannot read frames from folder "${dir}": it has no images. Put PNG, JPEG, WebP or TIFF frames in it.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frames from folder "${dir}": it has no images. Put PNG, JPEG, WebP or TIFF frames in it.`);
   }
   const picked = names.slice(start, end).map((n) => join(dir, n));
   if (picked.length === 0) {
-    throw new Error(`Cannot read frames from folder "${dir}": it has ${names.length} frames, none in ${start}..${end}. Pass a start below ${names.length}.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frames from folder "${dir}": it has ${names.length} frames, none in ${start}..${end}. Pass a start below ${names.length}.`);
   }
   // Every frame must match the first: the networks are built for one size.
   let size: { width: number; height: number } | undefined;
@@ -149,7 +150,7 @@ async function readFolder(dir: string, start: number, end: number, fps: number |
     const s = await frameSize(p);
     if (!size) size = s;
     else if (s.width !== size.width || s.height !== size.height) {
-      throw new Error(
+      throw new InputError('ERR_VIDEO_FILE', 
         `Cannot read frames from folder "${dir}": "${basename(p)}" is ${s.width}x${s.height} but "${basename(picked[0])}" is ${size.width}x${size.height}. Resize all frames to one size.`,
       );
     }
@@ -175,7 +176,7 @@ async function readVideo(path: string, start: number, end: number, fps: number |
     await run('ffmpeg', args, `Cannot decode video "${path}"`);
     const frames = (await readdir(tmpDir)).filter((n) => n.endsWith('.png')).sort().map((n) => join(tmpDir, n));
     if (frames.length === 0) {
-      throw new Error(
+      throw new InputError('ERR_VIDEO_FILE', 
         `Cannot read frames of "${path}": no frames in ${start}..${end} (the clip has about ${info.frames} frames at ${info.fps.toFixed(2)} fps). Pass a smaller start.`,
       );
     }
@@ -191,22 +192,22 @@ async function readVideo(path: string, start: number, end: number, fps: number |
 /** Encode frames (all one size and format) as H.264 MP4, yuv420p, written atomically. */
 export async function writeVideo(framePaths: string[], fps: number, outPath: string): Promise<void> {
   if (framePaths.length === 0) {
-    throw new Error(`Cannot write video "${outPath}": no frames given. Pass at least one frame path.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot write video "${outPath}": no frames given. Pass at least one frame path.`);
   }
   if (!(fps > 0 && Number.isFinite(fps))) {
-    throw new Error(`Cannot write video "${outPath}": fps must be a positive number, got ${fps}. Pass e.g. 30.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot write video "${outPath}": fps must be a positive number, got ${fps}. Pass e.g. 30.`);
   }
   const ext = extname(framePaths[0]).toLowerCase();
   const size = await frameSize(framePaths[0]);
   for (const p of framePaths) {
     if (extname(p).toLowerCase() !== ext) {
-      throw new Error(`Cannot write video "${outPath}": frames mix "${ext}" and "${extname(p)}" files. Save all frames in one format.`);
+      throw new InputError('ERR_VIDEO_FILE', `Cannot write video "${outPath}": frames mix "${ext}" and "${extname(p)}" files. Save all frames in one format.`);
     }
   }
   for (const p of framePaths.slice(1)) {
     const s = await frameSize(p);
     if (s.width !== size.width || s.height !== size.height) {
-      throw new Error(`Cannot write video "${outPath}": "${p}" is ${s.width}x${s.height}, the first frame is ${size.width}x${size.height}. Give all frames one size.`);
+      throw new InputError('ERR_VIDEO_FILE', `Cannot write video "${outPath}": "${p}" is ${s.width}x${s.height}, the first frame is ${size.width}x${size.height}. Give all frames one size.`);
     }
   }
 
@@ -243,22 +244,22 @@ async function requireFile(path: string): Promise<void> {
   try {
     st = await stat(path);
   } catch {
-    throw new Error(`Cannot read video "${path}": no such file. Check the path.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read video "${path}": no such file. Check the path.`);
   }
   if (st.isDirectory()) {
-    throw new Error(`Cannot read video "${path}": it is a folder. Pass a video file, or use readFrames() for a folder of frames.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read video "${path}": it is a folder. Pass a video file, or use readFrames() for a folder of frames.`);
   }
-  if (st.size === 0) throw new Error(`Cannot read video "${path}": file is empty. Pass a video file (e.g. MP4, MOV, AVI, MKV).`);
+  if (st.size === 0) throw new InputError('ERR_VIDEO_FILE', `Cannot read video "${path}": file is empty. Pass a video file (e.g. MP4, MOV, AVI, MKV).`);
 }
 
 async function frameSize(path: string): Promise<{ width: number; height: number }> {
   try {
     const m = await sharp(path).metadata();
-    if (!m.width || !m.height) throw new Error('size unknown');
+    if (!m.width || !m.height) throw new InputError('ERR_VIDEO_FILE', 'size unknown');
     // EXIF orientations 5-8 swap width and height once applied.
     return (m.orientation ?? 1) >= 5 ? { width: m.height, height: m.width } : { width: m.width, height: m.height };
   } catch (err) {
-    throw new Error(`Cannot read frame "${path}": not a readable image (${firstLine(err)}). Replace or remove it.`);
+    throw new InputError('ERR_VIDEO_FILE', `Cannot read frame "${path}": not a readable image (${firstLine(err)}). Replace or remove it.`);
   }
 }
 
@@ -313,7 +314,7 @@ export function fileFrames(paths: string[], width: number, height: number): Fram
     load: async (k) => {
       const img = await readImage(paths[k]);
       if (img.width !== width || img.height !== height)
-        throw new Error(`All frames must have one size: "${paths[k]}" is ${img.width}x${img.height}, the first frame is ${width}x${height}.`);
+        throw new InputError('ERR_VIDEO_FILE', `All frames must have one size: "${paths[k]}" is ${img.width}x${img.height}, the first frame is ${width}x${height}.`);
       return img;
     },
   };

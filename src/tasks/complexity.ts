@@ -8,7 +8,10 @@ import { DEFAULT_SIZE, type TaskOptions } from './common.js';
 import type { ConfigName } from '../nn/skip.js';
 import { checkImage, checkOptions } from './options.js';
 
-export interface ComplexityOptions extends TaskOptions { net?: ConfigName }
+export interface ComplexityOptions extends TaskOptions {
+  /** The DIP configuration that learns each image: 'A', 'B', 'C', 'D' (the authors') or 'dip' (DIP's default). Default 'B'. */
+  net?: ConfigName;
+}
 export interface ComplexityCurve { name: string; width: number; height: number; mse: number[]; finalMse: number; areaUnderCurve: number; seconds: number }
 
 export const COMPLEXITY_ITERATIONS = 500;

@@ -25,14 +25,16 @@ import { checkImage, checkOptions } from './options.js';
 export type DehazeMethod = 'double-dip' | 'dcp';
 
 export interface DehazeOptions extends TaskOptions, DehazeRecipe {
+  /** 'double-dip' (three coupled DIPs, minutes) or 'dcp' (He et al.'s dark channel prior, no training, seconds). Default 'double-dip'. */
   method?: DehazeMethod;
   /**
    * A known airlight colour in [0, 1], as the authors hard-coded per demo image: A0 for Double-DIP
    * (the A layer is pulled to it), A itself for DCP. Default: estimated (see airlightEstimate).
    */
   airlight?: [number, number, number];
+  /** method 'dcp': the dark channel prior's parameters (patch, omega, t0, radius, eps, airlightMode). Default: He et al.'s. */
   dcp?: DcpOptions;
-  /** Full Double-DIP passes, each on the previous pass's J* (the reference runs 2). Default 1. */
+  /** Full Double-DIP passes, 1-3, each on the previous pass's J* (the reference runs 2). Default 1. */
   passes?: number;
 }
 
@@ -60,17 +62,17 @@ export function airlightEstimate(img: Image): [number, number, number] {
 
 /** Recipe choices beyond the reference's (see DEHAZE_DEFAULTS for what is measured best). */
 export interface DehazeRecipe {
-  /** Weight of the dark channel prior on J (0: the reference's pure separation). */
+  /** Weight (0-1000) of the dark channel prior on J (0: the reference's pure separation). Default 0.05. */
   darkChannel?: number;
-  /** Count each pixel of the dark channel prior by t (held fixed): the prior holds for the scene, which shows only where t is not small. */
+  /** Count each pixel of the dark channel prior by t (held fixed): the prior holds for the scene, which shows only where t is not small. Default true. */
   darkChannelByT?: boolean;
-  /** A is made at 1/airlightGrid of the working size and upsampled, so it cannot copy scene detail (1: full size). */
+  /** A is made at 1/airlightGrid (1-256) of the working size and upsampled, so it cannot copy scene detail (1: full size). Default 4. */
   airlightGrid?: number;
-  /** Weight of the pull of A to A0 after the reference's first quarter (reference: 0). */
+  /** Weight (0-1000) of the pull of A to A0 after the reference's first quarter (reference: 0). Default 1. */
   airlightPull?: number;
-  /** Weight of a pull of t to the dark channel prior's transmission during the first quarter (0: none). */
+  /** Weight (0-1000) of a pull of t to the dark channel prior's transmission during the first quarter (0: none). Default 1. */
   transmissionHint?: number;
-  /** Weight of that pull after the first quarter. */
+  /** Weight (0-1000) of that pull after the first quarter. Default 0.1. */
   transmissionHintAfter?: number;
 }
 
@@ -125,7 +127,10 @@ export function dehazing(inputs: Image[], A0: [number, number, number], o: TaskO
   };
 }
 
-export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskResult> {
+/** dehaze()'s images: the haze-free scene, the transmission (white = clear), the airlight map; Double-DIP also gives its J net's output. */
+export type DehazeResult = TaskResult<'dehazed' | 'transmission' | 'airlight'>;
+
+export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<DehazeResult> {
   checkOptions('dehaze', o, { images: 1 });
   checkImage(image, 'image');
   const method = o.method ?? 'double-dip';
@@ -148,7 +153,7 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskR
   }
   result.report.passes = psnrs.length;
   result.report.passPsnr = psnrs;
-  return { ...result, history };
+  return { ...result, history } as DehazeResult;
 }
 
 /** The total transmission of two passes: t = t1 * t2 (haze removed twice). */

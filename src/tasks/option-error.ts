@@ -1,5 +1,6 @@
 // The error every option check throws: which option, the value received, a code, and a message
 // whose option names each surface renders its own way (--max-seconds, "maxSeconds", maxSeconds).
+import { DoubleDipError } from '../core/errors.js';
 
 export type OptionErrorCode =
   | 'ERR_OPTION_TYPE' // not the kind of value the option takes (a string for a number, 1.5 for an integer, NaN)
@@ -13,11 +14,12 @@ export type OptionErrorCode =
 /** Renders an option's library name (e.g. maxSeconds) as a surface shows it. */
 export type Namer = (option: string) => string;
 
-export class OptionError extends Error {
-  override readonly name = 'OptionError';
-  constructor(readonly code: OptionErrorCode, readonly option: string, readonly received: unknown,
+export class OptionError extends DoubleDipError {
+  override name = 'OptionError';
+  declare readonly code: OptionErrorCode;
+  constructor(code: OptionErrorCode, readonly option: string, readonly received: unknown,
     private readonly template: (name: Namer) => string) {
-    super(template((n) => n));
+    super(code, template((n) => n));
   }
 
   /** The message with every option name rendered by `name`. */

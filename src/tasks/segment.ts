@@ -14,15 +14,16 @@ import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
 import { DEFAULT_SIZE, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 
 export interface SegmentOptions extends TaskOptions {
-  /** White = foreground, black = background, grey = unknown; at the image's size. */
+  /** A hint mask at the image's size: white = foreground, black = background, grey = unknown. Not with `box`. Default: automatic (saliency). */
   hint?: Image;
+  /** A box around the object, in pixels of the input (inside it; its inner half is taken as foreground). Not with `hint`. */
   box?: Box;
-  /** Grow the hints to the object's rim by GrabCut (default: for a box or saliency, not for a user's mask). */
+  /** Grow the hints to the object's rim by GrabCut. Default: true for a box or automatic hints, false for a hint mask. */
   growHints?: boolean;
-  /** Weight the hint terms keep once relaxed, for the rest of the joint phase (reference: 0). */
+  /** Weight (0-1000) the hint terms keep once relaxed, for the rest of the joint phase. Default: 0.2 for grown hints, else 0 (the reference). */
   hintsAfter?: number;
   /**
-   * The mask hint counts only where the hints say fg or bg (default true). The reference pulls the
+   * The mask hint counts only where the hints say fg or bg. Default true. The reference pulls the
    * mask to 0.5 wherever the hints are unknown, so there the mask DIP never decides: in the band
    * GrabCut leaves unknown, m = 0.5 with both DIPs copying the image reconstructs as well as any
    * choice. bench/quality IoU, seeds 0 / 1, free vs pulled to 0.5: horse box 0.984 / 0.985 vs
@@ -128,7 +129,10 @@ export function checkSegmentBox(box: Box, width: number, height: number, size = 
   checkBoxAtWorkingSize(box, width, height, size, (s) => segmentSize(width, height, s));
 }
 
-export async function segment(image: Image, o: SegmentOptions = {}): Promise<TaskResult> {
+/** segment()'s images: the mask (1 = foreground), the soft mask before the cut, both layers, the reconstruction and the hints used. */
+export type SegmentResult = TaskResult<'mask' | 'mask-soft' | 'foreground' | 'background' | 'reconstruction' | 'hints'>;
+
+export async function segment(image: Image, o: SegmentOptions = {}): Promise<SegmentResult> {
   checkOptions('segment', o, { images: 1 });
   checkImage(image, 'image');
   if (o.hint) checkImage(o.hint, 'hint');

@@ -15,11 +15,11 @@ import { DEFAULT_SIZE, assertSameSize, scalePhases, toOutput, type TaskOptions, 
 import { checkImage, checkOptions } from './options.js';
 
 export interface SeparateOptions extends TaskOptions {
-  /** single image: 'blend' (uniform mask, the paper) or 'sum' (I = y1 + y2). */
+  /** One image: 'blend' (I = m y1 + (1 - m) y2 with one learned m, the paper) or 'sum' (I = y1 + y2). Default 'blend'. */
   model?: 'blend' | 'sum';
   /**
    * Two mixtures: 'solved' (default) takes the learned coefficients and solves the two layers
-   * from the inputs exactly; 'net' takes the layer DIPs' outputs (the authors' code).
+   * from the inputs exactly; 'net' takes the layer DIPs' outputs (the authors' code). Default 'solved'.
    */
   layers?: 'solved' | 'net';
 }
@@ -76,7 +76,13 @@ export function solveTwoMixtures([I1, I2]: [Image, Image], [a, b]: [number, numb
 }
 
 /** Separates one image, or two mixtures of the same two layers, into layer1 and layer2. */
-export async function separate(images: Image[], o: SeparateOptions = {}): Promise<TaskResult> {
+/**
+ * separate()'s images: both layers; one image: `reconstruction`; two: `reconstruction-1`, `reconstruction-2`,
+ * and the DIP layers as `layer1-net`, `layer2-net` when the layers were solved.
+ */
+export type SeparateResult = TaskResult<'layer1' | 'layer2'>;
+
+export async function separate(images: Image[], o: SeparateOptions = {}): Promise<SeparateResult> {
   if (!Array.isArray(images) || images.length < 1 || images.length > 2) throw new Error(`separate takes one or two images, got ${Array.isArray(images) ? images.length : 'no array'}`);
   checkOptions('separate', o, { images: images.length });
   images.forEach((img, i) => checkImage(img, `images[${i}]`));
@@ -101,5 +107,5 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
   const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { model, coefficients: coefficients ?? null,
     ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}) });
-  return { task: 'separate', images: images_, report, history: r.history };
+  return { task: 'separate', images: images_ as SeparateResult['images'], report, history: r.history };
 }

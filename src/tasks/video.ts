@@ -46,7 +46,7 @@ export const DEFAULT_BATCH = 4;
 export type { FrameSource, VideoResult };
 
 export interface VideoOptions extends TaskOptions {
-  /** Frames per iteration (default 4); the whole clip when it is shorter. */
+  /** Frames per iteration, 1-300; the whole clip when it is shorter. Memory grows with it. Default 4. */
   batch?: number;
   /**
    * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
@@ -57,7 +57,7 @@ export interface VideoOptions extends TaskOptions {
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */
   growHints?: boolean;
-  /** Dehazing: a known airlight colour in [0, 1], used as A0 for the whole clip instead of the frames' median estimate. */
+  /** Dehazing: a known airlight colour, each channel in (0, 1], used as A0 for the whole clip. Default: the median of the frames' estimates. */
   airlight?: [number, number, number];
 }
 

@@ -29,15 +29,15 @@ import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, scalePhases, toOutput, type
 import { OptionError, checkImage, checkOptions } from './options.js';
 
 export interface WatermarkOptions extends TaskOptions {
-  /** One image: the region that holds the mark. */
+  /** One image: a box around the mark, in pixels of the input. Not with `hint`; one image needs one of them. */
   box?: Box;
-  /** One image: a mask at the image's size, white = mark region. */
+  /** One image: a mask at the image's size, white = the mark's region. Not with `box`. */
   hint?: Image;
-  /** Independent runs (seeds seed, seed + 1, ...) combined by a per-pixel median. Default: 3 for one image (ONE_IMAGE_RUNS), 1 for several. */
+  /** Independent runs, 1-9 (seeds seed, seed + 1, ...), combined by a per-pixel median. Default: 3 for one image, 1 for several. */
   runs?: number;
-  /** Weight of the L1 cost on the opacity m (see WATERMARK_DEFAULTS). */
+  /** Weight (0-1000) of the L1 cost on the opacity m. Default 0.05. */
   sparsity?: number;
-  /** Weight of the exclusion loss: clean vs W (one image), every pair of clean layers (several images). */
+  /** Weight (0-1000) of the exclusion loss: clean vs W (one image), every pair of clean layers (several images). Default: 0 for one image, 0.1 for several. */
   exclusion?: number;
   /**
    * 'solved' (default) takes the learned mark m * W and solves each clean image from its input,
@@ -337,7 +337,13 @@ function composite(a: Image, b: Image, region: Image): Image {
   });
 }
 
-export async function removeWatermark(images: Image[], o: WatermarkOptions = {}): Promise<TaskResult> {
+/**
+ * removeWatermark()'s images: the mark's colour (`watermark`) and opacity (`alpha`); one image: `clean`
+ * (and `clean-net`, the DIP's output, when solved); several: `clean-1`, `clean-2`, ... (and `clean-K-net`).
+ */
+export type WatermarkResult = TaskResult<'watermark' | 'alpha'>;
+
+export async function removeWatermark(images: Image[], o: WatermarkOptions = {}): Promise<WatermarkResult> {
   if (!Array.isArray(images) || images.length < 1) throw new Error('watermark needs at least one image');
   checkOptions('watermark', o, { images: images.length });
   images.forEach((img, i) => checkImage(img, `images[${i}]`));
