@@ -11,12 +11,14 @@
 // rather than a copy of I.
 import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
-import { mapRows } from '../image/lazy-image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import type { Decomposition, Term } from '../core/spec.js';
-import { refineMask } from './refine.js';
-import { DCP_DEFAULTS, checkAirlight, dcpTransmission, dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
+import { refineMask } from '../image/mask.js';
+import { DCP_DEFAULTS, checkAirlight, dcpTransmission, type DcpOptions } from '../image/dcp.js';
+import { multiply } from '../image/pixel.js';
+import { recoverScene } from '../image/solve.js';
+import { dehazeDcp } from './dcp.js';
 import { imageToTensor } from '../core/images.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, inRun, remaining, makeReport, runDecomposition, scalePhases, toBatch, toOutput, workingSize,
   type TaskOptions, type TaskResult } from './common.js';
@@ -146,11 +148,6 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<TaskR
   result.report.passes = psnrs.length;
   result.report.passPsnr = psnrs;
   return { ...result, history };
-}
-
-/** The total transmission of two passes: t = t1 * t2 (haze removed twice). */
-function multiply(a: Image, b: Image): Image {
-  return mapRows([a, b], a.channels, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = x[i] * y[i]; });
 }
 
 /**

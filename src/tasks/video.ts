@@ -28,13 +28,13 @@ import type { Tensor } from '../tensor/index.js';
 import { colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
-import { checkAirlight } from './dcp.js';
+import { checkAirlight } from '../image/dcp.js';
 import { imageToTensor } from '../core/images.js';
 import type { Decomposition, LayerSpec, Phase } from '../core/spec.js';
 import type { HistoryPoint, TrainResult } from '../core/trainer.js';
 import { readImage } from '../io/image-file.js';
-import { saliencyHintsFor } from './hints.js';
-import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
+import { saliencyHintsFor } from '../image/hints.js';
+import { cutMask, leanOnHints, refineMask, threshold } from '../image/mask.js';
 import { GROWN_HINTS_AFTER, hintImage, segmentation, workingHints } from './segment.js';
 import { separation } from './separate.js';
 import { DEFAULT_SIZE, deviceOf, disposeResult, makeReport, runDecomposition, scalePhases, toOutput, workingSize,
@@ -60,7 +60,7 @@ export interface VideoOptions extends TaskOptions {
    * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
    * bench/quality-video (horse / truck): colour-grown hints, 'each' IoU 0.271 / 0.255, 'first' 0.174 on the horse;
    * GrabCut-grown hints from each full frame (now), 'each' 0.755 / 0.195 (per-frame segment() 0.761 / 0.194);
-   * with the masks binarised by a cut (refine.ts) 0.788 / 0.194 (per-frame 0.787 / 0.194).
+   * with the masks binarised by a cut (image/mask.ts) 0.788 / 0.194 (per-frame 0.787 / 0.194).
    */
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */
