@@ -24,7 +24,7 @@ import type { Decomposition, LayerSpec, Mixture, Term } from '../core/spec.js';
 import { REGION_HINT_LEVELS, boxMask, readHintMask, type Box } from '../image/hints.js';
 import { markContext } from '../image/mask.js';
 import { CORE_FRACTION, CORE_THICKNESS, EDGE_RADIUS, coreThickness, fillCore, followMarkEdges, keepNearCore, opacityBound, opacityLevel } from '../image/opacity.js';
-import { atMost, composite, multiply } from '../image/pixel.js';
+import { atMost, composite, multiply as times } from '../image/pixel.js';
 import { solveClean } from '../image/solve.js';
 import { assertBoxInside } from './hints.js';
 import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, deviceOf, inRun, remaining, disposeResult, makeReport, runDecomposition, scalePhases, toBatch, toOutput,
@@ -249,7 +249,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     const solved = (o.clean ?? 'solved') === 'solved';
     let level: number | null = null;
     if (region) {
-      alpha = multiply(alpha, region);
+      alpha = times(alpha, region);
       const uniform = (o.opacity ?? 'uniform') === 'uniform';
       const bound = uniform && colour !== 'learn' ? opacityBound(first, colour) : constantImage(width, height, [1]);
       if (uniform) {
@@ -262,7 +262,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
         const thickness = coreThickness(alpha, level, Math.max(CORE_THICKNESS, Math.round(CORE_THICKNESS * px)));
         const kept = keepNearCore(alpha, level, Math.max(1, Math.round(px)), CORE_FRACTION, thickness);
         alpha = followMarkEdges(first, fillCore(kept, bound, level, CORE_FRACTION, thickness), level, Math.max(1, Math.round(EDGE_RADIUS * px)));
-        alpha = multiply(alpha, region); // the filter reaches past the region's edge
+        alpha = times(alpha, region); // the filter reaches past the region's edge
       }
       const net = out(r.layers.clean[0]);
       outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
