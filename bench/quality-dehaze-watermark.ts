@@ -17,7 +17,7 @@ import { resizeImage, toRgb } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { dehaze } from '../src/tasks/dehaze.js';
 import { removeWatermark } from '../src/tasks/watermark.js';
-import type { Box } from '../src/tasks/hints.js';
+import type { Box } from '../src/image/hints.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { psnr, ssim } from './metrics.js';
 

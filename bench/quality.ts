@@ -12,10 +12,11 @@ import { resizeImage } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { segment, segmentSize, workingHints } from '../src/tasks/segment.js';
 import { grabCut } from '../src/image/grabcut.js';
-import { threshold } from '../src/tasks/refine.js';
+import { threshold } from '../src/image/mask.js';
 import { separate } from '../src/tasks/separate.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
-import { hintsFromBox, saliencyHintsFor, type Box } from '../src/tasks/hints.js';
+import { saliencyHintsFor, type Box } from '../src/image/hints.js';
+import { hintsFromBox } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' }, 'auto-only': { type: 'boolean' }, seed: { type: 'string' }, recipe: { type: 'string' } } });

@@ -10,9 +10,12 @@ import { channelMeans, colourImage, createImage, type Image } from '../src/image
 import { writeImage } from '../src/io/image-file.js';
 import { dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
-import { dehazeDcp, recoverScene } from '../src/tasks/dcp.js';
-import { CORE_FRACTION, OPACITY_FLOOR, SOLVE_BELOW, WATERMARK_DEFAULTS, WHITE, coreThickness, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, markContext, median, multiWatermark, opacityLevel, removeWatermark, singleWatermark, solveClean } from '../src/tasks/watermark.js';
-import { boxMask } from '../src/tasks/hints.js';
+import { dehazeDcp } from '../src/tasks/dcp.js';
+import { recoverScene, SOLVE_BELOW, solveClean } from '../src/image/solve.js';
+import { WATERMARK_DEFAULTS, WHITE, median, multiWatermark, removeWatermark, singleWatermark } from '../src/tasks/watermark.js';
+import { CORE_FRACTION, OPACITY_FLOOR, coreThickness, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, opacityLevel } from '../src/image/opacity.js';
+import { markContext } from '../src/image/mask.js';
+import { boxMask } from '../src/image/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
 

@@ -8,8 +8,10 @@ import { guidedFilter } from '../src/image/guided-filter.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { dilate, erode, open } from '../src/image/morphology.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
-import { fft1d, histogramEqualise, minimumBarrier, saliencyHints, saliencyMap } from '../src/image/saliency.js';
-import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/tasks/refine.js';
+import { minimumBarrier, saliencyHints, saliencyMap } from '../src/image/saliency.js';
+import { fft1d } from '../src/image/fft.js';
+import { histogramEqualise } from '../src/image/equalise.js';
+import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/image/mask.js';
 import { image, rng } from './support/images.js';
 
 

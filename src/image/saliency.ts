@@ -27,6 +27,10 @@
 import { createImage, type Image } from './image.js';
 import { resizeImage, resizeLazily, toGrey, toRgb } from './resize.js';
 import { forEachStrip, mapRows, rowsOf } from './lazy-image.js';
+import { fft2d } from './fft.js';
+import { toLab } from './lab.js';
+import { blurRows, gaussianKernel, separableBlur } from './filters.js';
+import { equalisation, level } from './equalise.js';
 
 const SR_SIZE = 64;
 const SR_SIGMA = 8;
@@ -172,47 +176,6 @@ function centreRow(width: number, height: number, y: number, out: Float32Array):
   for (let x = 0; x < width; x++) out[x] = Math.exp(-(gy + ((x - cx) * (x - cx)) / (2 * sx * sx)));
 }
 
-/**
- * Histogram equalisation of a 1-channel image on 256 levels, as OpenCV's equalizeHist does
- * on 8-bit images (values are quantised to k/255 first; the lowest level present maps to 0,
- * the highest to 1). A constant image is returned quantised but unchanged.
- */
-export function histogramEqualise(img: Image): Image {
-  const lut = equalisation(img);
-  const out = createImage(img.width, img.height, 1);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = lut[level(img.data[i])];
-  return out;
-}
-
-/** The 256-level value of v in [0, 1]. */
-const level = (v: number) => (v > 0 ? Math.round(Math.min(v, 1) * 255) : 0);
-
-/** histogramEqualise's table: equalised value by level. */
-function equalisation(img: Image): Float32Array {
-  if (img.channels !== 1) {
-    throw new Error(`histogramEqualise: image has ${img.channels} channels. Pass a 1-channel image (use toGrey()).`);
-  }
-  const n = img.width * img.height;
-  const hist = new Float64Array(256);
-  forEachStrip(img, (y0, y1) => {
-    for (const v of rowsOf(img, y0, y1)) hist[level(v)]++;
-  });
-  let cdfMin = 0;
-  for (let k = 0; k < 256; k++) {
-    if (hist[k] > 0) {
-      cdfMin = hist[k];
-      break;
-    }
-  }
-  const lut = new Float32Array(256);
-  let cdf = 0;
-  for (let k = 0; k < 256; k++) {
-    cdf += hist[k];
-    lut[k] = n === cdfMin ? k / 255 : Math.round(((cdf - cdfMin) * 255) / (n - cdfMin)) / 255;
-  }
-  return lut;
-}
-
 export interface HintThresholds {
   /** Equalised saliency strictly above this is foreground (default 239.5/255). */
   fgAbove?: number;
@@ -241,75 +204,6 @@ export function saliencyHints(sal: Image, opts: HintThresholds = {}): { fg: Imag
 }
 
 // ---- helpers ----
-
-/** sRGB in [0, 1] to CIELab (D65), interleaved 3 channels. */
-function toLab(rgb: Float32Array): Float64Array {
-  const n = rgb.length / 3;
-  const out = new Float64Array(n * 3);
-  const lin = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
-  for (let i = 0; i < n; i++) {
-    const r = lin(rgb[i * 3]);
-    const g = lin(rgb[i * 3 + 1]);
-    const b = lin(rgb[i * 3 + 2]);
-    const fx = f((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
-    const fy = f(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
-    const fz = f((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
-    out[i * 3] = 116 * fy - 16;
-    out[i * 3 + 1] = 500 * (fx - fy);
-    out[i * 3 + 2] = 200 * (fy - fz);
-  }
-  return out;
-}
-
-/** Normalised Gaussian taps for offsets -radius..radius. */
-function gaussianKernel(radius: number, sigma: number): number[] {
-  const k: number[] = [];
-  for (let i = -radius; i <= radius; i++) k.push(Math.exp(-(i * i) / (2 * sigma * sigma)));
-  const s = k.reduce((a, b) => a + b, 0);
-  return k.map((v) => v / s);
-}
-
-/** Separable convolution with an odd symmetric kernel; borders replicate the edge pixel. */
-function separableBlur(src: ArrayLike<number>, w: number, h: number, c: number, kernel: number[]): Float64Array {
-  return blurRows(src, w, h, c, kernel, 0, 0, h);
-}
-
-/**
- * Rows [y0, y1) of separableBlur of an image `h` rows high, from its rows [top, top + src rows),
- * which must hold every row within the kernel's reach of [y0, y1) (clipped to the image).
- */
-function blurRows(src: ArrayLike<number>, w: number, h: number, c: number, kernel: number[], top: number, y0: number, y1: number): Float64Array {
-  const r = (kernel.length - 1) / 2;
-  const rows = src.length / (w * c);
-  const tmp = new Float64Array(w * rows * c);
-  const out = new Float64Array(w * (y1 - y0) * c);
-  for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let ch = 0; ch < c; ch++) {
-        let acc = 0;
-        for (let k = -r; k <= r; k++) {
-          const xx = Math.min(w - 1, Math.max(0, x + k));
-          acc += kernel[k + r] * src[(y * w + xx) * c + ch];
-        }
-        tmp[(y * w + x) * c + ch] = acc;
-      }
-    }
-  }
-  for (let y = y0; y < y1; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let ch = 0; ch < c; ch++) {
-        let acc = 0;
-        for (let k = -r; k <= r; k++) {
-          const yy = Math.min(h - 1, Math.max(0, y + k)) - top;
-          acc += kernel[k + r] * tmp[(yy * w + x) * c + ch];
-        }
-        out[((y - y0) * w + x) * c + ch] = acc;
-      }
-    }
-  }
-  return out;
-}
 
 /** Min-max normalisation to [0, 1]; a constant map becomes all zeros. */
 function normalise(v: ArrayLike<number>): Float32Array {
@@ -346,74 +240,4 @@ function range(img: Image): [number, number] {
     for (const v of rowsOf(img, y0, y1)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   });
   return [lo, hi];
-}
-
-/** In-place 2D FFT of an n x n complex array (n a power of two); inverse includes the 1/n^2. */
-function fft2d(re: Float64Array, im: Float64Array, n: number, inverse: boolean): void {
-  const rowRe = new Float64Array(n);
-  const rowIm = new Float64Array(n);
-  for (let y = 0; y < n; y++) {
-    rowRe.set(re.subarray(y * n, (y + 1) * n));
-    rowIm.set(im.subarray(y * n, (y + 1) * n));
-    fft1d(rowRe, rowIm, inverse);
-    re.set(rowRe, y * n);
-    im.set(rowIm, y * n);
-  }
-  for (let x = 0; x < n; x++) {
-    for (let y = 0; y < n; y++) {
-      rowRe[y] = re[y * n + x];
-      rowIm[y] = im[y * n + x];
-    }
-    fft1d(rowRe, rowIm, inverse);
-    for (let y = 0; y < n; y++) {
-      re[y * n + x] = rowRe[y];
-      im[y * n + x] = rowIm[y];
-    }
-  }
-  if (inverse) {
-    const s = 1 / (n * n);
-    for (let i = 0; i < n * n; i++) {
-      re[i] *= s;
-      im[i] *= s;
-    }
-  }
-}
-
-/** Iterative radix-2 Cooley-Tukey FFT, in place, unscaled. */
-export function fft1d(re: Float64Array, im: Float64Array, inverse = false): void {
-  const n = re.length;
-  if (n & (n - 1)) throw new Error(`fft1d: length ${n} is not a power of two. Pad or resize to a power of two.`);
-  // Bit-reversal permutation.
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  const sign = inverse ? 1 : -1;
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (sign * 2 * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
-    for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < len / 2; k++) {
-        const a = i + k;
-        const b = a + len / 2;
-        const tr = re[b] * cr - im[b] * ci;
-        const ti = re[b] * ci + im[b] * cr;
-        re[b] = re[a] - tr;
-        im[b] = im[a] - ti;
-        re[a] += tr;
-        im[a] += ti;
-        const ncr = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = ncr;
-      }
-    }
-  }
 }

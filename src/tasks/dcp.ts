@@ -1,68 +1,16 @@
-// The classic Dark Channel Prior dehazer (He, Sun & Tang, CVPR 2009 / TPAMI 2011), the
-// paper's main baseline: host-side only, no training, seconds.
-//   dark channel (15 px patches) -> airlight A from the brightest 0.1% dark-channel pixels
-//   -> t = 1 - omega * dark(I / A) -> colour guided filter (He's refinement) -> J = (I - A) / max(t, t0) + A
+// The classic Dark Channel Prior dehazer as a task: no training, a report as every task's. The
+// maths is src/image/dcp.ts.
 import * as torch from '../tensor/index.js';
 import type { Image } from '../image/image.js';
-import { constantImage, forEachStrip, mapRows, rowsOf } from '../image/lazy-image.js';
+import { constantImage } from '../image/lazy-image.js';
 import { toRgb } from '../image/resize.js';
-import { darkChannel, estimateAirlight, type AirlightMode } from '../image/dark-channel.js';
-import { refineMask } from './refine.js';
+import { DCP_DEFAULTS, dcpDehaze, type DcpOptions } from '../image/dcp.js';
 import type { Report, TaskResult } from './common.js';
-
-export interface DcpOptions {
-  patch?: number; // dark-channel window, px (He: 15)
-  omega?: number; // keeps a little haze for depth perception (He: 0.95)
-  t0?: number; // lower bound on t (He: 0.1)
-  radius?: number; // guided-filter radius at full resolution (He: 60)
-  eps?: number; // guided-filter regulariser
-  airlightMode?: AirlightMode; // how the brightest-dark-channel candidates give one colour
-  airlight?: [number, number, number]; // a known airlight colour in [0, 1]: used as given, not estimated
-}
-
-export const DCP_DEFAULTS: Required<Omit<DcpOptions, 'airlight'>> = { patch: 15, omega: 0.95, t0: 0.1, radius: 60, eps: 1e-3, airlightMode: 'brightest' };
-
-/** Transmission t = 1 - omega * dark(I / A), before refinement. */
-export function dcpTransmission(img: Image, A: [number, number, number], patch: number, omega: number): Image {
-  // I / A is read a strip at a time by darkChannel, not made whole.
-  const norm = mapRows([img], 3, ([v], out) => { for (let i = 0; i < out.length; i++) out[i] = v[i] / Math.max(A[i % 3], 1e-3); });
-  const t = darkChannel(norm, patch);
-  for (let i = 0; i < t.data.length; i++) t.data[i] = 1 - omega * t.data[i];
-  return t;
-}
-
-/** J = clip((I - (1 - t) * A) / max(t, t0)); A is one colour or a 3-channel map. Lazy: solved a strip of rows at a time when read. */
-export function recoverScene(img: Image, t: Image, A: [number, number, number] | Image, t0: number): Image {
-  const map = Array.isArray(A) ? null : A;
-  return mapRows(map ? [img, t, map] : [img, t], 3, ([I, T, M], J) => {
-    for (let i = 0; i < T.length; i++) {
-      const ti = Math.max(T[i], t0);
-      for (let c = 0; c < 3; c++) {
-        const a = map ? M[i * 3 + c] : (A as number[])[c];
-        J[i * 3 + c] = Math.min(1, Math.max(0, (I[i * 3 + c] - a) / ti + a));
-      }
-    }
-  });
-}
 
 export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
   const start = performance.now();
   const o = { ...DCP_DEFAULTS, ...options };
-  const img = toRgb(image);
-  const A = options.airlight ? checkAirlight(options.airlight) : estimateAirlight(img, darkChannel(img, o.patch), 0.001, o.airlightMode);
-  const raw = dcpTransmission(img, A, o.patch, o.omega);
-  const t = refineMask(img, raw, o.radius, o.eps); // clipped to [0, 1]
-  const dehazed = recoverScene(img, t, A, o.t0);
-  // How well the haze model with these t, A, J explains the input (lower where J was clipped).
-  let se = 0;
-  forEachStrip(img, (y0, y1) => {
-    const J = rowsOf(dehazed, y0, y1), I = rowsOf(img, y0, y1);
-    for (let i = y0 * img.width, k = 0; i < y1 * img.width; i++, k++) for (let c = 0; c < 3; c++) {
-      const r = t.data[i] * J[k * 3 + c] + (1 - t.data[i]) * A[c] - I[k * 3 + c];
-      se += r * r;
-    }
-  });
-  const psnr = -10 * Math.log10(Math.max(se / (3 * img.width * img.height), 1e-12));
+  const { A, transmission: t, dehazed, psnr } = dcpDehaze(toRgb(image), o);
   const info = torch.engineInfo();
   const report: Report = {
     task: 'dehaze', method: 'dcp',
@@ -76,11 +24,4 @@ export function dehazeDcp(image: Image, options: DcpOptions = {}): TaskResult {
     A0: A.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: options.airlight ? 'given' : `dark channel: ${o.airlightMode}`,
   };
   return { task: 'dehaze', images: { dehazed, transmission: t, airlight: constantImage(image.width, image.height, A) }, report, history: [] };
-}
-
-/** A given airlight colour, checked: three numbers in (0, 1] (A = 0 would divide by zero in t). */
-export function checkAirlight(A: readonly number[]): [number, number, number] {
-  if (A.length !== 3 || A.some((v) => !Number.isFinite(v) || v <= 0 || v > 1))
-    throw new Error(`The airlight must be three numbers in (0, 1] (R, G, B), got [${A.join(', ')}]. On the command line give --airlight R,G,B in 1-255.`);
-  return [A[0], A[1], A[2]];
 }

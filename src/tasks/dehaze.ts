@@ -10,15 +10,17 @@
 // segmentation's hints), and J bears the dark channel prior, which is what makes it haze-free
 // rather than a copy of I.
 import { channelMeans, type Image } from '../image/image.js';
-import { mapRows } from '../image/lazy-image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import type { Term } from '../core/spec.js';
 import { repeat, run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
 import { workingSize } from '../core/working-size.js';
-import { refineMask } from './refine.js';
-import { DCP_DEFAULTS, checkAirlight, dcpTransmission, dehazeDcp, recoverScene, type DcpOptions } from './dcp.js';
+import { refineMask } from '../image/mask.js';
+import { DCP_DEFAULTS, checkAirlight, dcpTransmission, type DcpOptions } from '../image/dcp.js';
+import { multiply } from '../image/pixel.js';
+import { recoverScene } from '../image/solve.js';
+import { dehazeDcp } from './dcp.js';
 import { DEFAULT_SIZE, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 import { checkImage, checkOptions } from './options.js';
 
@@ -154,11 +156,6 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<Dehaz
   result.report.passes = psnrs.length;
   result.report.passPsnr = psnrs;
   return { ...result, history } as DehazeResult;
-}
-
-/** The total transmission of two passes: t = t1 * t2 (haze removed twice). */
-function multiply(a: Image, b: Image): Image {
-  return mapRows([a, b], a.channels, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = x[i] * y[i]; });
 }
 
 /**

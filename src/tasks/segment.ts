@@ -8,9 +8,10 @@ import { referencePerturbation } from '../core/schedule.js';
 import { run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
 import { workingSize } from '../core/working-size.js';
-import { assertBoxInside, checkBoxAtWorkingSize, hintsFromBox, hintsFromMask, saliencyHintsFor, type Box, type Hints } from './hints.js';
+import { saliencyHintsFor, type Box, type Hints } from '../image/hints.js';
+import { assertBoxInside, checkBoxAtWorkingSize, hintsFromBox, hintsFromMask } from './hints.js';
 import { OptionError, checkImage, checkOptions } from './options.js';
-import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
+import { cutMask, leanOnHints, refineMask, threshold } from '../image/mask.js';
 import { DEFAULT_SIZE, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 
 export interface SegmentOptions extends TaskOptions {
@@ -90,7 +91,7 @@ export function segmentation(inputs: Image[], hints: { fg: Image[]; bg: Image[] 
 /**
  * The hints at the working size, grown by GrabCut if asked (a box or saliency leaves the object's
  * rim unknown). Measured on bench/quality, box IoU of the final mask: horse 0.68 with colour-posterior
- * growing, 0.909 with GrabCut (0.929 with the cut binarisation, refine.ts); VOC 0.58, 0.520 (0.538).
+ * growing, 0.909 with GrabCut (0.929 with the cut binarisation, image/mask.ts); VOC 0.58, 0.520 (0.538).
  */
 export function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean): Hints & { grown: boolean } {
   const binary = (m: Image) => threshold(resizeImage(m, size.width, size.height));

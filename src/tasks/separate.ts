@@ -3,7 +3,7 @@
 //  one image:             I = m * y1 + (1 - m) * y2 with one learned uniform m, exclusion loss
 //  texture sum:           I = y1 + y2 (the authors' texture demo)
 import type { Image } from '../image/image.js';
-import { mapRows } from '../image/lazy-image.js';
+import { solveTwoMixtures } from '../image/solve.js';
 import { toRgb } from '../image/resize.js';
 import { resizeImage } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
@@ -61,18 +61,6 @@ export function separation(inputs: Image[], model: 'two' | 'blend' | 'sum', o: T
     mixtures: [model === 'sum' ? { kind: 'sum', layers: ['y1', 'y2'] } : blend],
     phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.single, lr: 5e-4, augment: 'even', terms }], o.iterations),
   };
-}
-
-/**
- * I1 = a y1 + (1 - a) y2, I2 = b y1 + (1 - b) y2  =>
- * y1 = ((1 - b) I1 - (1 - a) I2) / (a - b),  y2 = (a I2 - b I1) / (a - b), clipped to [0, 1].
- */
-export function solveTwoMixtures([I1, I2]: [Image, Image], [a, b]: [number, number]): [Image, Image] {
-  const clip = (v: number) => Math.min(1, Math.max(0, v));
-  // Lazy: solved a strip of rows at a time when read (full-resolution outputs).
-  const y1 = mapRows([I1, I2], 3, ([i1, i2], out) => { for (let i = 0; i < out.length; i++) out[i] = clip(((1 - b) * i1[i] - (1 - a) * i2[i]) / (a - b)); });
-  const y2 = mapRows([I1, I2], 3, ([i1, i2], out) => { for (let i = 0; i < out.length; i++) out[i] = clip((a * i2[i] - b * i1[i]) / (a - b)); });
-  return [y1, y2];
 }
 
 /** Separates one image, or two mixtures of the same two layers, into layer1 and layer2. */

@@ -26,13 +26,13 @@
 import { channelMeans, colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
 import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
-import { checkAirlight } from './dcp.js';
+import { checkAirlight } from '../image/dcp.js';
 import type { LayerSpec, Phase } from '../core/spec.js';
 import { run, type Plan, type RunResult } from '../core/run.js';
 import { makeReport } from '../core/report.js';
 import type { FrameSource, VideoResult } from '../core/result.js';
-import { saliencyHintsFor } from './hints.js';
-import { cutMask, leanOnHints, refineMask, threshold } from './refine.js';
+import { saliencyHintsFor } from '../image/hints.js';
+import { cutMask, leanOnHints, refineMask, threshold } from '../image/mask.js';
 import { GROWN_HINTS_AFTER, hintImage, segmentSize, segmentation, workingHints } from './segment.js';
 import { separateSize, separation } from './separate.js';
 import { dehazeSize } from './dehaze.js';
@@ -52,7 +52,7 @@ export interface VideoOptions extends TaskOptions {
    * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
    * bench/quality-video (horse / truck): colour-grown hints, 'each' IoU 0.271 / 0.255, 'first' 0.174 on the horse;
    * GrabCut-grown hints from each full frame (now), 'each' 0.755 / 0.195 (per-frame segment() 0.761 / 0.194);
-   * with the masks binarised by a cut (refine.ts) 0.788 / 0.194 (per-frame 0.787 / 0.194).
+   * with the masks binarised by a cut (image/mask.ts) 0.788 / 0.194 (per-frame 0.787 / 0.194).
    */
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */

@@ -6,25 +6,28 @@
 //              coloured one. Final image: the input outside h; inside, C solved from I, m and W,
 //              m first held to what the input allows (opacityBound), clipped at the mark's one
 //              opacity level (opacityLevel), kept only near the mark's core (keepNearCore), its
-//              core set to the level (fillCore) and made to follow its edges (followMarkEdges).
+//              core set to the level (fillCore) and made to follow its edges (followMarkEdges);
+//              these heuristics are src/image/opacity.ts, the solve src/image/solve.ts.
 //  several images sharing one mark: I_k = m * W + (1 - m) * C_k with m and W shared, so what
 //              repeats across the images is the mark; no hint needed. Beyond the authors'
 //              code: an exclusion loss between the clean layers and a sparsity cost on m
 //              (WATERMARK_DEFAULTS), without which the clean layers keep the mark.
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
 // default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (9 minutes each).
-import { colourImage, createImage, crop, mapPixels, median, paste, type Image, type Rect } from '../image/image.js';
-import { constantImage, forEachStrip, mapRows, rowsOf } from '../image/lazy-image.js';
+import { colourImage, crop, mapPixels, median, paste, type Image, type Rect } from '../image/image.js';
+import { constantImage, mapRows } from '../image/lazy-image.js';
 export { median }; // the runs' per-pixel median
 import { resizeImage, toRgb } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
 import { repeat, run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
 import { workingSize } from '../core/working-size.js';
-import { boxMask, type Box } from './hints.js';
-import { recoverScene } from './dcp.js';
-import { dilate, open } from '../image/morphology.js';
-import { guidedFilter } from '../image/guided-filter.js';
+import { REGION_HINT_LEVELS, boxMask, readHintMask, type Box } from '../image/hints.js';
+import { markContext } from '../image/mask.js';
+import { CORE_FRACTION, CORE_THICKNESS, EDGE_RADIUS, coreThickness, fillCore, followMarkEdges, keepNearCore, opacityBound, opacityLevel } from '../image/opacity.js';
+import { atMost, composite, multiply as times } from '../image/pixel.js';
+import { solveClean } from '../image/solve.js';
+import { assertBoxInside } from './hints.js';
 import { DEFAULT_SEED, DEFAULT_SIZE, assertSameSize, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 import { OptionError, checkImage, checkOptions } from './options.js';
 
@@ -89,148 +92,7 @@ export const KEEP_BELOW = 0.1;
  * spares a bad seed (-1.7 dB) at three times the time; `runs: 1` is three times faster.
  */
 export const ONE_IMAGE_RUNS = 3;
-/** Solving C_k divides by 1 - m: where m is above this, the clean DIP's output is kept instead. */
-export const SOLVE_BELOW = 0.9;
 export const WHITE: [number, number, number] = [1, 1, 1];
-
-/** Opacities at or below this are not counted when finding the mark's opacity level. */
-export const OPACITY_FLOOR = 0.1;
-
-/**
- * The mark's opacity level: the opacity that holds the most of the mark's total opacity, i.e.
- * the mode of the histogram of the opacities above OPACITY_FLOOR (bins of 0.02, smoothed 1-2-1)
- * with each pixel counted by its opacity; null if none is above the floor. Counting by opacity
- * keeps the many faint leaks just above the floor from outvoting the mark (unweighted, the mode
- * on the authors' fotolia demo was 0.13 where the letters are at ~0.43). A watermark is mostly
- * drawn at one opacity; what the learned opacity puts above that level is a bright image edge
- * taken for mark (the mask DIP's typical leak: a white rim or highlight fits a white mark), and
- * the solve turns it into a dark trace. Measured on the one-image bench (PSNR inside the mark):
- * one run 25.3 -> 26.8 dB, median of 3 runs 25.8 -> 27.6 (whole image 31.1 -> 32.8). A mark
- * drawn at several opacities needs `opacity: 'free'`.
- */
-export function opacityLevel(alpha: Image, floor = OPACITY_FLOOR): number | null {
-  const bin = 0.02, mass = new Float64Array(Math.ceil(1 / bin) + 1);
-  let n = 0;
-  for (const v of alpha.data) if (v > floor) { mass[Math.min(mass.length - 1, Math.floor(v / bin))] += v; n++; }
-  if (n === 0) return null;
-  let best = 0, bestValue = -1;
-  for (let i = 0; i < mass.length; i++) {
-    const v = (mass[i - 1] ?? 0) + 2 * mass[i] + (mass[i + 1] ?? 0);
-    if (v > bestValue) { best = i; bestValue = v; }
-  }
-  return Math.min(1, (best + 0.5) * bin);
-}
-
-/** Opacity within this fraction of the level is the mark's core (see keepNearCore). */
-export const CORE_FRACTION = 0.7;
-/** A bold mark's strokes are at least this thick, in working-size pixels: thinner lines of core are traced edges (see keepNearCore, coreThickness). */
-export const CORE_THICKNESS = 2;
-
-/**
- * A mark drawn at one opacity is its core, the pixels at nearly that level, and an antialiased rim
- * about one pixel wide around it. Opacity farther than `rim` px from the core is image detail the
- * mask DIP took for mark (a faint veil over dark areas, a highlight or bright edge that a white
- * mark fits) and is dropped: the solve would turn it into a dark trace. Measured on one-image
- * cases (bench/quality-dehaze-watermark's and the same mark on other photos at opacities 0.3-0.6,
- * one run, PSNR inside the mark): coffee 26.8 -> 28.4 dB, fruits 27.2 -> 28.9, cat 27.7 -> 31.1;
- * core fraction 0.5 / 0.6 / 0.8 and a 2 px rim each scored lower on average.
- * The core is also opened by a `thickness` square: a line of "core" one pixel wide is the mask
- * DIP tracing an image edge (the cup's rim, a highlight), not a stroke. Re-scored from saved
- * opacity maps after opacityBound (PSNR inside the mark): coffee 29.82 -> 30.38 dB, snow
- * 26.83 -> 27.62, fruits 30.15 -> 30.53, astronaut 23.88 -> 24.11, cat 31.43 -> 31.44; coffee
- * seeds 0-3 mean 28.95 -> 29.73, each higher. A 3 px square cut letters' thin parts (cat -0.9).
- * A mark in a thin font is not opened (coreThickness).
- */
-export function keepNearCore(alpha: Image, level: number, rim: number, fraction = CORE_FRACTION, thickness = CORE_THICKNESS): Image {
-  const near = dilate(markCore(alpha, level, fraction, thickness), 2 * rim + 1);
-  return mapRows([alpha, near], 1, ([a, n], out) => { for (let i = 0; i < out.length; i++) out[i] = n[i] > 0.5 ? a[i] : 0; });
-}
-
-/** The share of the core that a `thickness` square must keep for the mark to count as drawn in thick strokes (see coreThickness). */
-export const THICK_SHARE = 0.9;
-
-/**
- * The size of the opening of the core: `thickness` if a square that size keeps at least
- * THICK_SHARE of the core (the mark is drawn in thick strokes, so a thinner line of core is an
- * image edge traced), else 1 (a thin font, whose strokes the opening would eat: on the authors'
- * fotolia demo, 2 px left "by Adobe" as a ghost). A 2 px square keeps 0.92-0.995 of the core on
- * the five bench photos (bold text at the working size) and 0.88 on fotolia.
- */
-export function coreThickness(alpha: Image, level: number, thickness = CORE_THICKNESS, fraction = CORE_FRACTION): number {
-  if (thickness <= 1) return 1;
-  const count = (m: Image) => m.data.reduce((n, v) => n + (v > 0.5 ? 1 : 0), 0);
-  const all = count(markCore(alpha, level, fraction, 1));
-  return all > 0 && count(markCore(alpha, level, fraction, thickness)) >= THICK_SHARE * all ? thickness : 1;
-}
-
-/** The mark's core (1 / 0): opacity above `fraction` of the level, opened by a `thickness` square (see keepNearCore). */
-export function markCore(alpha: Image, level: number, fraction = CORE_FRACTION, thickness = CORE_THICKNESS): Image {
-  const core = createImage(alpha.width, alpha.height, 1);
-  forEachStrip(alpha, (y0, y1) => {
-    const a = rowsOf(alpha, y0, y1);
-    for (let i = 0; i < a.length; i++) core.data[y0 * alpha.width + i] = a[i] > fraction * level ? 1 : 0;
-  });
-  return open(core, thickness);
-}
-
-/**
- * The mark's core set to its one opacity, within the bound (opacityBound): the mask DIP learns a
- * letter's inside below the level where the image behind it is bright (there the mark changes
- * the input little and the sparsity cost on m wins), and the solve then leaves a ghost of it.
- * Measured after keepNearCore, re-scored from saved opacity maps (PSNR inside the mark): coffee
- * 30.38 -> 31.05 dB, cat 31.44 -> 34.70, and lower where the mask DIP took thick patches of the
- * image for core: snow 27.62 -> 27.10, fruits 30.53 -> 30.45, astronaut 24.11 -> 24.01 (mean of
- * the five 28.82 -> 29.46); coffee seeds 0-3 mean 29.73 -> 30.46, each higher. Filling only above
- * 0.8 or 0.9 of the level, or halfway to it, scored between the two.
- */
-export function fillCore(alpha: Image, bound: Image, level: number, fraction = CORE_FRACTION, thickness = CORE_THICKNESS): Image {
-  const core = markCore(alpha, level, fraction, thickness);
-  return mapRows([alpha, core, bound], 1, ([a, k, b], out) => { for (let i = 0; i < out.length; i++) out[i] = k[i] > 0.5 ? Math.min(level, b[i]) : a[i]; });
-}
-
-/**
- * The most opacity a mark of colour W can have at each pixel. I = a W + (1 - a) C with the clean
- * image C in [0, 1] gives, for every channel c, a <= I_c / W_c (C_c >= 0) and
- * a <= (1 - I_c) / (1 - W_c) (C_c <= 1). For a white mark: a <= min_c I_c, so a dark pixel cannot
- * hold a strong white mark. The mask DIP breaks this where it takes an image edge for mark (a
- * dark saucer rim beside a bright one); capped, such a pixel falls out of the mark's core and
- * keepNearCore drops it. Measured before keepNearCore on the five one-image cases of
- * bench/quality-dehaze-watermark (saved opacity maps re-scored, PSNR inside the mark): coffee
- * 29.01 -> 29.82 dB, astronaut 23.72 -> 23.88, the others +0.01-0.07; coffee seeds 0-3 mean
- * 28.55 -> 28.95.
- */
-export function opacityBound(input: Image, colour: [number, number, number]): Image {
-  return mapRows([input], 1, ([I], out) => {
-    for (let i = 0; i < out.length; i++) {
-      let bound = 1;
-      for (let c = 0; c < 3; c++) {
-        const v = I[i * 3 + c], w = colour[c];
-        if (w > 0) bound = Math.min(bound, v / w);
-        if (w < 1) bound = Math.min(bound, (1 - v) / (1 - w));
-      }
-      out[i] = Math.max(0, bound);
-    }
-  });
-}
-
-/** Guided-filter refinement of the opacity, in working-size pixels: radius, and eps (see followMarkEdges). */
-export const EDGE_RADIUS = 2;
-export const EDGE_EPS = 1e-4;
-
-/**
- * The opacity made to follow the mark's edges as they show in the input: He et al.'s guided filter
- * with the input as guide (the filter was made for such feathering), so the mask DIP's blurred
- * rim, which the solve turns into a dark outline, snaps to the letters. Measured after
- * keepNearCore on bench/quality-dehaze-watermark's five one-image cases (wm1, wm1more; one run,
- * seed 0, PSNR inside the mark): coffee 28.37 -> 28.86, fruits 28.90 -> 29.90, cat 31.17 -> 31.71,
- * astronaut 22.51 -> 23.31, snow 25.57 -> 26.47 (marked input 26.03); radius 1 / 4 and eps
- * 1e-3 / 1e-2 scored lower on average when re-scored from the saved opacity maps.
- */
-export function followMarkEdges(input: Image, alpha: Image, level: number, radius: number, eps = EDGE_EPS): Image {
-  const out = guidedFilter(input, alpha, radius, eps);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.min(level, Math.max(0, out.data[i]));
-  return out;
-}
 
 /** The mark colour a run uses: the option, or the default for one image (white) or several (learned). */
 export function markColourFor(images: number, o: WatermarkOptions): [number, number, number] | 'learn' {
@@ -246,25 +108,16 @@ const colourMap = (like: Image, colour: [number, number, number]): Image => colo
 /** The mark region as a 0/1 mask at the image's size, from a box or a hint image. */
 export function markRegion(width: number, height: number, o: { box?: Box; hint?: Image }): Image {
   if (o.box && o.hint) throw new OptionError('ERR_OPTION_CONFLICT', 'hint', o.hint, (n) => `Give either ${n('box')} or ${n('hint')}, not both`);
-  if (o.box) return boxMask(o.box, width, height);
+  if (o.box) { assertBoxInside(o.box, width, height); return boxMask(o.box, width, height); }
   if (!o.hint) throw new OptionError('ERR_OPTION_MISSING', 'box', undefined,
     (n) => `One image needs the watermark region: give ${n('box')} or ${n('hint')} (or several images sharing the mark)`);
   const h = o.hint;
   if (h.width !== width || h.height !== height)
     throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is ${h.width}x${h.height} but the image is ${width}x${height}: draw the hint at the image's size.`);
-  const inside = (rows: Float32Array, i: number) => {
-    let v = 0;
-    for (let c = 0; c < h.channels; c++) v += rows[i * h.channels + c];
-    return v / h.channels > 0.5;
-  };
-  let n = 0;
-  forEachStrip(h, (y0, y1) => {
-    const rows = rowsOf(h, y0, y1);
-    for (let i = 0; i < (y1 - y0) * width; i++) if (inside(rows, i)) n++;
-  });
-  if (n === 0) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask has no white pixels: paint the watermark region white.`);
-  if (n === width * height) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is white everywhere: paint only the watermark region white, the rest black.`);
-  return mapRows([h], 1, ([rows], out) => { for (let i = 0; i < out.length; i++) out[i] = inside(rows, i) ? 1 : 0; });
+  const { white, whites } = readHintMask(h, REGION_HINT_LEVELS);
+  if (whites === 0) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask has no white pixels: paint the watermark region white.`);
+  if (whites === width * height) throw new OptionError('ERR_OPTION_RANGE', 'hint', h, (n) => `The ${n('hint')} mask is white everywhere: paint only the watermark region white, the rest black.`);
+  return white;
 }
 
 /** The region at the working size, grown so that every pixel touching it counts as inside. */
@@ -327,16 +180,6 @@ function pairs(n: number): [number, number][] {
   return out;
 }
 
-/** out = region ? b : a, per pixel (region 1-channel, a and b RGB of the same size); lazy. */
-function composite(a: Image, b: Image, region: Image): Image {
-  return mapRows([a, b, region], 3, ([A, B, R], out) => {
-    for (let i = 0; i < R.length; i++) {
-      const src = R[i] > 0.5 ? B : A;
-      for (let c = 0; c < 3; c++) out[i * 3 + c] = src[i * 3 + c];
-    }
-  });
-}
-
 /**
  * removeWatermark()'s images: the mark's colour (`watermark`) and opacity (`alpha`); one image: `clean`
  * (and `clean-net`, the DIP's output, when solved); several: `clean-1`, `clean-2`, ... (and `clean-K-net`).
@@ -382,52 +225,6 @@ function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [numbe
     : constantImage(whole.width, whole.height, name === 'watermark' && colour !== 'learn' ? colour : Array(channels).fill(0));
   const images = Object.fromEntries(Object.entries(r.images).map(([name, img]) => [name, paste(base(name, img.channels), img, context.x, context.y)]));
   return { ...r, images, report: { ...r.report, processedRegion: context } };
-}
-
-/**
- * The part of the image processed for one image and its mark region: the region's bounding box
- * grown by half its longer side (at least 32 px) on every side, within the image. The clean DIP
- * learns the photo from this surrounding context.
- */
-export function markContext(region: Image): Rect {
-  const { width, height } = region;
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  forEachStrip(region, (top, bottom) => {
-    const rows = rowsOf(region, top, bottom);
-    for (let y = top; y < bottom; y++) for (let x = 0; x < width; x++) {
-      if (rows[(y - top) * width + x] <= 0.5) continue;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-    }
-  });
-  const margin = Math.max(32, Math.ceil(Math.max(x1 - x0 + 1, y1 - y0 + 1) / 2));
-  const x = Math.max(0, x0 - margin), y = Math.max(0, y0 - margin);
-  return { x, y, width: Math.min(width, x1 + 1 + margin) - x, height: Math.min(height, y1 + 1 + margin) - y };
-}
-
-/**
- * I = m W + (1 - m) C  =>  C = (I - m W) / (1 - m), clipped to [0, 1], at full resolution: the
- * shared mark is what three images pin down well, and the solve keeps the photo's own detail,
- * which the clean DIP blurs. It is the haze model's inversion with t = 1 - m and A = W. Where
- * m > SOLVE_BELOW the division amplifies noise: `net` there.
- */
-export function solveClean(input: Image, alpha: Image, mark: Image, net: Image): Image {
-  // Lazy, as recoverScene: solved a strip of rows at a time when read.
-  const t = mapRows([alpha], 1, ([a], out) => { for (let i = 0; i < out.length; i++) out[i] = 1 - a[i]; });
-  const solved = recoverScene(input, t, mark, 1 - SOLVE_BELOW);
-  return mapRows([solved, alpha, net], 3, ([C, a, N], out) => {
-    out.set(C);
-    for (let i = 0; i < a.length; i++) if (a[i] > SOLVE_BELOW) for (let c = 0; c < 3; c++) out[i * 3 + c] = N[i * 3 + c];
-  });
-}
-
-/** min(a, b) per pixel, images of one size; lazy. */
-function atMost(a: Image, b: Image): Image {
-  return mapRows([a, b], a.channels, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = Math.min(x[i], y[i]); });
-}
-
-/** a * b per pixel, b 1-channel; lazy. */
-function times(a: Image, b: Image): Image {
-  return mapRows([a, b], 1, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = x[i] * y[i]; });
 }
 
 /** One training run on the already checked inputs. */

@@ -19,7 +19,7 @@ import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { encodePng, readImageBuffer } from '../io/image-file.js';
 import { writeFileAtomic } from '../io/outputs.js';
-import type { Box } from '../tasks/hints.js';
+import type { Box } from '../image/hints.js';
 import type { TaskOptions } from '../tasks/common.js';
 import type { WebTaskRunner } from './tasks.js';
 import type { VideoSelection } from './video.js';

@@ -4,7 +4,8 @@
 import { relative } from 'node:path';
 import type { Image } from '../image/image.js';
 import { writeTaskResult } from '../io/outputs.js';
-import { hintsFromMask, type Box } from '../tasks/hints.js';
+import type { Box } from '../image/hints.js';
+import { hintsFromMask } from '../tasks/hints.js';
 import type { Report, TaskOptions, TaskResult } from '../tasks/common.js';
 import { dehaze, type DehazeMethod } from '../tasks/dehaze.js';
 import { checkSegmentBox, segment } from '../tasks/segment.js';

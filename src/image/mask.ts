@@ -1,22 +1,18 @@
-// Mask refinement: He et al.'s colour guided filter at full resolution (radius 50, eps 1e-4
-// as the reference), guided by the input image, so mask edges follow image edges; then a
-// binary mask by a minimum cut (cutMask), which settles the pixels the soft mask is unsure of
-// along colour edges rather than at a fixed 0.5.
-import type { Image } from '../image/image.js';
-import { resizeImage, resizeLazily } from '../image/resize.js';
-import { mapRows } from '../image/lazy-image.js';
-import { guidedFilter } from '../image/guided-filter.js';
-import { minCut } from '../image/graph-cut.js';
-import { contrastEdges } from '../image/grabcut.js';
+// Mask operations on host images. Refinement: He et al.'s colour guided filter at full
+// resolution (radius 50, eps 1e-4 as the reference), guided by the input image, so mask edges
+// follow image edges; then a binary mask by a minimum cut (cutMask), which settles the pixels the
+// soft mask is unsure of along colour edges rather than at a fixed 0.5.
+import type { Image, Rect } from './image.js';
+import { resizeImage, resizeLazily } from './resize.js';
+import { forEachStrip, mapRows, rowsOf } from './lazy-image.js';
+import { guidedFilter } from './guided-filter.js';
+import { minCut } from './graph-cut.js';
+import { contrastEdges } from './grabcut.js';
+import { clamp01 } from './pixel.js';
 
 export const GUIDED_RADIUS = 50;
 export const GUIDED_EPS = 1e-4;
-/**
- * Edge weight of cutMask. bench/quality, IoU of mask.png (0.5 threshold -> cut, gamma 3): horse box
- * 0.909 -> 0.929, VOC box 0.520 -> 0.538, automatic hints horse 0.581 -> 0.576, VOC 0.164 -> 0.165.
- * Gamma 2 / 3 / 5 re-cut from the saved 8-bit soft masks: horse box 0.941 / 0.940 / 0.929, VOC box
- * 0.537 / 0.538 / 0.525, automatic horse 0.577 / 0.577 / 0.564.
- */
+/** Edge weight of cutMask: the cut raised bench/quality's box IoU over the 0.5 threshold (docs/benchmarks.md, segmentation). */
 export const CUT_GAMMA = 3;
 /** Largest mask cut at full size (0.5 s, ~100 MB); larger ones are cut at this size. */
 export const CUT_PIXELS = 512 * 512;
@@ -25,19 +21,15 @@ export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, ep
   // The radius was chosen for full-size photos; keep it proportionate on small images.
   const r = Math.max(1, Math.min(radius, Math.round(Math.min(guide.width, guide.height) / 8)));
   const out = guidedFilter(guide, mask, r, eps);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.min(1, Math.max(0, out.data[i]));
+  for (let i = 0; i < out.data.length; i++) out.data[i] = clamp01(out.data[i]);
   return out;
 }
 
 /**
  * Weight of the hints in the mask that is cut: p = (1 - w) soft + w hint, the hint 1 on fg, 0 on bg,
  * 0.5 where unknown. At 0.25 a hint cannot overturn a confident DIP (soft 0 stays below 0.5) but
- * settles the pixels it is unsure of, such as a thin leg the mask DIP left at 0.4. Re-cut from the
- * saved soft masks of bench/quality (IoU, w 0 / 0.25 / 0.5): horse box 0.929 / 0.940 / 0.957,
- * VOC box 0.538 / 0.538 / 0.543, automatic hints horse 0.776 / 0.799 / 0.798, VOC 0.165 / 0.169 / 0.170.
- * The bench re-run at 0.25: 0.941, 0.538, 0.799, 0.169. 0.5 is not taken although it scores a little
- * higher here: there every hinted pixel is the hint's, whatever the DIPs learned, so a wrong
- * automatic hint (saliency on the wrong object) could never be corrected.
+ * settles the pixels it is unsure of; at 0.5 a wrong automatic hint could never be corrected
+ * (measurements: docs/benchmarks.md, segmentation).
  */
 export const HINT_WEIGHT = 0.25;
 
@@ -76,4 +68,24 @@ export function cutMask(image: Image, soft: Image, gamma = CUT_GAMMA, maxPixels 
   }
   const label = minCut({ width: soft.width, height: soft.height, fgCost, bgCost, pair: contrastEdges(image, gamma) });
   return { ...soft, data: Float32Array.from(label) };
+}
+
+/**
+ * The part of the image processed for one image and its mark region: the region's bounding box
+ * grown by half its longer side (at least 32 px) on every side, within the image. The clean DIP
+ * learns the photo from this surrounding context.
+ */
+export function markContext(region: Image): Rect {
+  const { width, height } = region;
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  forEachStrip(region, (top, bottom) => {
+    const rows = rowsOf(region, top, bottom);
+    for (let y = top; y < bottom; y++) for (let x = 0; x < width; x++) {
+      if (rows[(y - top) * width + x] <= 0.5) continue;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+  });
+  const margin = Math.max(32, Math.ceil(Math.max(x1 - x0 + 1, y1 - y0 + 1) / 2));
+  const x = Math.max(0, x0 - margin), y = Math.max(0, y0 - margin);
+  return { x, y, width: Math.min(width, x1 + 1 + margin) - x, height: Math.min(height, y1 + 1 + margin) - y };
 }
