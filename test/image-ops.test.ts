@@ -557,6 +557,15 @@ describe('mask binarisation by a cut', () => {
     assert.ok(cut.data.every((v) => v === 0 || v === 1), 'binary');
     for (const y of [0, 60, 119]) assert.ok(Math.abs(boundary(cut, y) - 80) <= 1, `row ${y}: boundary at ${boundary(cut, y)}`);
   });
+
+  test('a size whose reduced copy rounds above the limit is cut once at that copy (it used to recurse until the stack overflowed)', () => {
+    // 5 x 22 with a limit of 100 px reduces to 5 x 21 = 105 px (as 513 x 553 at the default limit).
+    const { img, soft } = blurred(5, 22, 2, 1);
+    const cut = cutMask(img, soft, CUT_GAMMA, 100);
+    assert.equal(cut.width, 5);
+    assert.equal(cut.height, 22);
+    assert.ok(cut.data.every((v) => v === 0 || v === 1), 'binary');
+  });
 });
 
 describe('hints in the cut mask', () => {

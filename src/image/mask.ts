@@ -56,7 +56,9 @@ export function cutMask(image: Image, soft: Image, gamma = CUT_GAMMA, maxPixels 
     // its boundary back to full resolution along the photo's edges with the guided filter.
     const s = Math.sqrt(maxPixels / (width * height));
     const w = Math.max(1, Math.round(width * s)), h = Math.max(1, Math.round(height * s));
-    const small = cutMask(resizeImage(image, w, h), resizeImage(soft, w, h), gamma, maxPixels);
+    // Rounding can leave w x h a little above maxPixels: cut that size as it is (recursing again
+    // would shrink it by ~nothing, forever; a 513x553 mask did).
+    const small = cutMask(resizeImage(image, w, h), resizeImage(soft, w, h), gamma, Math.max(maxPixels, w * h));
     return threshold(refineMask(image, resizeLazily(small, width, height), Math.round(2 / s)));
   }
   const n = width * height;
