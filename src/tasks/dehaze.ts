@@ -40,16 +40,8 @@ export interface DehazeOptions extends TaskOptions, DehazeRecipe {
   passes?: number;
 }
 
-/**
- * Default iterations (reference: 4000). A config-B step at 256 px costs ~0.1 s on two idle
- * cores (bench/step), so three nets take ~0.3 s per iteration and 1500 iterations ~8 minutes.
- * (The 4.3 CPU-s/iteration first measured here was taken with the machine's load at 10-15.)
- * t and A are smooth and settle early; J* is solved from them, not taken from the J net.
- */
-export const DEHAZE_ITERATIONS = 1500;
 /** Iteration (out of the reference's 4000) until which A is pulled to A0. */
 const MATCH_UNTIL = 1000 / 4000;
-export const T_MIN = 0.1;
 
 /**
  * A0: the dark-channel estimate (He et al.): among the 0.1% of pixels with the brightest 15 px
@@ -78,19 +70,28 @@ export interface DehazeRecipe {
   transmissionHintAfter?: number;
 }
 
-/**
- * Measured on bench/quality-dehaze-watermark at 1500 iterations (PSNR / SSIM, aloe; astronaut):
- * the reference's recipe (0, 1, 0, 0, 0) 15.65 / 0.650; 11.97 / 0.647. Dark channel 0.05, A at
- * 1/4, pull 0.1, no t hint: 16.86 / 0.817; 14.82 / 0.682 (A drifts, t copies texture). These
- * defaults (t hint 1 then 0.1, pull 1): 21.13 / 0.910; 18.54 / 0.835, and 21.58 / 0.927;
- * 18.82 / 0.831 with A0 as below (DCP: 21.94 / 0.930; 19.39 / 0.834). Without the pulls the DIPs settle on J = I, t = 1 in hazy regions and A drifts.
- * The dark channel prior counted by t (darkChannelByT), 1 thread, seeds 0 / 1: aloe 21.66 / 21.57
- * (counted everywhere 21.02 / 22.36), astronaut 19.20 / 19.17 (19.10 / 18.97): a wash within the
- * seeds' spread. It is on because, counted everywhere, the prior tinted the airlight map in the
- * authors' tiananmen sky (A's corner went green, so J* there went magenta): where t is small the
- * prior cannot darken J without changing A's colour.
- */
+/** The recipe options' defaults (DehazeRecipe documents each); measurements in docs/benchmarks.md, "Dehazing". */
 export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0.05, darkChannelByT: true, airlightGrid: 4, airlightPull: 1, transmissionHint: 1, transmissionHintAfter: 0.1 };
+
+/** Every tuned number of the dehazing recipe (echoed in report.json). */
+export const DEHAZE_RECIPE = {
+  ...DEHAZE_DEFAULTS,
+  /** Iterations (reference: 4000): t and A are smooth and settle early; J* is solved from them, not taken from the J net. */
+  iterations: 1500,
+  /** Adam's learning rate (the reference's). */
+  lr: 1e-3,
+  /** sigma of the noise perturbation of J and A (the reference's). */
+  perturb: 1 / 30,
+  /** Smoothness weights on t and A (the reference's). */
+  smoothT: 0.005,
+  smoothA: 0.1,
+  /** Share of the run during which A is pulled to A0 fully and t to DCP's transmission (the reference's first 1000 of 4000). */
+  matchUntil: MATCH_UNTIL,
+  /** t is kept above this when J* is solved (J* blows up noise near 0). */
+  tMin: 0.1,
+};
+export const DEHAZE_ITERATIONS = DEHAZE_RECIPE.iterations;
+export const T_MIN = DEHAZE_RECIPE.tMin;
 
 /** Three config-B DIPs (J, t, A). */
 export const dehazeSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, ['B']);
@@ -100,7 +101,7 @@ export function dehazing(inputs: Image[], A0: [number, number, number], o: TaskO
   const total = o.iterations ?? DEHAZE_ITERATIONS;
   const dark = o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, grid = o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid;
   const pull = o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, byT = o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT;
-  const perturb = 1 / 30;
+  const perturb = DEHAZE_RECIPE.perturb;
   const H = inputs[0].height, W = inputs[0].width;
   const cells = (n: number) => 32 * Math.max(2, Math.round(n / grid / 32)); // config B needs multiples of 32, at least 64
   const aSize: [number, number] | undefined = grid > 1 ? [cells(H), cells(W)] : undefined;
@@ -116,11 +117,11 @@ export function dehazing(inputs: Image[], A0: [number, number, number], o: TaskO
     ],
     mixtures: [{ kind: 'blend', mask: 't', a: 'J', b: 'A' }],
     phases: scalePhases([{
-      name: 'joint', iterations: total, lr: 1e-3,
+      name: 'joint', iterations: total, lr: DEHAZE_RECIPE.lr,
       terms: [
         { kind: 'reconstruction', metric: 'mse' },
-        { kind: 'smooth', layer: 't', weight: 0.005 },
-        { kind: 'smooth', layer: 'A', weight: 0.1 },
+        { kind: 'smooth', layer: 't', weight: DEHAZE_RECIPE.smoothT },
+        { kind: 'smooth', layer: 'A', weight: DEHAZE_RECIPE.smoothA },
         { kind: 'match', layer: 'A', target: A0, metric: 'mse', weight: { steps: [[0, 1], [quarter, pull]] } },
         ...(tHint && hintWeight > 0 ? [{ kind: 'match', layer: 't', target: 'tDcp', metric: 'mse', weight: { steps: [[0, hintWeight], [quarter, o.transmissionHintAfter ?? DEHAZE_DEFAULTS.transmissionHintAfter]] } } satisfies Term] : []),
         ...(dark > 0 ? [{ kind: 'dark-channel', layer: 'J', weight: dark, ...(byT ? { by: 't' } : {}) } as const] : []),
@@ -181,7 +182,7 @@ async function dehazePass(rgb: Image, given: [number, number, number] | undefine
   const report = makeReport('dehaze', [rgb], size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, {
     method: 'double-dip', A0: A0.map((v) => Math.round(v * 1e4) / 1e4), airlightEstimator: given ? 'given' : 'dark channel: brightest pixel of the 0.1% haziest',
     meanAirlight: channelMeans(r.layers.A[0]).map((v) => Math.round(v * 1e4) / 1e4),
-    recipe: { darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, darkChannelByT: o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
+    recipe: { ...DEHAZE_RECIPE, darkChannel: o.darkChannel ?? DEHAZE_DEFAULTS.darkChannel, darkChannelByT: o.darkChannelByT ?? DEHAZE_DEFAULTS.darkChannelByT, airlightGrid: o.airlightGrid ?? DEHAZE_DEFAULTS.airlightGrid,
       airlightPull: o.airlightPull ?? DEHAZE_DEFAULTS.airlightPull, transmissionHint: o.transmissionHint ?? DEHAZE_DEFAULTS.transmissionHint,
       transmissionHintAfter: o.transmissionHintAfter ?? DEHAZE_DEFAULTS.transmissionHintAfter },
   });

@@ -25,22 +25,36 @@ export interface SegmentOptions extends TaskOptions {
   hintsAfter?: number;
   /**
    * The mask hint counts only where the hints say fg or bg. Default true. The reference pulls the
-   * mask to 0.5 wherever the hints are unknown, so there the mask DIP never decides: in the band
-   * GrabCut leaves unknown, m = 0.5 with both DIPs copying the image reconstructs as well as any
-   * choice. bench/quality IoU, seeds 0 / 1, free vs pulled to 0.5: horse box 0.984 / 0.985 vs
-   * 0.941 / 0.940; horse automatic 0.809 / 0.814 vs 0.799 / 0.799; VOC automatic 0.176 / 0.171 vs
-   * 0.169 / 0.175; VOC box 0.534 / 0.535 vs 0.538 / 0.538.
+   * mask to 0.5 wherever the hints are unknown, so there the mask DIP never decides (measured in
+   * docs/benchmarks.md, "Segmentation").
    */
   freeUnknown?: boolean;
 }
 
-export const SEGMENT_ITERATIONS = { hints: 500, joint: 1500 };
-/** Weight grown hints keep after relaxing. */
-export const GROWN_HINTS_AFTER = 0.2;
+/** Every tuned number of the segmentation recipe (echoed in report.json); measurements in docs/benchmarks.md. */
+export const SEGMENT_RECIPE = {
+  /** The reference's two steps: hints alone, then the whole model with the hints relaxed. */
+  iterations: { hints: 500, joint: 1500 },
+  /** Adam's learning rate, both phases (the reference's). */
+  lr: 1e-3,
+  /** Weight of the reconstruction (L1) in the joint phase (the reference's). */
+  reconstruction: 0.5,
+  /** The binary-mask term's weight rises by this every 100 iterations for 1000 (the reference's ramp). */
+  binaryStep: 0.001,
+  /** The joint phase stops once the reconstruction is this good, dB (the reference's). */
+  stopAbovePsnr: 30,
+  /** Weight grown hints keep after relaxing (bench: box IoU +0.04 on both cases). */
+  grownHintsAfter: 0.2,
+  /** Three config-A DIPs, the reference's. */
+  net: 'A' as const,
+  /** Smallest working side, px: below it the mask has too few pixels to place an object. */
+  minSide: 64,
+};
 
-/** The nets of the recipe (three config-A DIPs) and the smallest working side it is run at. */
-export const SEGMENT_NETS = ['A'] as const;
-const MIN_SIDE = 64;
+export const SEGMENT_ITERATIONS = SEGMENT_RECIPE.iterations;
+export const GROWN_HINTS_AFTER = SEGMENT_RECIPE.grownHintsAfter;
+export const SEGMENT_NETS = [SEGMENT_RECIPE.net] as const;
+const MIN_SIDE = SEGMENT_RECIPE.minSide;
 
 /** The working size of a width x height image at --size `size`. */
 export const segmentSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, [...SEGMENT_NETS], MIN_SIDE);
@@ -60,11 +74,11 @@ export function segmentation(inputs: Image[], hints: { fg: Image[]; bg: Image[] 
   // The reference drops the hints to 0 once the DIPs have taken their sides.
   const relaxed = { steps: [[0, 1], [SEGMENT_ITERATIONS.hints, o.hintsAfter ?? 0]] as [number, number][] };
   const joint = {
-    name: 'joint', iterations: SEGMENT_ITERATIONS.joint, lr: 1e-3, stopAbovePsnr: 30,
+    name: 'joint', iterations: SEGMENT_ITERATIONS.joint, lr: SEGMENT_RECIPE.lr, stopAbovePsnr: SEGMENT_RECIPE.stopAbovePsnr,
     terms: [
       ...(hints ? hintTerms.map((t) => ({ ...t, weight: relaxed })) : []),
-      { kind: 'reconstruction', metric: 'l1', weight: 0.5 } as const,
-      { kind: 'binary', layer: 'mask', weight: { steps: Array.from({ length: 11 }, (_, i) => [i * 100, 0.001 * i] as [number, number]) } } as const,
+      { kind: 'reconstruction', metric: 'l1', weight: SEGMENT_RECIPE.reconstruction } as const,
+      { kind: 'binary', layer: 'mask', weight: { steps: Array.from({ length: 11 }, (_, i) => [i * 100, SEGMENT_RECIPE.binaryStep * i] as [number, number]) } } as const,
     ],
   };
   const given = hints && {
@@ -75,14 +89,14 @@ export function segmentation(inputs: Image[], hints: { fg: Image[]; bg: Image[] 
   return {
     inputs,
     layers: [
-      { name: 'foreground', net: 'A', channels: 3, noise, perturb: referencePerturbation },
-      { name: 'background', net: 'A', channels: 3, noise: { ...noise, shareWith: 'foreground' }, perturb: referencePerturbation },
-      { name: 'mask', net: 'A', channels: 1, noise, perturb: referencePerturbation },
+      { name: 'foreground', net: SEGMENT_RECIPE.net, channels: 3, noise, perturb: referencePerturbation },
+      { name: 'background', net: SEGMENT_RECIPE.net, channels: 3, noise: { ...noise, shareWith: 'foreground' }, perturb: referencePerturbation },
+      { name: 'mask', net: SEGMENT_RECIPE.net, channels: 1, noise, perturb: referencePerturbation },
     ],
     ...(given ? { given } : {}),
     mixtures: inputs.map(() => ({ kind: 'blend', mask: 'mask', a: 'foreground', b: 'background' }) as const),
     phases: hints
-      ? scalePhases([{ name: 'hints', iterations: SEGMENT_ITERATIONS.hints, lr: 1e-3, terms: [...hintTerms] }, joint], o.iterations)
+      ? scalePhases([{ name: 'hints', iterations: SEGMENT_ITERATIONS.hints, lr: SEGMENT_RECIPE.lr, terms: [...hintTerms] }, joint], o.iterations)
       // No hints: the joint phase alone, for the recipe's whole length.
       : scalePhases([{ ...joint, iterations: SEGMENT_ITERATIONS.hints + SEGMENT_ITERATIONS.joint }], o.iterations),
   };
@@ -158,6 +172,6 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Seg
     hints: hintMap,
   };
   const report = makeReport('segment', [image], size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE },
-    { hints: hints.source, grownHints: hints.grown, hintsAfter });
+    { hints: hints.source, grownHints: hints.grown, hintsAfter, recipe: SEGMENT_RECIPE });
   return { task: 'segment', images, report, history: r.history };
 }

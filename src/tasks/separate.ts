@@ -24,10 +24,27 @@ export interface SeparateOptions extends TaskOptions {
   layers?: 'solved' | 'net';
 }
 
-/** Below this gap between the two coefficients the solve is ill-conditioned: the DIP layers are kept. */
-export const MIN_COEFFICIENT_GAP = 0.15;
 
-export const SEPARATE_ITERATIONS = { two: 2000, single: 2000 };
+/** Every tuned number of the separation recipes (echoed in report.json). */
+export const SEPARATE_RECIPE = {
+  /** Iterations: two mixtures, one image (the reference's). */
+  iterations: { two: 2000, single: 2000 },
+  /** Adam's learning rate: two mixtures, one image (the reference's). */
+  lr: { two: 1e-3, single: 5e-4 },
+  /** Exclusion loss weight: blend models, the texture sum (the reference's). */
+  exclusion: { blend: 0.1, sum: 0.01 },
+  /** Two mixtures: the coefficients are pulled to 0.5 with this weight until `coefficientPullUntil`, off the trivial 0/1. */
+  coefficientPull: 0.5,
+  coefficientPullUntil: 1000,
+  /** Below this gap between the two coefficients the solve is ill-conditioned: the DIP layers are kept. */
+  minCoefficientGap: 0.15,
+  /** Config C (5x5 kernels) for the layers; working side at least 128 px. */
+  net: 'C' as const,
+  minSide: 128,
+};
+
+export const SEPARATE_ITERATIONS = SEPARATE_RECIPE.iterations;
+export const MIN_COEFFICIENT_GAP = SEPARATE_RECIPE.minCoefficientGap;
 
 /** A learned mixing coefficient per input: a small DIP at low resolution, averaged to one value. */
 const coefficient = (inputs: number): LayerSpec => ({
@@ -36,30 +53,30 @@ const coefficient = (inputs: number): LayerSpec => ({
 });
 
 /** Config C (5 levels, 5x5 kernels) separates at a working side of at least 128 px. */
-export const separateSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, ['C'], 128);
+export const separateSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, size, [SEPARATE_RECIPE.net], SEPARATE_RECIPE.minSide);
 
 export function separation(inputs: Image[], model: 'two' | 'blend' | 'sum', o: TaskOptions): Plan {
   const K = inputs.length;
-  const layer = (name: string): LayerSpec => ({ name, net: 'C', channels: 3, noise: { channels: model === 'sum' ? 3 : 2, scale: 0.1 },
+  const layer = (name: string): LayerSpec => ({ name, net: SEPARATE_RECIPE.net, channels: 3, noise: { channels: model === 'sum' ? 3 : 2, scale: 0.1 },
     perturb: model === 'two' ? undefined : referencePerturbation });
   const blend: Mixture = { kind: 'blend', mask: 'm', a: 'y1', b: 'y2' };
   if (model === 'two') {
     return {
       inputs, layers: [layer('y1'), layer('y2'), coefficient(K)], mixtures: Array(K).fill(blend),
-      phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.two, lr: 1e-3, terms: [
+      phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.two, lr: SEPARATE_RECIPE.lr.two, terms: [
         { kind: 'reconstruction', metric: 'mse' },
-        { kind: 'exclusion', layers: ['y1', 'y2'], weight: 0.1 },
+        { kind: 'exclusion', layers: ['y1', 'y2'], weight: SEPARATE_RECIPE.exclusion.blend },
         // Keeps the coefficients off the trivial 0/1 early on, as the reference.
-        { kind: 'match', layer: 'm', target: 0.5, metric: 'mse', weight: { steps: [[0, 0.5], [1000, 0]] } },
+        { kind: 'match', layer: 'm', target: 0.5, metric: 'mse', weight: { steps: [[0, SEPARATE_RECIPE.coefficientPull], [SEPARATE_RECIPE.coefficientPullUntil, 0]] } },
       ] }], o.iterations),
     };
   }
-  const terms: Term[] = [{ kind: 'reconstruction', metric: 'l1' }, { kind: 'exclusion', layers: ['y1', 'y2'], weight: model === 'sum' ? 0.01 : 0.1 }];
+  const terms: Term[] = [{ kind: 'reconstruction', metric: 'l1' }, { kind: 'exclusion', layers: ['y1', 'y2'], weight: SEPARATE_RECIPE.exclusion[model === 'sum' ? 'sum' : 'blend'] }];
   return {
     inputs,
     layers: model === 'sum' ? [layer('y1'), layer('y2')] : [layer('y1'), layer('y2'), coefficient(1)],
     mixtures: [model === 'sum' ? { kind: 'sum', layers: ['y1', 'y2'] } : blend],
-    phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.single, lr: 5e-4, augment: 'even', terms }], o.iterations),
+    phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.single, lr: SEPARATE_RECIPE.lr.single, augment: 'even', terms }], o.iterations),
   };
 }
 
@@ -94,6 +111,6 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   }
   r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
   const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { model, coefficients: coefficients ?? null,
-    ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}) });
+    ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}), recipe: SEPARATE_RECIPE });
   return { task: 'separate', images: images_ as SeparateResult['images'], report, history: r.history };
 }

@@ -63,35 +63,28 @@ export interface WatermarkOptions extends TaskOptions {
   opacity?: 'uniform' | 'free';
 }
 
-/**
- * Reference: 4000 + 7000 (one image), 4000 (several). Measured at 256 px on this 2-core VM,
- * bench:speed on two idle cores: 0.08 s per iteration for one image (C + D, W given), 0.27 s for
- * three (3 x C + 2 x B), so these defaults take ~3 and ~9 minutes.
- * (First measured at 4.6 / 7.0 CPU-s per iteration with the machine's load at 10-15.)
- * --iterations N scales both phases. Several images (bench/quality-dehaze-watermark, PSNR inside
- * the mark, clean DIP outputs / solved): 1200 iterations 28.6-29.8 / 28.9-30.2 dB, 2000 iterations
- * 30.2-30.9 / 30.5-31.1 with 2 threads, 30.3-30.7 / 31.9-32.4 with 1 (~12 minutes on two cores).
- */
-export const WATERMARK_ITERATIONS = { hint: 700, joint: 1300, multi: 2000 };
-/**
- * Recipe weights. sparsity: L1 cost on the opacity m. exclusion: one image, between the clean
- * layer and W; several images, between every pair of clean layers (edges that all the images
- * share are the mark's, so they are pushed into m * W). The authors' code has neither term for
- * several images (0, 0 restores it). Measured on bench/quality-dehaze-watermark (three images,
- * PSNR inside the mark, input 19.2-20.2 dB): reference 16.5-21.1 dB (the clean layers keep the
- * mark); exclusion 0.1 23.0-27.4; exclusion 0.1 + sparsity 0.05 29.1-29.7. One image, white mark
- * (input 19.9 dB): sparsity 0: 20.2 dB, 0.01: 21.1, 0.05: 25.3, 0.1: 24.8, 0.2: 21.9.
- */
-export const WATERMARK_DEFAULTS = { single: { sparsity: 0.05, exclusion: 0 }, multi: { sparsity: 0.05, exclusion: 0.1 } };
-/** Several images: where the mark adds less than this (m * W, or m for a given colour), the input pixel is kept. */
-export const KEEP_BELOW = 0.1;
-/**
- * One image, default runs: the median of 3, as the authors. Measured on the bench (PSNR inside the
- * mark, the current rules): the median of seeds 0-2 gives 30.88 dB; single runs, re-scored from
- * saved opacity maps, give 31.01, 28.77, 30.54, 31.51 for seeds 0-3 (mean 30.46). So the median
- * spares a bad seed (-1.7 dB) at three times the time; `runs: 1` is three times faster.
- */
-export const ONE_IMAGE_RUNS = 3;
+/** Every tuned number of the watermark recipes (echoed in report.json); measurements in docs/benchmarks.md, "Watermark removal". */
+export const WATERMARK_RECIPE = {
+  /** Iterations: one image's hint and joint phases, several images (reference: 4000 + 7000, 4000). */
+  iterations: { hint: 700, joint: 1300, multi: 2000 },
+  /** Adam's learning rate (the reference's). */
+  lr: 1e-3,
+  /** One image: weight of the reconstruction (L1) in the joint phase (the reference's). */
+  reconstruction: 0.5,
+  /** sparsity: L1 cost on the opacity; exclusion: clean vs W (one image), every pair of clean layers (several). */
+  weights: { single: { sparsity: 0.05, exclusion: 0 }, multi: { sparsity: 0.05, exclusion: 0.1 } },
+  /** Several images: where the mark adds less than this (m * W, or m for a given colour), the input pixel is kept. */
+  keepBelow: 0.1,
+  /** One image, default runs: the median of 3 spares a bad seed (as the authors). */
+  oneImageRuns: 3,
+  /** Config C for the clean layers, D (one image) or B (several) for the mark; working side at least 96 px. */
+  minSize: 96,
+};
+
+export const WATERMARK_ITERATIONS = WATERMARK_RECIPE.iterations;
+export const WATERMARK_DEFAULTS = WATERMARK_RECIPE.weights;
+export const KEEP_BELOW = WATERMARK_RECIPE.keepBelow;
+export const ONE_IMAGE_RUNS = WATERMARK_RECIPE.oneImageRuns;
 export const WHITE: [number, number, number] = [1, 1, 1];
 
 /** The mark colour a run uses: the option, or the default for one image (white) or several (learned). */
@@ -128,7 +121,7 @@ function regionAt(region: Image, w: number, h: number): Image {
 }
 
 /** Config C makes the clean layers, D or B the mark: a working side of at least 96 px (C's 5x5 kernels at 5 levels). */
-export const watermarkSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, Math.max(96, size), ['C', 'D']);
+export const watermarkSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, Math.max(WATERMARK_RECIPE.minSize, size), ['C', 'D']);
 
 export function singleWatermark(input: Image, region: Image, o: WatermarkOptions): Plan {
   const noise = { channels: 2, scale: 0.1 };
@@ -144,8 +137,8 @@ export function singleWatermark(input: Image, region: Image, o: WatermarkOptions
     given: { box: region, outside: mapPixels([region], ([r]) => 1 - r), ...(colour === 'learn' ? {} : { W: colourMap(input, colour) }) },
     mixtures: [{ kind: 'blend', mask: 'm', a: 'W', b: 'clean', maskWithin: 'box' }],
     phases: scalePhases([
-      { name: 'hint', iterations: WATERMARK_ITERATIONS.hint, lr: 1e-3, terms: [hint] },
-      { name: 'joint', iterations: WATERMARK_ITERATIONS.joint, lr: 1e-3, terms: [hint, { kind: 'reconstruction', metric: 'l1', weight: 0.5 },
+      { name: 'hint', iterations: WATERMARK_ITERATIONS.hint, lr: WATERMARK_RECIPE.lr, terms: [hint] },
+      { name: 'joint', iterations: WATERMARK_ITERATIONS.joint, lr: WATERMARK_RECIPE.lr, terms: [hint, { kind: 'reconstruction', metric: 'l1', weight: WATERMARK_RECIPE.reconstruction },
         // A mark is thin and semi-transparent: without a cost on m, m -> 1 over whole patches lets
         // W copy the image there and leaves the clean layer unconstrained (measured: blobs).
         { kind: 'match', layer: 'm', target: 0, metric: 'l1', weight: o.sparsity ?? WATERMARK_DEFAULTS.single.sparsity },
@@ -167,7 +160,7 @@ export function multiWatermark(inputs: Image[], o: WatermarkOptions): Plan {
       ...(colour === 'learn' ? [{ name: 'W', net: 'B', channels: 3, noise } satisfies LayerSpec] : []), { name: 'm', net: 'B', channels: 1, noise }],
     ...(colour === 'learn' ? {} : { given: { W: colourMap(inputs[0], colour) } }),
     mixtures: Array.from({ length: K }, (_, k): Mixture => ({ kind: 'blend', mask: 'm', a: 'W', b: `clean${k + 1}` })),
-    phases: scalePhases([{ name: 'joint', iterations: WATERMARK_ITERATIONS.multi, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'l1' },
+    phases: scalePhases([{ name: 'joint', iterations: WATERMARK_ITERATIONS.multi, lr: WATERMARK_RECIPE.lr, terms: [{ kind: 'reconstruction', metric: 'l1' },
       ...(sparsity > 0 ? [{ kind: 'match', layer: 'm', target: 0, metric: 'l1', weight: sparsity } satisfies Term] : []),
       ...(exclusion > 0 ? pairs(K).map(([i, j]): Term => ({ kind: 'exclusion', layers: [`clean${i + 1}`, `clean${j + 1}`], at: [i, j], weight: exclusion })) : [])] }], o.iterations),
   };
@@ -286,7 +279,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     box: o.box ?? null,
     clean: o.clean ?? 'solved', markColour: colour,
     ...(region ? { opacity: o.opacity ?? 'uniform', opacityLevel: level } : { keptBelow: KEEP_BELOW }),
-    recipe: { ...WATERMARK_DEFAULTS[region ? 'single' : 'multi'], ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
+    recipe: { ...WATERMARK_RECIPE, ...WATERMARK_DEFAULTS[region ? 'single' : 'multi'], ...(o.sparsity !== undefined ? { sparsity: o.sparsity } : {}),
       ...(o.exclusion !== undefined ? { exclusion: o.exclusion } : {}) },
   });
   return { task: 'watermark', images: outImages, report, history: r.history };
