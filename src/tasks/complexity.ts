@@ -14,7 +14,16 @@ export interface ComplexityOptions extends TaskOptions {
 }
 export interface ComplexityCurve { name: string; width: number; height: number; mse: number[]; finalMse: number; areaUnderCurve: number; seconds: number }
 
-export const COMPLEXITY_ITERATIONS = 500;
+/** The complexity curve's settings (echoed with each curve). */
+export const COMPLEXITY_RECIPE = {
+  /** Iterations per image: enough for the curves to separate (paper Fig. 3). */
+  iterations: 500,
+  /** Adam's learning rate (DIP's). */
+  lr: 1e-3,
+  /** Smallest working side, px: config B's five levels need it. */
+  minSide: 128,
+};
+export const COMPLEXITY_ITERATIONS = COMPLEXITY_RECIPE.iterations;
 
 export async function complexity(images: { name: string; image: Image }[], o: ComplexityOptions = {}): Promise<ComplexityCurve[]> {
   checkOptions('complexity', o);
@@ -23,12 +32,12 @@ export async function complexity(images: { name: string; image: Image }[], o: Co
   const curves: ComplexityCurve[] = [];
   const net = o.net ?? 'B';
   for (const { name, image } of images) {
-    const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, [net], 128);
+    const size = workingSize(image.width, image.height, o.size ?? DEFAULT_SIZE, [net], COMPLEXITY_RECIPE.minSide);
     const r = await run({
       inputs: [resizeImage(image, size.width, size.height)], keepBest: false,
       layers: [{ name: 'y', net, channels: 3, noise: { channels: 8, scale: 0.1 } }],
       mixtures: [{ kind: 'sum', layers: ['y'] }],
-      phases: [{ name: 'fit', iterations: o.iterations ?? COMPLEXITY_ITERATIONS, lr: 1e-3, terms: [{ kind: 'reconstruction', metric: 'mse' }] }],
+      phases: [{ name: 'fit', iterations: o.iterations ?? COMPLEXITY_ITERATIONS, lr: COMPLEXITY_RECIPE.lr, terms: [{ kind: 'reconstruction', metric: 'mse' }] }],
     }, o);
     const mse = r.history.map((h) => h.loss);
     curves.push({ name, width: image.width, height: image.height, mse, finalMse: mse[mse.length - 1],

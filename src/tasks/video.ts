@@ -41,19 +41,21 @@ import { MAX_FRAMES, checkImage, checkOptions } from './options.js';
 
 export { MAX_FRAMES };
 /** Frames per training iteration. */
-export const DEFAULT_BATCH = 4;
+/** Every tuned number of the video recipes beyond their image recipes (echoed in report.json); measurements in docs/benchmarks.md, "Video". */
+export const VIDEO_RECIPE = {
+  /** Frames per iteration: bounds autograd's memory by the batch, not the clip. */
+  batch: 4,
+  /** Video dehazing's iterations, over all frames. */
+  dehazeIterations: 2000,
+};
+export const DEFAULT_BATCH = VIDEO_RECIPE.batch;
 
 export type { FrameSource, VideoResult };
 
 export interface VideoOptions extends TaskOptions {
   /** Frames per iteration, 1-300; the whole clip when it is shorter. Memory grows with it. Default 4. */
   batch?: number;
-  /**
-   * Segmentation hints: each frame's own saliency (default), the first frame's for all frames, or none.
-   * bench/quality-video (horse / truck): colour-grown hints, 'each' IoU 0.271 / 0.255, 'first' 0.174 on the horse;
-   * GrabCut-grown hints from each full frame (now), 'each' 0.755 / 0.195 (per-frame segment() 0.761 / 0.194);
-   * with the masks binarised by a cut (image/mask.ts) 0.788 / 0.194 (per-frame 0.787 / 0.194).
-   */
+  /** Segmentation hints: each frame's own saliency (default: measured best, docs/benchmarks.md), the first frame's for all frames, or none. */
   hints?: 'first' | 'each' | 'none';
   /** Segmentation: grow the saliency hints by GrabCut, as the single-image task does (default true). */
   growHints?: boolean;
@@ -117,7 +119,7 @@ async function trainVideo(task: string, src: FrameSource, d: Plan, size: { width
   const r = await run(d, o);
   const result = { r, size, K };
   const report = makeReport(task, [{ width: src.width, height: src.height }], size, r, d, { ...o, size: o.size ?? DEFAULT_SIZE }, {
-    frames: K, batch: d.batch, secondsPerFrame: Math.round((r.seconds / K) * 1000) / 1000, ...extra(result),
+    frames: K, batch: d.batch, recipe: VIDEO_RECIPE, secondsPerFrame: Math.round((r.seconds / K) * 1000) / 1000, ...extra(result),
   });
   return { task, count: K, folders, report, history: r.history, frame: (k, input) => frame(result, k, input), dispose: () => undefined };
 }
@@ -174,17 +176,8 @@ export async function videoSeparate(frames: Image[] | FrameSource, o: VideoOptio
   }), ['layer1', 'layer2']);
 }
 
-/**
- * Video dehazing is the image recipe (dehaze.ts: J, t and a coarse airlight map A, A pulled to A0,
- * t to the dark channel prior's refined transmission, the dark channel prior on J) with J and t
- * per frame from shared DIPs fed drifting noise and one A for the clip. Iterations in total; each
- * draws a mini-batch of frames. bench/quality-video haze case (6 frames, 160 x 128): 20.20 dB,
- * SSIM 0.905 (20.03 / 0.903 with the dark channel prior counted everywhere, 2 threads; DCP frame by frame
- * 20.68 / 0.904, hazy input 14.64); the recipe this replaced (A a
- * learned colour, t's prior unrefined and let go after 300 iterations, no dark channel prior)
- * 16.60 / 0.84. The image recipe on one of these frames alone: 20.84 dB.
- */
-export const VIDEO_DEHAZE_ITERATIONS = 2000;
+/** Video dehazing is the image recipe with J and t per frame (drift noise) and one A for the clip; iterations in total. */
+export const VIDEO_DEHAZE_ITERATIONS = VIDEO_RECIPE.dehazeIterations;
 
 /** Video dehazing: I_i = t_i J_i + (1 - t_i) A, J and t per frame (drift noise), A shared. */
 export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
