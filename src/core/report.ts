@@ -7,9 +7,14 @@ import type { Report } from './result.js';
 /** The options a report echoes. */
 export interface ReportedOptions { size?: number; iterations?: number; maxSeconds?: number }
 
+/** The engine as a report states it: the device used and the thread count in effect. */
+export function engineReport(device: string, threads?: number): Report['engine'] {
+  const info = torch.engineInfo();
+  return { torch: info.torchVersion, device, threads: threads ?? info.threads, allocator: info.allocator };
+}
+
 export function makeReport(task: string, inputs: Pick<Image, 'width' | 'height'>[], size: { width: number; height: number }, r: RunResult,
   plan: Plan, o: ReportedOptions & { size: number }, extra: Record<string, unknown> = {}): Report {
-  const info = torch.engineInfo();
   const last = r.history[r.history.length - 1];
   return {
     task,
@@ -27,7 +32,7 @@ export function makeReport(task: string, inputs: Pick<Image, 'width' | 'height'>
       layers: plan.layers.map(({ name, net, channels, noise, output, size: s }) => ({ name, net, channels, noise, output, size: s })),
       mixtures: plan.mixtures, phases: plan.phases, batch: plan.batch ?? null,
     },
-    engine: { torch: info.torchVersion, device: r.device, threads: r.threads, allocator: info.allocator },
+    engine: engineReport(r.device, r.threads),
     ...extra,
   };
 }

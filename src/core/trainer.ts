@@ -278,7 +278,8 @@ function termValue(term: Term, ev: Evaluation, k: number): Tensor {
 function snapshot(params: Tensor[], previous: { params: Tensor[] } | null, psnr: number) {
   return torch.noGrad(() => {
     if (previous) { previous.params.forEach((s, i) => s.copy_(params[i])); return { psnr, params: previous.params }; }
-    return { psnr, params: params.map((p) => torch.keep(p.detach().clone())) };
+    // detach() makes a view per parameter: freed with this scope, not left to the GC.
+    return { psnr, params: torch.tidy(() => params.map((p) => torch.keep(p.detach().clone()))) };
   });
 }
 
