@@ -52,6 +52,7 @@ describe('double-dip CLI', () => {
       [['--iteratons', '5'], /^double-dip segment: error: Unknown option --iteratons: did you mean --iterations\?\n/],
       [['--size'], /^double-dip segment: error: Option --size needs a value, e\.g\. --size VALUE\n/],
       [['--quiet=yes'], /^double-dip segment: error: Option --quiet takes no value\n/],
+      [['--seed', '-1'], /^double-dip segment: error: Option --seed needs a value; for one that starts with a dash write --seed=VALUE \(e\.g\. --seed=-1\)\n/],
       [['--frobnicate', '1'], /^double-dip segment: error: Unknown option --frobnicate\n/],
     ];
     for (const [args, msg] of cases) {

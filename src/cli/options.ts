@@ -37,8 +37,10 @@ function parseError(e: Error & { code?: string }, known: string[]): string {
     const guess = flag.startsWith('--') ? closest(flag.slice(2), known) : undefined;
     return `Unknown option ${flag}${guess ? `: did you mean --${guess}?` : ''}`;
   }
-  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag)
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+    if (/argument is ambiguous/.test(e.message)) return `Option ${flag} needs a value; for one that starts with a dash write ${flag}=VALUE (e.g. ${flag}=-1)`;
     return /argument missing/.test(e.message) ? `Option ${flag} needs a value, e.g. ${flag} VALUE` : `Option ${flag} takes no value`;
+  }
   return e.message;
 }
 
@@ -57,7 +59,7 @@ export function taskOptions<T extends object = TaskOptions>(values: Record<strin
   for (const [flag, text] of Object.entries(values)) {
     const name = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (typeof text !== 'string' || NOT_TASK_OPTIONS.has(name) || !(name in OPTIONS)) continue;
-    if (OPTIONS[name as OptionName].fromText) o[name] = optionFromText(name as OptionName, text);
+    if (OPTIONS[name as OptionName].fromText) o[name] = optionFromText(name as OptionName, text, task);
     else given.push(name);
   }
   return checkOptions(task, o as T, images === undefined ? {} : { images }, given);

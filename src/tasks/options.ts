@@ -296,11 +296,11 @@ export function checkOption<T = unknown>(option: OptionName, value: unknown, tas
   throw new OptionError(code, option, value, (n) => `Expected ${spec.expects} for ${n(option)} but received ${shown}`);
 }
 
-/** The value of an option's text (command line, form); throws OptionError for a text that is not one. */
-export function optionFromText(option: OptionName, text: string): unknown {
+/** The value of an option's text (command line, form), checked with `task`'s limits; throws OptionError for a text that is not one. */
+export function optionFromText(option: OptionName, text: string, task?: TaskName): unknown {
   const spec = OPTIONS[option];
   if (!spec.fromText) throw new Error(`${option} has no text form`);
-  return checkOption(option, spec.fromText(text, option));
+  return checkOption(option, spec.fromText(text, option), task);
 }
 
 /** The part of `o` that `task` takes (for a script that shares one set of options between tasks). */

@@ -181,7 +181,7 @@ export function optionsFromText(task: TaskName, texts: Record<string, string | u
   const o: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(texts)) {
     if (text === undefined) continue;
-    o[name] = name in OPTIONS && OPTIONS[name as OptionName].fromText ? optionFromText(name as OptionName, text) : text;
+    o[name] = name in OPTIONS && OPTIONS[name as OptionName].fromText ? optionFromText(name as OptionName, text, task) : text;
   }
   return checkOptions(task, o, inputs, files);
 }
