@@ -32,6 +32,14 @@ describe('runner', () => {
     }
   });
 
+  test("a task leaves the random generator's sequence where it was", async () => {
+    torch.manualSeed(42);
+    const expected = torch.tidy(() => torch.randn([4]).toFloat32Array());
+    torch.manualSeed(42);
+    await segment(squareScene(48, 48), { size: 64, iterations: 1, seed: 7 });
+    assert.deepEqual(torch.tidy(() => torch.randn([4]).toFloat32Array()), expected);
+  });
+
   test('a failed run (an unusable device) still puts everything back', async () => {
     const before = torch.getNumThreads();
     await assert.rejects(run(plan(), { device: 'cuda:7', threads: 1 }), /cuda|CUDA/);

@@ -1,6 +1,8 @@
 // Process-wide runtime settings: allocator, threads, seed, devices, version.
 #include "common.h"
 #include <ATen/Parallel.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <mutex>
 #include <torch/cuda.h>
 #include <torch/version.h>
 #include <dlfcn.h>
@@ -47,6 +49,26 @@ static Napi::Value ManualSeed(const Napi::CallbackInfo& i) {
   if (torch::cuda::is_available()) torch::cuda::manual_seed_all(static_cast<uint64_t>(s));
   return i.Env().Undefined();
 }
+// The CPU generator's state, so a run can seed it and put the caller's sequence back afterwards.
+static Napi::Value GetRngState(const Napi::CallbackInfo& i) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  at::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    state = gen.get_state();
+  }
+  return Napi::Buffer<uint8_t>::Copy(i.Env(), state.data_ptr<uint8_t>(), static_cast<size_t>(state.numel()));
+}
+static Napi::Value SetRngState(const Napi::CallbackInfo& i) {
+  if (!i[0].IsBuffer()) throw std::invalid_argument("rng state must be a Buffer from getRngState()");
+  auto buf = i[0].As<Napi::Buffer<uint8_t>>();
+  at::Tensor state = at::empty({static_cast<int64_t>(buf.Length())}, at::kByte);
+  std::memcpy(state.data_ptr<uint8_t>(), buf.Data(), buf.Length());
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+  return i.Env().Undefined();
+}
 static Napi::Value CudaAvailable(const Napi::CallbackInfo& i) { return Napi::Boolean::New(i.Env(), torch::cuda::is_available()); }
 static Napi::Value CudaDeviceCount(const Napi::CallbackInfo& i) {
   return Napi::Number::New(i.Env(), static_cast<double>(torch::cuda::device_count()));
@@ -71,6 +93,8 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
   DD_EXPORT(exports, "setNumThreads", SetNumThreads);
   DD_EXPORT(exports, "getNumThreads", GetNumThreads);
   DD_EXPORT(exports, "manualSeed", ManualSeed);
+  DD_EXPORT(exports, "getRngState", GetRngState);
+  DD_EXPORT(exports, "setRngState", SetRngState);
   DD_EXPORT(exports, "cudaAvailable", CudaAvailable);
   DD_EXPORT(exports, "cudaDeviceCount", CudaDeviceCount);
   DD_EXPORT(exports, "info", Info);

@@ -1,5 +1,5 @@
 // The one runner: a decomposition over host images in, host images out. Device, threads and seed
-// are settings of a run, set for its duration and put back after it; the runner owns every tensor
+// are settings of a run, set for its duration and put back after it (the CPU generator's state too); the runner owns every tensor
 // of the run (inputs, given maps, networks, outputs) and frees them all, whatever happens.
 import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
@@ -67,7 +67,7 @@ export function run(plan: Plan, s: RunSettings = {}): Promise<RunResult> {
 
 async function runNow(plan: Plan, s: RunSettings): Promise<RunResult> {
   const device = s.device ?? 'cpu', seed = s.seed ?? DEFAULT_SEED;
-  const threadsBefore = torch.getNumThreads(), deviceBefore = torch.defaultDevice();
+  const threadsBefore = torch.getNumThreads(), deviceBefore = torch.defaultDevice(), rngBefore = torch.getRngState();
   const owned: Tensor[] = [];
   const own = <T extends Tensor>(t: T): T => { owned.push(torch.keep(t)); return t; };
   let trained: TrainResult | undefined;
@@ -97,6 +97,7 @@ async function runNow(plan: Plan, s: RunSettings): Promise<RunResult> {
     torch.dispose(owned);
     torch.setNumThreads(threadsBefore);
     torch.setDefaultDevice(deviceBefore);
+    torch.setRngState(rngBefore);
   }
 }
 

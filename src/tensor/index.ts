@@ -5,5 +5,5 @@ export * from './functional.js';
 export { noGrad } from './autograd.js';
 export { tidy, tidyAsync, keep, dispose } from './scope.js';
 export { Adam, SGD, type ParamGroup } from './optim.js';
-export { MAX_THREADS, manualSeed, setNumThreads, getNumThreads, engineInfo, type EngineInfo } from './runtime.js';
+export { MAX_THREADS, manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, engineInfo, type EngineInfo } from './runtime.js';
 export { defaultDevice, setDefaultDevice, cudaAvailable, cudaDeviceCount } from './device.js';

@@ -17,6 +17,8 @@ export interface OptimizerHandle {
 }
 
 export interface Native {
+  getRngState(): Buffer;
+  setRngState(state: Buffer): void;
   OptimizerHandle: new (kind: 'adam' | 'sgd', groups: object[], defaults: object) => OptimizerHandle;
   [op: string]: any;
 }
