@@ -1,9 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readImage } from '../../io/image-file.js';
-import { plotCurves } from '../../io/plot.js';
-import { Staging } from '../../io/staging.js';
-import { complexity } from '../../tasks/complexity.js';
 import { UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { commonHelp } from '../help.js';
 import { progressMode, progressReporter } from '../progress.js';
@@ -23,6 +19,9 @@ ${commonHelp('complexity')}`;
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  // Loaded after --help, which stays quick without libtorch and sharp.
+  const [{ readImage }, { plotCurves }, { Staging }, { complexity }] = await Promise.all([
+    import('../../io/image-file.js'), import('../../io/plot.js'), import('../../io/staging.js'), import('../../tasks/complexity.js')]);
   if (positionals.length < 1) throw new UsageError('complexity takes at least one IMAGE');
   const options = taskOptions(values, 'complexity');
   const dir = await requireOutput(values);

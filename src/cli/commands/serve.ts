@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { parseHost, startServer } from '../../web/server.js';
 import { UsageError } from '../options.js';
 import { whileRunning } from '../signals.js';
 import { optionFromText } from '../../tasks/options.js';
@@ -38,6 +37,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  // Loaded here, not at the top: --help stays quick (the server loads the tasks and libtorch).
+  const { parseHost, startServer } = await import('../../web/server.js');
   const port = values.port === undefined ? 8080 : optionFromText('port', String(values.port)) as number;
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const dataDir = resolve((values.data as string | undefined) ?? 'double-dip-data');

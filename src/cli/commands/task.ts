@@ -1,11 +1,9 @@
 // One command for every image task of the registry: its flags, --help, input count and option
 // checks all come from the task's declaration; images are read, the task run, the outputs written.
-import { readImage } from '../../io/image-file.js';
 import { TASKS, optionFields, type TaskName } from '../../tasks/registry.js';
 import { flagName } from '../../tasks/options.js';
 import { taskHelp } from '../help.js';
 import { UsageError, parse, requireOutput, taskOptions } from '../options.js';
-import { runTask } from '../run.js';
 import type { TaskResult } from '../../tasks/common.js';
 
 const count = (n: number) => (n === 1 ? 'one IMAGE' : `${n} images`);
@@ -21,6 +19,8 @@ export function imageTaskCommand(task: TaskName) {
       const fields = optionFields(task);
       const { values, positionals } = parse(argv, Object.fromEntries(fields.map((f) => [flagName(f.name).slice(2), { type: 'string' as const }])));
       if (values.help) { process.stdout.write(taskHelp(task) + '\n'); return 0; }
+      // Loaded after --help, which stays quick without sharp.
+      const [{ readImage }, { runTask }] = await Promise.all([import('../../io/image-file.js'), import('../run.js')]);
       const n = positionals.length;
       if (n < min || n > max)
         throw new UsageError(min === max ? `${task} takes ${count(min)}, got ${n}`

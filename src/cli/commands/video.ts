@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { writeVideoResult } from '../../io/outputs.js';
-import { fileFrames, readFrames, removeFrames } from '../../io/video-file.js';
 import type { VideoMode, VideoOptions } from '../../tasks/video.js';
 import type { VideoResult } from '../../core/result.js';
 import { MAX_FRAMES, OPTIONS, optionFromText } from '../../tasks/options.js';
@@ -8,7 +6,6 @@ import { COMMON_OPTIONS, TASKS, optionFields } from '../../tasks/registry.js';
 import { commonHelp, optionLine } from '../help.js';
 import { UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { progressMode, progressReporter } from '../progress.js';
-import { exitCode, stopping } from '../run.js';
 import { whileRunning } from '../signals.js';
 
 export const summary = 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)';
@@ -56,6 +53,9 @@ export async function run(argv: string[]): Promise<number> {
     airlight: { type: 'string' },
   });
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
+  // Loaded after --help, which stays quick without sharp.
+  const [{ writeVideoResult }, { fileFrames, readFrames, removeFrames }, { exitCode, stopping }] = await Promise.all([
+    import('../../io/outputs.js'), import('../../io/video-file.js'), import('../run.js')]);
   const [mode, input, ...more] = positionals;
   if (!MODES.includes(mode as VideoMode)) throw new UsageError(`Expected a mode, one of ${MODES.join(', ')}, but received "${mode ?? ''}"`);
   if (!input || more.length) throw new UsageError(`video ${mode} takes one INPUT (a video file or a folder of frames), got ${positionals.length - 1}`);
