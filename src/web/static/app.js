@@ -75,8 +75,9 @@ function onTaskChange() {
   const t = currentTask();
   if (!t) return;
   const video = isVideo(t);
-  $('#task-desc').textContent = video ? `${t.summary} (one video, at most ${state.limits?.maxFrames ?? 300} frames)`
-    : `${t.summary} (${t.inputs.min === t.inputs.max ? t.inputs.min : `${t.inputs.min}–${t.inputs.max}`} image${t.inputs.max > 1 ? 's' : ''})`;
+  const summary = t.summary.replace(/^\w/, (c) => c.toUpperCase());
+  $('#task-desc').textContent = video ? `${summary} (one video, at most ${state.limits?.maxFrames ?? 300} frames)`
+    : `${summary} (${t.inputs.min === t.inputs.max ? t.inputs.min : `${t.inputs.min}–${t.inputs.max}`} image${t.inputs.max > 1 ? 's' : ''})`;
   $('#task-about').textContent = t.about;
   $('#files').multiple = maxImages(t) > 1;
   $('#files').accept = video ? 'video/*,.mp4,.webm,.mov,.mkv,.avi' : 'image/*';
