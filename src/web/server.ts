@@ -23,7 +23,6 @@ import { networkInterfaces } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, probeImageBuffer, readImageBuffer, type ImageHeader } from '../io/image-file.js';
-import type { Box } from '../tasks/hints.js';
 import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type Slot } from './jobs.js';
 import { MAX_FRAMES, MAX_SIZE, MIN_SIZE, OptionError, fieldName } from '../tasks/options.js';
 import { TASKS, taskEntry, type TaskEntry } from '../tasks/registry.js';
@@ -243,7 +242,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
             'draw the hint at the image\'s size.');
       }
       const check: RegionCheck = { count: headers.length, width: first.width, height: first.height, size: options.size as number | undefined,
-        box: options.box as Box | undefined };
+        box: options.box as RegionCheck['box'] };
       if (hintBuf && hint) {
         const [buf, bands] = [hintBuf, hint.channels];
         await oneAtATime(async () => regionCheck(task, { ...check, hint: await readImageBuffer(buf, 'the hint mask', { channels: bands }) }));

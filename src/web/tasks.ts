@@ -2,7 +2,7 @@
 // outputs and option fields), and the checks of a box or hint mask made when a job is sent, by
 // the task's own rules, so that a job is never queued only to fail on them later.
 import type { Image } from '../image/image.js';
-import { assertBoxInside, hintsFromMask, type Box } from '../tasks/hints.js';
+import { assertBoxInside, hintsFromMask } from '../tasks/hints.js';
 import { TASKS, optionFields, type OptionField, type TaskEntry, type TaskName } from '../tasks/registry.js';
 import { checkSegmentBox } from '../tasks/segment.js';
 import { markRegion } from '../tasks/watermark.js';
@@ -26,6 +26,9 @@ export function webTasks(): WebTask[] {
   return Object.values(TASKS).map(({ name, summary, about, inputs, outputs }) =>
     ({ name, label: label(name), summary, about, inputs, outputs, options: optionFields(name) }));
 }
+
+/** A box in pixels of the input, as the tasks' checks take it. */
+type Box = Parameters<typeof assertBoxInside>[0];
 
 /** What a region check sees: the images' count and size (already checked equal), the working size, a box, a hint mask of their size. */
 export interface RegionCheck { count: number; width: number; height: number; size?: number; box?: Box; hint?: Image }
