@@ -59,6 +59,9 @@ interface Case {
   raw?: () => Buffer;
   status: number;
   error?: RegExp;
+  /** A refused option: the answer's `code` and `option` (its library name). */
+  code?: string;
+  option?: string;
   check?: (r: Reply) => void;
 }
 
@@ -156,20 +159,61 @@ describe('web server: bad requests', () => {
     { name: 'a hint mask that is not an image', method: 'POST', path: '/api/jobs', body: job(() => ({ hint: b64(Buffer.from('not a mask at all')) })), status: 400,
       error: /Cannot read image "the hint mask": not a readable image/ },
     { name: 'a hint mask for a task without hints', method: 'POST', path: '/api/jobs', body: job(() => ({ hint: b64(img.halves) }), 'dehaze'), status: 400,
-      error: /dehaze does not take a hint mask/ },
+      error: /^"hint" does not apply to dehaze: it applies to segment, watermark$/, code: 'ERR_OPTION_CONFLICT', option: 'hint' },
     { name: 'a box for a task without boxes', method: 'POST', path: '/api/jobs', body: job({ box: { x: 1, y: 1, width: 9, height: 9 } }, 'separate'), status: 400,
-      error: /separate does not take a box/ },
+      error: /^"box" does not apply to separate: it applies to segment, watermark$/, code: 'ERR_OPTION_CONFLICT', option: 'box' },
     { name: 'a box and a hint mask together', method: 'POST', path: '/api/jobs',
-      body: job(() => ({ box: { x: 4, y: 4, width: 20, height: 20 }, hint: b64(img.halves) })), status: 400, error: /Give either a box or a hint mask, not both/ },
+      body: job(() => ({ box: { x: 4, y: 4, width: 20, height: 20 }, hint: b64(img.halves) })), status: 400, error: /^Give either "hint" or "box", not both$/,
+      code: 'ERR_OPTION_CONFLICT' },
     { name: 'a box outside the image', method: 'POST', path: '/api/jobs', body: job({ box: { x: 40, y: 0, width: 20, height: 10 } }), status: 400,
       error: /lies outside the 48x40 image/ },
-    { name: 'a box with no area', method: 'POST', path: '/api/jobs', body: job({ box: { x: 4, y: 4, width: 0, height: 10 } }), status: 400, error: /has no area/ },
+    { name: 'a box with no area', method: 'POST', path: '/api/jobs', body: job({ box: { x: 4, y: 4, width: 0, height: 10 } }), status: 400,
+      error: /^Expected a box x, y, width, height in whole pixels with x, y >= 0 and width, height >= 1 for "box" but received 4,4,0,10$/,
+      code: 'ERR_OPTION_RANGE', option: 'box' },
     { name: 'a box that is not numbers', method: 'POST', path: '/api/jobs', body: job({ box: { x: 'a', y: 0, width: 5, height: 5 } }), status: 400,
-      error: /"box" must be \{x, y, width, height\} in integer pixels/ },
+      error: /^Expected a box .* for "box" but received \{x: "a", y: 0, width: 5, height: 5\}$/, code: 'ERR_OPTION_TYPE' },
+    { name: 'a box as text that is not X,Y,W,H', method: 'POST', path: '/api/jobs', body: job({ box: '1,2,3' }), status: 400,
+      error: /^Expected X,Y,W,H \(four integers, pixels\) for "box" but received "1,2,3"$/, code: 'ERR_OPTION_TYPE' },
     { name: 'watermark on one image without a region', method: 'POST', path: '/api/jobs', body: job({}, 'watermark'), status: 400,
-      error: /One image needs the watermark region: draw a box around the mark or give a hint mask/ },
+      error: /^One image needs the watermark region: give "box" or "hint" \(or several images sharing the mark\)$/, code: 'ERR_OPTION_MISSING' },
     { name: 'watermark on two images with a box', method: 'POST', path: '/api/jobs',
-      body: job({ box: { x: 4, y: 4, width: 10, height: 10 } }, 'watermark', () => [b64(img.png), b64(img.png)]), status: 400, error: /applies to one image/ },
+      body: job({ box: { x: 4, y: 4, width: 10, height: 10 } }, 'watermark', () => [b64(img.png), b64(img.png)]), status: 400, error: /applies to one image/,
+      code: 'ERR_OPTION_CONFLICT' },
+    { name: 'a hint mask that is not a string', method: 'POST', path: '/api/jobs', body: job({ hint: 5 }), status: 400,
+      error: /^Expected an image as a base64 string or data: URL for "hint" but received 5$/, code: 'ERR_OPTION_TYPE' },
+    // Every option of a task, by the task's schema, with the library's words and the JSON field's name.
+    { name: 'iterations 0', method: 'POST', path: '/api/jobs', body: job({ iterations: 0 }), status: 400,
+      error: /^Expected an integer from 1 to 1000000 for "iterations" but received 0$/, code: 'ERR_OPTION_RANGE', option: 'iterations' },
+    { name: 'iterations as text that is no number', method: 'POST', path: '/api/jobs', body: job({ iterations: 'abc' }), status: 400,
+      error: /^Expected an integer from 1 to 1000000 for "iterations" but received "abc"$/, code: 'ERR_OPTION_TYPE' },
+    { name: 'watermark runs 0', method: 'POST', path: '/api/jobs', body: job({ runs: 0 }, 'watermark'), status: 400,
+      error: /^Expected an integer from 1 to 9 for "runs" but received 0$/, code: 'ERR_OPTION_RANGE', option: 'runs' },
+    { name: 'watermark runs "0" as form text', method: 'POST', path: '/api/jobs', body: job({ runs: '0' }, 'watermark'), status: 400,
+      error: /^Expected an integer from 1 to 9 for "runs" but received 0$/, code: 'ERR_OPTION_RANGE' },
+    { name: 'dehaze darkChannel -1', method: 'POST', path: '/api/jobs', body: job({ darkChannel: -1 }, 'dehaze'), status: 400,
+      error: /^Expected a number from 0 to 1000 for "darkChannel" but received -1$/, code: 'ERR_OPTION_RANGE', option: 'darkChannel' },
+    { name: 'dehaze darkChannel with method dcp', method: 'POST', path: '/api/jobs', body: job({ method: 'dcp', darkChannel: '0.1' }, 'dehaze'), status: 400,
+      error: /^"darkChannel" applies to "method" double-dip only$/, code: 'ERR_OPTION_CONFLICT' },
+    { name: 'dehaze airlight "0,0,0"', method: 'POST', path: '/api/jobs', body: job({ airlight: '0,0,0' }, 'dehaze'), status: 400,
+      error: /^Expected R,G,B with each from 1 to 255 for "airlight" but received "0,0,0"$/, code: 'ERR_OPTION_RANGE' },
+    { name: 'watermark markColour "pink"', method: 'POST', path: '/api/jobs', body: job({ markColour: 'pink', box: '4,4,10,10' }, 'watermark'), status: 400,
+      error: /^Expected white, learn or R,G,B with each from 0 to 255 for "markColour" but received "pink"$/, code: 'ERR_OPTION_TYPE', option: 'markColour' },
+    { name: 'watermark markColour [2, 0, 0]', method: 'POST', path: '/api/jobs', body: job({ markColour: [2, 0, 0], box: '4,4,10,10' }, 'watermark'), status: 400,
+      error: /^Expected 'learn' or \[r, g, b\] with each from 0 to 1 for "markColour" but received \[2, 0, 0\]$/, code: 'ERR_OPTION_RANGE' },
+    { name: 'device "gpu"', method: 'POST', path: '/api/jobs', body: job({ device: 'gpu' }), status: 400,
+      error: /^Expected cpu, cuda or cuda:N for "device" but received "gpu"$/, code: 'ERR_OPTION_CHOICE', option: 'device' },
+    { name: 'threads 0', method: 'POST', path: '/api/jobs', body: job({ threads: '0' }), status: 400,
+      error: /^Expected an integer from 1 to \d+ for "threads" but received 0$/, code: 'ERR_OPTION_RANGE' },
+    { name: 'growHints "maybe"', method: 'POST', path: '/api/jobs', body: job({ growHints: 'maybe' }), status: 400,
+      error: /^Expected yes or no for "growHints" but received "maybe"$/, code: 'ERR_OPTION_CHOICE' },
+    { name: 'separate model on two images', method: 'POST', path: '/api/jobs', body: job({ model: 'sum' }, 'separate', () => [b64(img.png), b64(img.png)]),
+      status: 400, error: /^"model" applies to one image; two images always use the two-mixture model$/, code: 'ERR_OPTION_CONFLICT' },
+    { name: 'an unknown option', method: 'POST', path: '/api/jobs', body: job({ colour: 'red' }), status: 400,
+      error: /^Unknown option "colour" for segment: it takes "iterations", "maxSeconds", /, code: 'ERR_OPTION_UNKNOWN', option: 'colour' },
+    { name: 'frames for an image task', method: 'POST', path: '/api/jobs', body: job({ frames: '0:4' }), status: 400,
+      error: /^Unknown option "frames" for segment/, code: 'ERR_OPTION_UNKNOWN' },
+    { name: 'an option only a program gives', method: 'POST', path: '/api/jobs', body: job({ onProgress: 'alert(1)' }), status: 400,
+      error: /^"onProgress" is set by the server, not by a request: leave it out$/, code: 'ERR_OPTION_UNKNOWN' },
     // The request itself.
     { name: 'malformed JSON', method: 'POST', path: '/api/jobs', raw: () => Buffer.from('{"task": '), status: 400, error: /not valid JSON/ },
     { name: 'a JSON array', method: 'POST', path: '/api/jobs', raw: () => Buffer.from('[1, 2]'), status: 400, error: /Send a JSON object \{task, images, options\}/ },
@@ -191,14 +235,20 @@ describe('web server: bad requests', () => {
     { name: 'options that are not an object', method: 'POST', path: '/api/jobs', body: () => ({ task: 'segment', images: [b64(img.png)], options: [1] }),
       status: 400, error: /"options" must be an object/ },
     // Video.
-    { name: 'a PNG sent as the video', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video', video: b64(img.png) }), status: 400,
+    { name: 'a PNG sent as the video', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video segment', video: b64(img.png) }), status: 400,
       error: /The file is not a video: upload an MP4/ },
-    { name: 'no video', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video', images: [b64(img.png)] }), status: 400,
-      error: /video takes one video, sent as a base64 string in "video"/ },
-    { name: 'frames ending before they start', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video', video: 'AAAA', options: { frames: '3:1' } }),
-      status: 400, error: /"frames" 3:1: the end \(1\) must be after the start \(3\)/ },
-    { name: 'frames that are not A:B', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video', video: 'AAAA', options: { frames: 'all' } }),
-      status: 400, error: /"frames" must be A:B \(e\.g\. 0:100\), got "all"/ },
+    { name: 'no video', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video segment', images: [b64(img.png)] }), status: 400,
+      error: /video segment takes one video, sent as a base64 string in "video"/ },
+    { name: 'the old single video task', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video', video: 'AAAA' }), status: 400,
+      error: /Unknown task "video": choose one of .*video segment, video separate, video dehaze/ },
+    { name: 'frames ending before they start', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video segment', video: 'AAAA', options: { frames: '3:1' } }),
+      status: 400, error: /^"frames" 3:1: the end \(1\) must be after the start \(3\)$/, code: 'ERR_OPTION_RANGE', option: 'frames' },
+    { name: 'frames that are not A:B', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video segment', video: 'AAAA', options: { frames: 'all' } }),
+      status: 400, error: /^Expected A:B \(frames A to B-1, e\.g\. 0:100\) for "frames" but received "all"$/, code: 'ERR_OPTION_TYPE' },
+    { name: 'fps that is no number', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video dehaze', video: 'AAAA', options: { fps: 'fast' } }),
+      status: 400, error: /^Expected a frame rate above 0 and at most 240 for "fps" but received "fast"$/, code: 'ERR_OPTION_TYPE', option: 'fps' },
+    { name: 'video batch 0', method: 'POST', path: '/api/jobs', body: () => ({ task: 'video separate', video: 'AAAA', options: { batch: 0 } }),
+      status: 400, error: /^Expected an integer from 1 to 300 for "batch" but received 0$/, code: 'ERR_OPTION_RANGE', option: 'batch' },
     // Routes and methods.
     { name: 'an unknown API route', path: '/api/nothing', status: 404, error: /No API route \/api\/nothing/ },
     { name: 'an unknown page', path: '/nope.js', status: 404, error: /No page \/nope\.js/ },
@@ -219,6 +269,8 @@ describe('web server: bad requests', () => {
         assert.match(String(r.headers['content-type']), /application\/json/);
         assert.match(String(JSON.parse(r.body).error), c.error);
       }
+      if (c.code) assert.equal(JSON.parse(r.body).code, c.code);
+      if (c.option) assert.equal(JSON.parse(r.body).option, c.option);
       c.check?.(r);
     });
   }

@@ -15,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { probeVideo } from '../src/io/video-file.js';
 import { startServer, type RunningServer } from '../src/web/server.js';
 import type { JobInfo } from '../src/web/jobs.js';
+import { TASKS, optionFields } from '../src/tasks/registry.js';
 import { crc32, zip } from '../src/web/zip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -102,11 +103,51 @@ describe('web API', () => {
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await page.text(), /Double-DIP/);
+    assert.equal((await fetch(srv.url + 'nope.js')).status, 404);
+  });
+
+  test('GET /api/tasks lists every registry task with exactly its option fields', async () => {
     const { status, body } = await api('/api/tasks');
     assert.equal(status, 200);
-    const names = (body.tasks as { name: string }[]).map((t) => t.name);
-    assert.ok(['segment', 'separate', 'dehaze', 'watermark', 'video'].every((n) => names.includes(n)), names.join());
-    assert.equal((await fetch(srv.url + 'nope.js')).status, 404);
+    const tasks = body.tasks as Record<string, unknown>[];
+    assert.deepEqual(tasks.map((t) => t.name), Object.keys(TASKS));
+    for (const t of tasks) {
+      const entry = TASKS[String(t.name)];
+      // As JSON carries it: the same fields, in the same order, with the same words.
+      assert.deepEqual(t.options, JSON.parse(JSON.stringify(optionFields(entry.name))), entry.name);
+      assert.deepEqual([t.summary, t.about, t.inputs, t.outputs], [entry.summary, entry.about, entry.inputs, entry.outputs], entry.name);
+    }
+    // The CLI's options are offered: device, threads and a recipe's own.
+    const dehaze = tasks.find((t) => t.name === 'dehaze')!.options as { name: string }[];
+    for (const n of ['device', 'threads', 'darkChannel', 'airlightGrid']) assert.ok(dehaze.some((f) => f.name === n), n);
+  });
+
+  test('options set as form text or JSON reach the task: recipe options are in report.json', async () => {
+    const png = (await picture(48, 40)).toString('base64');
+    // Text as a form field holds it, and JSON values, mixed.
+    const dehaze = await postJob({ task: 'dehaze', images: [png],
+      options: { size: '64', iterations: 1, darkChannel: '0.2', airlightGrid: 2, darkChannelByT: 'no', device: 'cpu', threads: '1' } });
+    assert.equal(dehaze.status, 202, String(dehaze.body.error));
+    // The job keeps the values the schema checked, as JSON.
+    assert.deepEqual(dehaze.body.options, { size: 64, iterations: 1, darkChannel: 0.2, airlightGrid: 2, darkChannelByT: false, device: 'cpu', threads: 1 });
+    const mark = await postJob({ task: 'watermark', images: [png],
+      options: { size: 64, iterations: '2', runs: '1', sparsity: '0.2', markColour: '0,0,255', box: '10,10,20,12', threads: 1 } });
+    assert.equal(mark.status, 202, String(mark.body.error));
+    assert.deepEqual((mark.body.options as Record<string, unknown>).box, { x: 10, y: 10, width: 20, height: 12 });
+    const d = await waitForJob(String(dehaze.body.id), (j) => j.state !== 'queued' && j.state !== 'running', 120);
+    assert.equal(d.state, 'done', d.error);
+    const dr = (await api(`/api/jobs/${d.id}/files/report.json`)).body as { recipe: Record<string, unknown>; engine: { threads: number }; iterations: number };
+    assert.equal(dr.recipe.darkChannel, 0.2);
+    assert.equal(dr.recipe.airlightGrid, 2);
+    assert.equal(dr.recipe.darkChannelByT, false);
+    assert.equal(dr.engine.threads, 1);
+    assert.equal(dr.iterations, 1);
+    const w = await waitForJob(String(mark.body.id), (j) => j.state !== 'queued' && j.state !== 'running', 120);
+    assert.equal(w.state, 'done', w.error);
+    const wr = (await api(`/api/jobs/${w.id}/files/report.json`)).body as { recipe: Record<string, unknown>; markColour: unknown; box: unknown; mode: string };
+    assert.equal(wr.recipe.sparsity, 0.2);
+    assert.deepEqual(wr.markColour, [0, 0, 1]);
+    assert.deepEqual([wr.mode, wr.box], ['box', { x: 10, y: 10, width: 20, height: 12 }]);
   });
 
   test('a body over the limit is refused with 413', async () => {
@@ -222,27 +263,33 @@ describe('web API', () => {
   test('the video task refuses non-videos, empty selections and overlong clips with 400 and a message', async () => {
     const png = await picture(48, 40);
     for (const bytes of [png, Buffer.from('RIFF....WAVEfmt not a video at all')]) {
-      const { status, body } = await postJob({ task: 'video', video: bytes.toString('base64') });
+      const { status, body } = await postJob({ task: 'video segment', video: bytes.toString('base64') });
       assert.equal(status, 400);
       assert.match(String(body.error), /not a video/);
     }
     // The right first bytes but no decodable stream: ffprobe has the last word.
     const fake = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(200, 7)]);
-    const broken = await postJob({ task: 'video', video: fake.toString('base64') });
+    const broken = await postJob({ task: 'video separate', video: fake.toString('base64') });
     assert.equal(broken.status, 400);
     assert.match(String(broken.body.error), /not a readable video/);
     const small = (await clip(4)).toString('base64');
-    const past = await postJob({ task: 'video', video: small, options: { frames: '10:20' } });
+    const past = await postJob({ task: 'video segment', video: small, options: { frames: '10:20' } });
     assert.equal(past.status, 400);
     assert.match(String(past.body.error), /none from frame 10/);
-    assert.equal((await postJob({ task: 'video', video: small, options: { frames: '3:1' } })).status, 400);
-    assert.equal((await postJob({ task: 'video', video: small, options: { fps: -2 } })).status, 400);
-    assert.equal((await postJob({ task: 'video', video: small, options: { mode: 'paint' } })).status, 400);
-    const long = await postJob({ task: 'video', video: (await clip(301, 16, 16, 100)).toString('base64') });
+    assert.equal((await postJob({ task: 'video segment', video: small, options: { frames: '3:1' } })).status, 400);
+    assert.equal((await postJob({ task: 'video segment', video: small, options: { fps: -2 } })).status, 400);
+    const hints = await postJob({ task: 'video segment', video: small, options: { hints: 'paint' } });
+    assert.equal(hints.status, 400);
+    assert.deepEqual([hints.body.error, hints.body.code], ['Expected one of each, first, none for "hints" but received "paint"', 'ERR_OPTION_CHOICE']);
+    // An option of another video task.
+    const airlight = await postJob({ task: 'video segment', video: small, options: { airlight: '200,200,200' } });
+    assert.equal(airlight.status, 400);
+    assert.match(String(airlight.body.error), /"airlight" does not apply to video segment: it applies to dehaze, video dehaze/);
+    const long = await postJob({ task: 'video dehaze', video: (await clip(301, 16, 16, 100)).toString('base64') });
     assert.equal(long.status, 400);
     assert.match(String(long.body.error), /301 frames, more than the maximum of 300/);
     // Nothing was queued, and no upload is left behind.
-    assert.ok(!((await api('/api/jobs')).body.jobs as JobInfo[]).some((j) => j.task === 'video'));
+    assert.ok(!((await api('/api/jobs')).body.jobs as JobInfo[]).some((j) => j.task.startsWith('video')));
     assert.deepEqual(await readdir(join(dataDir, 'uploads')), []);
   });
 
@@ -314,8 +361,8 @@ describe('web page in a real browser', () => {
     await page.mouse.up();
     assert.match(await page.textContent('#box-text') ?? '', /Box x \d+, y \d+, \d+×\d+ px/);
 
-    await page.fill('#size', '64');
-    await page.fill('#iterations', '100000');
+    await page.fill('#opt-size', '64');
+    await page.fill('#opt-iterations', '100000');
     await page.fill('#preview-every', '2');
     log('form filled');
     await page.click('#start');
@@ -363,13 +410,20 @@ describe('web page in a real browser', () => {
     assert.equal(report.hints, 'box');
   });
 
-  test('dehaze with the dark channel prior: the method is a choice on the page; the result is listed at once', async () => {
+  test('dehaze with the dark channel prior: the method is a choice under More options; the result is listed at once', async () => {
     const { page, errors } = await newPage();
     await page.goto(srv.url);
     await page.waitForSelector('body[data-ready="1"]');
     await page.selectOption('#task', 'dehaze');
-    assert.deepEqual(await page.locator('#choice-method option').allTextContents(), ['double-dip', 'dcp']);
-    await page.selectOption('#choice-method', 'dcp');
+    // The form is the task's option fields: the simple ones at once, the rest under "More options".
+    const fields = (await (await fetch(`${srv.url}api/tasks`)).json() as { tasks: { name: string; options: { name: string; image: boolean }[] }[] })
+      .tasks.find((t) => t.name === 'dehaze')!.options.map((f) => f.name);
+    assert.deepEqual(await page.locator('[data-option]').evaluateAll((es) => es.map((e) => (e as HTMLElement).dataset.option)), fields);
+    assert.ok(await page.locator('#opt-method').isHidden(), 'More options starts closed');
+    await page.click('#more summary');
+    assert.deepEqual(await page.locator('#opt-method option').allTextContents(), ['default (double-dip)', 'double-dip', 'dcp']);
+    assert.equal(await page.getAttribute('#opt-darkChannel', 'placeholder'), '0.05');
+    await page.selectOption('#opt-method', 'dcp');
     await page.setInputFiles('#files', { name: 'hazy.png', mimeType: 'image/png', buffer: await picture(80, 60) });
     await page.click('#start');
     const link = page.locator('#download-list a[data-file="dehazed.png"]');
@@ -388,14 +442,13 @@ describe('web page in a real browser', () => {
     const { page, errors } = await newPage();
     await page.goto(srv.url);
     await page.waitForSelector('body[data-ready="1"]');
-    await page.selectOption('#task', 'video');
-    await page.selectOption('#choice-mode', 'segment');
+    await page.selectOption('#task', 'video segment');
     assert.ok(await page.locator('#video-area').isVisible());
     await page.setInputFiles('#files', { name: 'clip.mp4', mimeType: 'video/mp4', buffer: await clip(4) });
     await page.locator('#thumbs video').waitFor();
     await page.fill('#frames', '0:4');
-    await page.fill('#size', '64');
-    await page.fill('#iterations', '8');
+    await page.fill('#opt-size', '64');
+    await page.fill('#opt-iterations', '8');
     await page.fill('#preview-every', '2');
     // A short job, run to its end: note every live preview of the mask before the results replace them.
     await page.evaluate(() => {
@@ -441,7 +494,7 @@ describe('web page in a real browser', () => {
     assert.equal((await part.arrayBuffer()).byteLength, 100);
     const archive = Buffer.from(await (await fetch(`${srv.url}api/jobs/${jobId}/archive`)).arrayBuffer());
     for (const f of ['mask/00001.png', 'mask/00004.png', 'background/00004.png', 'mask.mp4', 'report.json'])
-      assert.ok(archive.includes(`video-${jobId}/${f}`), f);
+      assert.ok(archive.includes(`video-segment-${jobId}/${f}`), f);
     const report = JSON.parse(await readFile(join(dataDir, 'jobs', jobId, 'out', 'report.json'), 'utf8'));
     assert.equal(report.task, 'video-segment');
     assert.equal(report.iterations, 8);
@@ -455,7 +508,7 @@ describe('web page in a real browser', () => {
     const { page, errors } = await newPage();
     await page.goto(srv.url);
     await page.waitForSelector('body[data-ready="1"]');
-    await page.selectOption('#task', 'video');
+    await page.selectOption('#task', 'video dehaze');
     // The name says video; the content decides.
     await page.setInputFiles('#files', { name: 'holiday.mp4', mimeType: 'video/mp4', buffer: await picture(64, 48) });
     await page.click('#start');
@@ -476,7 +529,7 @@ describe('restart', () => {
     await mkdir(join(dataDir, 'jobs', id, 'out.partial'), { recursive: true });
     await writeFile(join(dataDir, 'jobs', id, 'out.partial', 'mask.png'), 'half');
     await writeFile(join(dataDir, 'jobs', id, 'job.json'), JSON.stringify({ id, task: 'segment', state: 'running',
-      createdAt: new Date().toISOString(), inputs: [], settings: { hint: false, choices: {} }, files: [] }));
+      createdAt: new Date().toISOString(), inputs: [], options: {}, files: [] }));
     srv = await startServer({ port: 0, dataDir });
     const jobs = (await api('/api/jobs')).body.jobs as JobInfo[];
     for (const f of finished) {
@@ -498,17 +551,23 @@ describe('restart', () => {
     const a = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 100000 } });
     const b = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 100000, seed: 7 } });
     const c = await postJob({ task: 'dehaze', images: [png], options: { method: 'dcp' } });
-    assert.deepEqual([a.body.state, b.body.state, c.body.state], ['running', 'queued', 'queued']);
-    await srv.close(); // a stops with its best result; b and c wait on disk
+    const d = await postJob({ task: 'segment', images: [png], options: { size: 64, iterations: 1 } });
+    assert.deepEqual([a.body.state, b.body.state, c.body.state, d.body.state], ['running', 'queued', 'queued', 'queued']);
+    await srv.close(); // a stops with its best result; b, c and d wait on disk
     assert.deepEqual(await readdir(join(dataDir, 'jobs', String(b.body.id), 'in')), ['image-1.png']);
+    // A waiting job's options are checked again when it is read back: d's were edited on disk.
+    const dJson = join(dataDir, 'jobs', String(d.body.id), 'job.json');
+    await writeFile(dJson, JSON.stringify({ ...JSON.parse(await readFile(dJson, 'utf8')), options: { size: 10, iterations: 1 } }));
     srv = await startServer({ port: 0, dataDir });
     const jobs = (await api('/api/jobs')).body.jobs as JobInfo[];
     const state = (id: unknown) => jobs.find((j) => j.id === id);
     assert.equal(state(a.body.id)?.state, 'stopped'); // the running job is not run again
     assert.equal(state(b.body.id)?.state, 'running');
-    assert.equal(state(b.body.id)?.settings.seed, 7);
+    assert.equal(state(b.body.id)?.options.seed, 7);
     assert.equal(state(c.body.id)?.state, 'queued');
     assert.equal(state(c.body.id)?.queuePosition, 1);
+    assert.equal(state(d.body.id)?.state, 'failed');
+    assert.equal(state(d.body.id)?.error, 'Expected an integer from 64 to 2048 for "size" but received 10: start the job again with valid options.');
     await api(`/api/jobs/${b.body.id}/stop`, { method: 'POST' });
     assert.equal((await waitForJob(String(b.body.id), (j) => j.state !== 'running')).state, 'stopped');
     const done = await waitForJob(String(c.body.id), (j) => j.state !== 'queued' && j.state !== 'running');

@@ -17,28 +17,16 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { extname, join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
-import { encodePng, readImageBuffer } from '../io/image-file.js';
+import { encodePng } from '../io/image-file.js';
 import { writeFileAtomic } from '../io/outputs.js';
-import type { Box } from '../image/hints.js';
 import type { TaskOptions } from '../tasks/common.js';
-import type { WebTaskRunner } from './tasks.js';
-import type { VideoSelection } from './video.js';
+import type { VideoSelection } from './options.js';
+import { recheckJob, runJob, type Uploads } from './run.js';
+
+export type { Uploads };
 
 export type JobState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['done', 'stopped', 'failed', 'cancelled']);
-
-export interface JobSettings {
-  size?: number;
-  iterations?: number;
-  maxSeconds?: number;
-  seed?: number;
-  previewEvery?: number;
-  box?: Box;
-  hint: boolean;
-  choices: Record<string, string>;
-  /** Video jobs: the frames used. */
-  video?: VideoSelection;
-}
 
 export interface ProgressInfo {
   phase: string; iteration: number; total: number; loss: number; psnr: number; bestPsnr: number; elapsed: number; eta: number;
@@ -55,7 +43,10 @@ export interface JobInfo {
   /** 1 = next to run; only while queued. */
   queuePosition?: number;
   inputs: { width: number; height: number }[];
-  settings: JobSettings;
+  /** The task's options as its schema checked them, by library name (JSON values; a hint mask is an upload). */
+  options: Record<string, unknown>;
+  /** Video jobs: the frames used. */
+  video?: VideoSelection;
   progress?: ProgressInfo;
   error?: string;
   /** Output file names (only once the job is finished); video frames as "mask/00001.png". */
@@ -74,7 +65,6 @@ export type JobEvent =
 interface Job {
   info: JobInfo;
   dir: string;
-  run?: WebTaskRunner;
   /** The uploads in the job's in/ folder, until the job ends. */
   uploads?: Uploads;
   controller?: AbortController;
@@ -91,17 +81,15 @@ const HISTORY_POINTS = 2000;
 const PREVIEW_SIDE = 256;
 const ID = /^[0-9a-f]{12}$/;
 
-/** Paths of uploaded files: the images in order, a hint mask, or a video. */
-export interface Uploads { images: string[]; hint?: string; video?: string }
-
 export interface NewJob {
   task: string;
-  run: WebTaskRunner;
+  /** Checked by the task's schema. */
+  options: Record<string, unknown>;
+  video?: VideoSelection;
   /** The uploads, moved into the job's in/ folder; decoded when the job starts, removed when it ends. */
   uploads: Uploads;
   /** The size of each image (a video's frame size). */
   inputs: { width: number; height: number }[];
-  settings: JobSettings;
 }
 
 /** A place in the queue, taken before a request's first await and given back if no job is added. */
@@ -117,8 +105,7 @@ export class JobQueue {
   private idle: Promise<void> = Promise.resolve();
   readonly jobsDir: string;
 
-  /** `runners` finds a task's runner by name, for the jobs still waiting when the server stopped. */
-  constructor(dataDir: string, private maxQueued = 20, private runners: (task: string) => WebTaskRunner | undefined = () => undefined) {
+  constructor(dataDir: string, private maxQueued = 20) {
     this.jobsDir = join(dataDir, 'jobs');
   }
 
@@ -143,15 +130,16 @@ export class JobQueue {
         try {
           info = { ...info, ...(await read('failed.json')) };
         } catch {
-          const run = this.runners(info.task);
-          const uploads = run && await waitingUploads(join(dir, 'in'), info.inputs.length);
-          if (uploads) {
+          const uploads = await waitingUploads(join(dir, 'in'), info.inputs.length);
+          // A waiting job is checked again as a request is: its task and options may not suit this version.
+          const refused = uploads && recheckJob(info.task, info.options, uploads);
+          if (uploads && !refused) {
             info = { ...info, state: 'queued' };
             delete info.progress;
-            waiting.push({ info, dir, run, uploads, history: [], historyStride: 1, listeners: new Set() });
+            waiting.push({ info, dir, uploads, history: [], historyStride: 1, listeners: new Set() });
             continue;
           }
-          info = { ...info, state: 'failed', error: 'The server restarted before this job finished. Start it again.', files: [],
+          info = { ...info, state: 'failed', error: refused || 'The server restarted before this job finished. Start it again.', files: [],
             finishedAt: new Date().toISOString() };
           delete info.progress;
           await rm(join(dir, 'out.partial'), { recursive: true, force: true });
@@ -204,7 +192,8 @@ export class JobQueue {
   async add(n: NewJob, slot: Slot): Promise<JobInfo> {
     const id = randomBytes(6).toString('hex');
     const dir = join(this.jobsDir, id);
-    const info: JobInfo = { id, task: n.task, state: 'queued', createdAt: new Date().toISOString(), inputs: n.inputs, settings: n.settings, files: [] };
+    const info: JobInfo = { id, task: n.task, state: 'queued', createdAt: new Date().toISOString(), inputs: n.inputs, options: n.options,
+      ...(n.video ? { video: n.video } : {}), files: [] };
     let uploads: Uploads;
     try {
       if (this.closed) throw new QueueFullError('The server is shutting down: try again once it is back.');
@@ -228,7 +217,7 @@ export class JobQueue {
     }
     // From the slot to the queue with no await between: the count never goes over the cap.
     slot.release();
-    const job: Job = { info, dir, run: n.run, uploads, history: [], historyStride: 1, listeners: new Set() };
+    const job: Job = { info, dir, uploads, history: [], historyStride: 1, listeners: new Set() };
     this.jobs.set(id, job);
     this.queue.push(id);
     this.updatePositions();
@@ -289,7 +278,6 @@ export class JobQueue {
   }
 
   private release(job: Job): void {
-    job.run = undefined;
     if (job.uploads) void rm(join(job.dir, 'in'), { recursive: true, force: true }).catch(() => {});
     job.uploads = undefined;
   }
@@ -326,10 +314,9 @@ export class JobQueue {
     await new Promise((r) => setImmediate(r));
     let lastProgressSent = 0;
     let encoding = false;
-    const s = job.info.settings;
     const options: TaskOptions = {
-      size: s.size, iterations: s.iterations, maxSeconds: s.maxSeconds, seed: s.seed,
-      signal: controller.signal, previewEvery: s.previewEvery ?? 20,
+      ...job.info.options,
+      signal: controller.signal, previewEvery: (job.info.options.previewEvery as number | undefined) ?? 20,
       onProgress: (p) => {
         const progress: ProgressInfo = { phase: p.phase, iteration: p.iteration, total: p.total, loss: p.loss, psnr: p.psnr,
           bestPsnr: p.bestPsnr, elapsed: p.elapsed, eta: p.eta };
@@ -359,15 +346,9 @@ export class JobQueue {
     const partial = join(job.dir, 'out.partial');
     try {
       await rm(partial, { recursive: true, force: true });
-      const up = job.uploads!;
       // Started: a restart will not run it again.
       await writeFile(join(job.dir, 'in', '.started'), '');
-      const video = up.video && s.video ? { ...s.video, path: up.video } : undefined;
-      // Decoded only now: a queued job holds its uploads as files.
-      const images: Image[] = [];
-      for (const [i, p] of up.images.entries()) images.push(await readUpload(p, up.images.length > 1 ? `image ${i + 1}` : 'the image'));
-      const hint = up.hint ? await readUpload(up.hint, 'the hint mask') : undefined;
-      const { report: r, files } = await job.run!({ images, video, hint, box: s.box, choices: s.choices, options }, partial);
+      const { report: r, files } = await runJob({ task: job.info.task, options: options as Record<string, unknown>, uploads: job.uploads!, video: job.info.video }, partial);
       this.release(job);
       await rm(join(job.dir, 'out'), { recursive: true, force: true });
       await rename(partial, join(job.dir, 'out'));
@@ -406,11 +387,6 @@ async function waitingUploads(inDir: string, count: number): Promise<Uploads | u
   const video = names.includes('video') ? join(inDir, 'video') : undefined;
   if (images.length !== (video ? 0 : count) || (video && count !== 1)) return undefined;
   return { images, hint: hint && join(inDir, hint), video };
-}
-
-/** An upload as an image; the message names it as the page does, not by its path on the server. */
-async function readUpload(path: string, name: string): Promise<Image> {
-  return readImageBuffer(await readFile(path), name);
 }
 
 /** Small PNG data URLs of the preview layers. */

@@ -1,10 +1,11 @@
 // The local web app: a single page plus a small JSON API over node:http (no framework).
 //
-//   GET  /api/tasks                   tasks available here, and the upload limits
+//   GET  /api/tasks                   the registry's tasks (name, summary, about, inputs, outputs, options:
+//                                     optionFields), and the upload limits
 //   GET  /api/jobs                    all jobs, oldest first (state, queue position, progress)
-//   POST /api/jobs                    {task, images: [base64...], options: {size, iterations, maxSeconds, seed,
-//                                      previewEvery, box: {x,y,width,height}, hint: base64, model}} -> 202 job;
-//                                     the video task takes {task: 'video', video: base64, options: {mode, frames: 'A:B', fps, ...}}
+//   POST /api/jobs                    {task, images: [base64...], options: {NAME: text or JSON value, ..., hint: base64}}
+//                                     -> 202 job; a video task ('video segment', ...) takes {task, video: base64,
+//                                     options: {frames: 'A:B', fps, NAME: ...}}. A refused option: 400 {error, code, option}
 //   GET  /api/jobs/:id                one job
 //   GET  /api/jobs/:id/events         Server-Sent Events: state, progress, preview, history
 //   POST /api/jobs/:id/stop           stop (keeps the best result so far) or cancel if queued
@@ -22,13 +23,12 @@ import { networkInterfaces } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, probeImageBuffer, readImageBuffer, type ImageHeader } from '../io/image-file.js';
-import type { Box } from '../image/hints.js';
-import { assertBoxInside } from '../tasks/hints.js';
-import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type JobSettings, type Slot } from './jobs.js';
-import { MAX_FRAMES } from '../tasks/video.js';
-import { MAX_SIZE, MIN_SIZE, OptionError, TASK_OPTIONS, checkOption, fieldName, numberFromText, type TaskName } from '../tasks/options.js';
-import { TASKS, type HintCheck, type WebTask } from './tasks.js';
-import { checkUpload, parseFrames, probeUpload, videoContainer, type VideoSelection } from './video.js';
+import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type Slot } from './jobs.js';
+import { MAX_FRAMES, MAX_SIZE, MIN_SIZE, OptionError, fieldName } from '../tasks/options.js';
+import { TASKS, taskEntry, type TaskEntry } from '../tasks/registry.js';
+import { readJobOptions, readSelection } from './options.js';
+import { checkRegion, webTasks, type RegionCheck } from './tasks.js';
+import { checkUpload, probeUpload, videoContainer } from './video.js';
 import { zip } from './zip.js';
 
 export interface ServerOptions {
@@ -37,8 +37,6 @@ export interface ServerOptions {
   dataDir: string;
   /** Largest request body, in bytes (default 40 MB). */
   maxBodyBytes?: number;
-  /** Tasks offered (default: TASKS). */
-  tasks?: WebTask[];
   /** More names the Host header may give (besides localhost, 127.0.0.1, [::1] and `host`): "name" or "name:port". */
   allowedHosts?: string[];
   /** Jobs that may wait in the queue besides the running one (default 20). */
@@ -62,7 +60,8 @@ const OTHER_CSP = "default-src 'none'; frame-ancestors 'none'";
 const LIMITS = { size: [MIN_SIZE, MAX_SIZE] } as const;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  /** `details`: more fields of the JSON answer (a refused option's code and name). */
+  constructor(readonly status: number, message: string, readonly details: Record<string, unknown> = {}) { super(message); }
 }
 
 const STATIC_TYPES: Record<string, string> = {
@@ -84,8 +83,7 @@ async function loadStatic(): Promise<Map<string, { type: string; body: Buffer }>
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const tasks = new Map((o.tasks ?? TASKS).map((t) => [t.name, t]));
-  const jobs = new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED, (name) => tasks.get(name)?.run);
+  const jobs = new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED);
   // Uploads wait here while they are checked, then move into their job's folder.
   const uploads = join(o.dataDir, 'uploads');
   let statics = new Map<string, { type: string; body: Buffer }>();
@@ -130,7 +128,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (resource === 'tasks' && path.length === 2) {
       allow(method, 'GET');
       return sendJson(res, 200, {
-        tasks: [...tasks.values()].map(({ run: _, ...t }) => t),
+        tasks: webTasks(),
         limits: { maxBodyBytes: maxBody, minImageSide: MIN_IMAGE_SIDE, maxImageMegapixels: MAX_IMAGE_MEGAPIXELS, size: LIMITS.size, maxFrames: MAX_FRAMES },
       });
     }
@@ -178,11 +176,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (action === 'archive' && name === undefined) {
       allow(method, 'GET');
       if (job.files.length === 0) throw new HttpError(404, `Job ${id} has no outputs${FINAL_STATES.has(job.state) ? '' : ' yet'}`);
+      // "video segment" -> video-segment-ID: no spaces in a download's name.
+      const stem = `${job.task.replaceAll(' ', '-')}-${id}`;
       const entries = [];
-      for (const f of job.files) entries.push({ name: `${job.task}-${id}/${f}`, data: await readFile(jobs.filePath(id, f)!) });
+      for (const f of job.files) entries.push({ name: `${stem}/${f}`, data: await readFile(jobs.filePath(id, f)!) });
       const body = zip(entries);
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length,
-        'content-disposition': `attachment; filename="${job.task}-${id}.zip"` });
+        'content-disposition': `attachment; filename="${stem}.zip"` });
       res.end(body);
       return;
     }
@@ -190,8 +190,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   };
 
   /**
-   * Checks a job request: its images by their headers (decoded only when the job starts), a box
-   * and hint mask by the task's rules. The uploads wait on disk, not in memory.
+   * Checks a job request: the task, its options by the task's schema (as text or JSON values), its
+   * images by their headers (decoded only when the job starts), a box and hint mask by the task's
+   * rules. The uploads wait on disk, not in memory.
    */
   async function createJob(body: Buffer): Promise<unknown> {
     let req: Record<string, unknown>;
@@ -201,51 +202,52 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       throw new HttpError(400, `The request body is not valid JSON (${(e as Error).message})`);
     }
     if (!req || typeof req !== 'object' || Array.isArray(req)) throw new HttpError(400, 'Send a JSON object {task, images, options}');
-    const entry = typeof req.task === 'string' ? tasks.get(req.task) : undefined;
-    if (!entry) throw new HttpError(400, `Unknown task ${JSON.stringify(req.task)}: choose one of ${[...tasks.keys()].join(', ')}`);
-    const task = entry;
-    if (task.video) return createVideoJob(task, req);
-    const raw = req.images;
-    if (!Array.isArray(raw) || raw.length < task.minImages || raw.length > task.maxImages || raw.some((s) => typeof s !== 'string'))
-      throw new HttpError(400, `${task.name} takes ${task.minImages === task.maxImages ? task.minImages : `${task.minImages} to ${task.maxImages}`} ` +
-        'image(s), sent as base64 strings in "images"');
-    const opts = (req.options ?? {}) as Record<string, unknown>;
-    if (typeof opts !== 'object' || Array.isArray(opts)) throw new HttpError(400, '"options" must be an object');
-    const settings = commonSettings(task, opts);
-    const hasBox = opts.box !== undefined && opts.box !== null;
-    const hasHint = opts.hint !== undefined && opts.hint !== null;
-    if (hasBox && !task.box) throw new HttpError(400, `${task.name} does not take a box`);
-    if (hasHint && !task.hint) throw new HttpError(400, `${task.name} does not take a hint mask`);
-    if (hasHint && typeof opts.hint !== 'string') throw new HttpError(400, '"hint" must be a base64 image');
-    if (hasBox && hasHint) throw new HttpError(400, 'Give either a box or a hint mask, not both');
+    const task = typeof req.task === 'string' ? taskEntry(req.task) : undefined;
+    if (!task) throw new HttpError(400, `Unknown task ${JSON.stringify(req.task)}: choose one of ${Object.keys(TASKS).join(', ')}`);
+    const raw = req.options ?? {};
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, '"options" must be an object of options by name, e.g. {"iterations": 500}');
+    try {
+      return task.inputs.kind === 'video' ? await createVideoJob(task, req, raw as Record<string, unknown>)
+        : await createImageJob(task, task.inputs, req, raw as Record<string, unknown>);
+    } catch (e) {
+      if (e instanceof OptionError) throw new HttpError(400, e.format(fieldName), { code: e.code, option: e.option });
+      if (e instanceof QueueFullError) throw new HttpError(503, e.message);
+      throw e;
+    }
+  }
 
+  async function createImageJob(task: TaskEntry, { min, max }: { min: number; max: number }, req: Record<string, unknown>,
+    raw: Record<string, unknown>): Promise<unknown> {
+    const sent = req.images;
+    if (!Array.isArray(sent) || sent.length < min || sent.length > max || sent.some((s) => typeof s !== 'string'))
+      throw new HttpError(400, `${task.name} takes ${min === max ? min : `${min} to ${max}`} image(s), sent as base64 strings in "images"`);
+    const { options, hint: hintText } = readJobOptions(task, raw, sent.length);
     const slot = takeSlot();
     const staged: string[] = [];
     try {
-      const buffers = (raw as string[]).map(fromBase64);
+      const buffers = (sent as string[]).map(fromBase64);
       const headers: ImageHeader[] = [];
-      for (const [i, buf] of buffers.entries()) headers.push(await probe(buf, raw.length > 1 ? `image ${i + 1}` : 'the image'));
+      for (const [i, buf] of buffers.entries()) headers.push(await probe(buf, sent.length > 1 ? `image ${i + 1}` : 'the image'));
       const [first] = headers;
       for (const [i, img] of headers.entries()) {
         if (img.width !== first.width || img.height !== first.height)
           throw new HttpError(400, `All images must have the same size: image 1 is ${first.width}x${first.height}, image ${i + 1} is ${img.width}x${img.height}`);
       }
-      if (hasBox) settings.box = box(opts.box, first);
       let hintBuf: Buffer | undefined, hint: ImageHeader | undefined;
-      if (hasHint) {
-        hintBuf = fromBase64(opts.hint as string);
+      if (hintText !== undefined) {
+        hintBuf = fromBase64(hintText);
         hint = await probe(hintBuf, 'the hint mask');
         if (hint.width !== first.width || hint.height !== first.height)
           throw new HttpError(400, `The hint mask is ${hint.width}x${hint.height} but the image is ${first.width}x${first.height}: ` +
             'draw the hint at the image\'s size.');
-        settings.hint = true;
       }
-      const check = { count: headers.length, width: first.width, height: first.height, size: settings.size, box: settings.box };
+      const check: RegionCheck = { count: headers.length, width: first.width, height: first.height, size: options.size as number | undefined,
+        box: options.box as RegionCheck['box'] };
       if (hintBuf && hint) {
         const [buf, bands] = [hintBuf, hint.channels];
-        await oneAtATime(async () => hintCheck(task, { ...check, hint: await readImageBuffer(buf, 'the hint mask', { channels: bands }) }));
+        await oneAtATime(async () => regionCheck(task, { ...check, hint: await readImageBuffer(buf, 'the hint mask', { channels: bands }) }));
       } else {
-        hintCheck(task, check);
+        regionCheck(task, check);
       }
       const stage = async (buf: Buffer, h: ImageHeader) => {
         const path = join(uploads, `${randomBytes(8).toString('hex')}.${h.format}`);
@@ -256,11 +258,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const images: string[] = [];
       for (const [i, buf] of buffers.entries()) images.push(await stage(buf, headers[i]));
       const hintPath = hintBuf && hint ? await stage(hintBuf, hint) : undefined;
-      return await jobs.add({ task: task.name, run: task.run, uploads: { images, hint: hintPath },
-        inputs: headers.map(({ width, height }) => ({ width, height })), settings }, slot);
-    } catch (e) {
-      if (e instanceof QueueFullError) throw new HttpError(503, e.message);
-      throw e;
+      return await jobs.add({ task: task.name, options, uploads: { images, hint: hintPath },
+        inputs: headers.map(({ width, height }) => ({ width, height })) }, slot);
     } finally {
       slot.release();
       await Promise.all(staged.map((p) => rm(p, { force: true })));
@@ -278,24 +277,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   }
 
   /** A video job: the clip is checked by its first bytes, then by ffprobe (a video stream, frame size, frame count). */
-  async function createVideoJob(task: WebTask, req: Record<string, unknown>): Promise<unknown> {
+  async function createVideoJob(task: TaskEntry, req: Record<string, unknown>, raw: Record<string, unknown>): Promise<unknown> {
     if (typeof req.video !== 'string') throw new HttpError(400, `${task.name} takes one video, sent as a base64 string in "video"`);
-    const opts = (req.options ?? {}) as Record<string, unknown>;
-    if (typeof opts !== 'object' || Array.isArray(opts)) throw new HttpError(400, '"options" must be an object');
-    const settings = commonSettings(task, opts);
-    let selection: VideoSelection;
-    try {
-      selection = { ...(typeof opts.frames === 'string' && opts.frames.trim() !== '' ? parseFrames(opts.frames) : { start: 0 }) };
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
-    }
-    if (opts.fps !== undefined && opts.fps !== null && opts.fps !== '') {
-      const fps = Number(opts.fps);
-      if (!(fps > 0 && fps <= 240)) throw new HttpError(400, `"fps" must be a frame rate above 0 and at most 240, got ${JSON.stringify(opts.fps)}`);
-      selection.fps = fps;
-    }
-    settings.video = selection;
-
+    const { options } = readJobOptions(task, raw, undefined);
+    const selection = readSelection(raw);
     const buf = fromBase64(req.video);
     if (buf.length === 0) throw new HttpError(400, 'The video is empty');
     if (!videoContainer(buf))
@@ -306,11 +291,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await writeFile(path, buf);
       const info = await probeUpload(path);
       checkUpload(info, selection);
-      return await jobs.add({ task: task.name, run: task.run, uploads: { images: [], video: path },
-        inputs: [{ width: info.width, height: info.height }], settings }, slot);
+      return await jobs.add({ task: task.name, options, video: selection, uploads: { images: [], video: path },
+        inputs: [{ width: info.width, height: info.height }] }, slot);
     } catch (e) {
-      if (e instanceof QueueFullError) throw new HttpError(503, e.message);
-      if (e instanceof HttpError) throw e;
+      if (e instanceof QueueFullError || e instanceof HttpError) throw e;
       throw new HttpError(400, (e as Error).message);
     } finally {
       slot.release();
@@ -380,7 +364,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const message = e instanceof Error ? e.message : String(e);
       if (status === 500) process.stderr.write(`double-dip serve: ${req.method} ${req.url}: ${message}\n`);
       if (res.headersSent) { res.destroy(); return; }
-      sendJson(res, status, { error: message });
+      sendJson(res, status, { error: message, ...(e instanceof HttpError ? e.details : {}) });
     });
   });
   // Training blocks the event loop for a step at a time: a short idle timeout would race with
@@ -452,35 +436,6 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The settings every task takes, checked by the tasks' option schema (numbers sent as text are read as the command line reads them), and its choices. */
-function commonSettings(task: WebTask, opts: Record<string, unknown>): JobSettings {
-  const picked: Record<string, unknown> = {};
-  for (const key of ['size', 'iterations', 'maxSeconds', 'seed', 'previewEvery'] as const) {
-    const v = opts[key];
-    if (v === undefined || v === null || v === '') continue;
-    try {
-      picked[key] = checkOption(key, typeof v === 'string' ? numberFromText(v) : v, limitsOf(task, opts));
-    } catch (e) {
-      if (e instanceof OptionError) throw new HttpError(400, e.format(fieldName));
-      throw e;
-    }
-  }
-  const settings: JobSettings = { ...picked, hint: false, choices: {} };
-  for (const [key, allowed] of Object.entries(task.choices ?? {})) {
-    const v = opts[key];
-    if (v === undefined || v === null || v === '') continue;
-    if (typeof v !== 'string' || !allowed.includes(v)) throw new HttpError(400, `"${key}" must be one of ${allowed.join(', ')}`);
-    settings.choices[key] = v;
-  }
-  return settings;
-}
-
-/** The option schema's task for a web task: its limits (the smallest size) can differ. */
-function limitsOf(task: WebTask, opts: Record<string, unknown>): TaskName | undefined {
-  const name = task.video ? `video ${typeof opts.mode === 'string' ? opts.mode : 'segment'}` : task.name;
-  return name in TASK_OPTIONS ? name as TaskName : undefined;
-}
-
 /** A base64 string, or a data: URL. */
 function fromBase64(s: string): Buffer {
   const comma = s.startsWith('data:') ? s.indexOf(',') : -1;
@@ -496,12 +451,13 @@ async function probe(buf: Buffer, name: string): Promise<ImageHeader> {
   }
 }
 
-/** The task's own checks of a box or hint mask; their messages go to the page. */
-function hintCheck(task: WebTask, h: HintCheck): void {
+/** The task's own checks of a box or hint mask; their messages go to the page (an OptionError with its code). */
+function regionCheck(task: TaskEntry, h: RegionCheck): void {
   try {
-    task.checkHints?.(h);
+    checkRegion(task.name, h);
   } catch (e) {
-    throw new HttpError(400, e instanceof OptionError ? e.format(fieldName) : (e as Error).message);
+    if (e instanceof OptionError) throw e;
+    throw new HttpError(400, (e as Error).message);
   }
 }
 
@@ -563,18 +519,4 @@ async function prepareDataDir(dir: string): Promise<void> {
     throw fail(`cannot write in it (${reason(e)})`);
   }
   await rm(probeFile, { force: true });
-}
-
-function box(v: unknown, img: { width: number; height: number }): Box {
-  const b = v as Record<string, unknown>;
-  const vals = typeof b === 'object' && b ? [b.x, b.y, b.width, b.height] : [];
-  if (vals.length !== 4 || vals.some((x) => typeof x !== 'number' || !Number.isInteger(x)))
-    throw new HttpError(400, '"box" must be {x, y, width, height} in integer pixels');
-  const out = { x: b.x as number, y: b.y as number, width: b.width as number, height: b.height as number };
-  try {
-    assertBoxInside(out, img.width, img.height);
-  } catch (e) {
-    throw new HttpError(400, (e as Error).message);
-  }
-  return out;
 }

@@ -1,13 +1,14 @@
-// The web app's video task: checking an uploaded clip, and running a video decomposition on it
-// with the same outputs as `double-dip video` (frame folders, one MP4 per folder, report.json).
+// The web app's video tasks: checking an uploaded clip, and running a video task of the registry
+// on it with the same outputs as `double-dip video` (frame folders, one MP4 per folder, report.json).
 import { relative } from 'node:path';
 import { writeVideoResult } from '../io/outputs.js';
 import { checkFrameSize, fileFrames, probeVideo, readFrames, removeFrames, type VideoInfo } from '../io/video-file.js';
-import { MAX_FRAMES, VIDEO_TASKS, type VideoMode } from '../tasks/video.js';
-import type { WebTaskInput, WebTaskOutput } from './tasks.js';
+import { MAX_FRAMES } from '../tasks/options.js';
+import type { TaskEntry } from '../tasks/registry.js';
+import type { Report, VideoResult } from '../core/result.js';
+import type { VideoSelection } from './options.js';
 
-/** Which frames of the upload to use: [start, end) after resampling to `fps`. */
-export interface VideoSelection { start: number; end?: number; fps?: number }
+export type { VideoSelection };
 
 /**
  * The container formats taken, by their first bytes. ffprobe alone would also take a still image
@@ -23,16 +24,6 @@ export function videoContainer(b: Buffer): string | null {
   if (b.length >= 4 && b.readUInt32BE(0) === 0x000001ba) return 'MPEG-PS';
   if (b.length > 188 * 2 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47) return 'MPEG-TS';
   return null;
-}
-
-/** "A:B", "A:", ":B" (frames A to B-1, from 0) -> {start, end}. Throws a message for the page. */
-export function parseFrames(s: string): { start: number; end?: number } {
-  const m = /^\s*(\d*)\s*:\s*(\d*)\s*$/.exec(s);
-  if (!m || (m[1] === '' && m[2] === '')) throw new Error(`"frames" must be A:B (e.g. 0:100), got ${JSON.stringify(s)}`);
-  const start = m[1] === '' ? 0 : Number(m[1]);
-  const end = m[2] === '' ? undefined : Number(m[2]);
-  if (end !== undefined && end <= start) throw new Error(`"frames" ${s}: the end (${end}) must be after the start (${start})`);
-  return { start, end };
 }
 
 /**
@@ -61,22 +52,21 @@ export async function probeUpload(path: string): Promise<VideoInfo> {
   }
 }
 
-/** Decodes the selected frames, trains, writes frame folders, MP4s, loss.png and report.json into dir. */
-export async function runVideo({ video, choices, options }: WebTaskInput, dir: string): Promise<WebTaskOutput> {
-  if (!video) throw new Error('The video task needs a video');
-  const mode = (choices.mode ?? 'segment') as VideoMode;
+/** Decodes the selected frames of the clip at `path`, runs the video task, writes frame folders, MP4s, loss.png and report.json into dir. */
+export async function runVideo(task: TaskEntry, path: string, video: VideoSelection, options: Record<string, unknown>, dir: string):
+  Promise<{ report: Report; files: string[] }> {
   // One frame past the limit at most, so an overlong clip is refused without decoding it all.
-  const frames = await readFrames(video.path, { start: video.start, end: video.end ?? video.start + MAX_FRAMES + 1, fps: video.fps })
-    .catch((e: Error) => { throw new Error(e.message.split(`"${video.path}"`).join('the video')); }); // no server paths on the page
+  const frames = await readFrames(path, { start: video.start, end: video.end ?? video.start + MAX_FRAMES + 1, fps: video.fps })
+    .catch((e: Error) => { throw new Error(e.message.split(`"${path}"`).join('the video')); }); // no server paths on the page
   try {
     if (frames.frames.length > MAX_FRAMES)
       throw new Error(`The video has more than ${MAX_FRAMES} frames from frame ${video.start}: the maximum per job is ${MAX_FRAMES}. ` +
         `Pick a range (e.g. ${video.start}:${video.start + MAX_FRAMES}) or a lower fps.`);
     const source = fileFrames(frames.frames, frames.width, frames.height);
-    const result = await VIDEO_TASKS[mode](source, options);
+    const result = await task.run({ frames: source }, options) as VideoResult;
     let files: string[] = [];
     try {
-      await writeVideoResult(dir, result, source, frames.fps, `video ${mode}`, (out) => {
+      await writeVideoResult(dir, result, source, frames.fps, task.name, (out) => {
         files = [...Object.values(out.frames).flat(), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : [])].map((p) => relative(dir, p));
         return {
           ...result.report,

@@ -39,23 +39,66 @@ function currentTask() {
   return state.tasks.find((t) => t.name === $('#task').value);
 }
 
+const isVideo = (t) => t.inputs.kind === 'video';
+const maxImages = (t) => (isVideo(t) ? 1 : t.inputs.max);
+const takes = (t, name) => t.options.some((f) => f.name === name);
+
+// The settings shown at once; every other option of the task is under "More options".
+const SIMPLE = ['size', 'iterations', 'maxSeconds', 'seed'];
+// Options the page fills itself: the box drawn on the image, the hint mask uploaded.
+const DRAWN = new Set(['box']);
+
+const words = (name) => name.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).replace(/^\w/, (c) => c.toUpperCase());
+const shown = (v) => (v === true ? 'yes' : v === false ? 'no' : String(v));
+
+/** A form field for one option of /api/tasks: a select for a short list of values, a text input otherwise. */
+function optionField(f, value, withDoc) {
+  const id = `opt-${f.name}`;
+  const title = `${f.doc}${f.unit ? ` (${f.unit})` : ''}. Expects ${f.expects}.`;
+  let input;
+  if (f.choices) {
+    input = el('select', { id, name: f.name });
+    input.append(el('option', { value: '', textContent: f.default === undefined ? 'default' : `default (${shown(f.default)})` }));
+    for (const c of f.choices) input.append(el('option', { value: c, textContent: c }));
+  } else {
+    input = el('input', { id, name: f.name, type: 'text', placeholder: f.default === undefined ? f.value : shown(f.default), autocomplete: 'off' });
+    if (f.value === 'N' || f.value === 'S' || f.value === 'W') input.inputMode = 'decimal';
+  }
+  input.dataset.option = f.name;
+  if (value !== undefined) input.value = value;
+  const label = el('label', { title }, `${words(f.name)}${f.unit && f.name !== 'box' ? ` (${f.unit})` : ''}`, input);
+  if (withDoc) label.append(el('small', { className: 'muted', textContent: f.doc }));
+  return label;
+}
+
 function onTaskChange() {
   const t = currentTask();
   if (!t) return;
-  $('#task-desc').textContent = t.video ? `${t.description} (one video, at most ${state.limits?.maxFrames ?? 300} frames)`
-    : `${t.description} (${t.minImages === t.maxImages ? t.minImages : `${t.minImages}–${t.maxImages}`} image${t.maxImages > 1 ? 's' : ''})`;
-  $('#files').multiple = t.maxImages > 1;
-  $('#files').accept = t.video ? 'video/*,.mp4,.webm,.mov,.mkv,.avi' : 'image/*';
-  $('#hint-area').hidden = !t.hint;
-  $('#video-area').hidden = !t.video;
-  const choices = $('#choices');
-  choices.replaceChildren();
-  for (const [key, values] of Object.entries(t.choices || {})) {
-    const select = el('select', { id: `choice-${key}`, name: key });
-    for (const v of values) select.append(el('option', { value: v, textContent: v }));
-    choices.append(el('label', { className: 'row' }, `${key[0].toUpperCase()}${key.slice(1)}`, select));
+  const video = isVideo(t);
+  const summary = t.summary.replace(/^\w/, (c) => c.toUpperCase());
+  $('#task-desc').textContent = video ? `${summary} (one video, at most ${state.limits?.maxFrames ?? 300} frames)`
+    : `${summary} (${t.inputs.min === t.inputs.max ? t.inputs.min : `${t.inputs.min}–${t.inputs.max}`} image${t.inputs.max > 1 ? 's' : ''})`;
+  $('#task-about').textContent = t.about;
+  $('#files').multiple = maxImages(t) > 1;
+  $('#files').accept = video ? 'video/*,.mp4,.webm,.mov,.mkv,.avi' : 'image/*';
+  const hint = t.options.find((f) => f.image);
+  $('#hint-area').hidden = !hint;
+  if (hint) $('#hint-doc').textContent = hint.doc.replace(/^\w/, (c) => c.toUpperCase());
+  $('#video-area').hidden = !video;
+  // The form, from the task's options; values typed for options the new task shares are kept.
+  const typed = {};
+  for (const i of document.querySelectorAll('[data-option]')) if (i.value !== '') typed[i.dataset.option] = i.value;
+  const simple = $('#simple-fields'), more = $('#more-fields');
+  simple.replaceChildren();
+  more.replaceChildren();
+  for (const f of t.options) {
+    if (f.image || DRAWN.has(f.name)) continue;
+    if (SIMPLE.includes(f.name)) simple.append(optionField(f, typed[f.name], false));
+    else more.append(optionField(f, typed[f.name], true));
   }
-  if (state.files.length > t.maxImages) state.files = state.files.slice(0, t.maxImages);
+  if (video && state.files.length) state.files = [];
+  if (!video && state.video) { URL.revokeObjectURL(state.video.url); state.video = null; }
+  if (state.files.length > maxImages(t)) state.files = state.files.slice(0, maxImages(t));
   renderImages();
 }
 
@@ -84,7 +127,7 @@ async function addFiles(list) {
   const t = currentTask();
   const files = [...list];
   if (files.length === 0) return;
-  if (t && t.video) return addVideo(files[0]);
+  if (t && isVideo(t)) return addVideo(files[0]);
   try {
     const loaded = [];
     for (const f of files) {
@@ -92,7 +135,7 @@ async function addFiles(list) {
       loaded.push({ name: f.name, dataUrl, img: await loadImage(dataUrl).catch(() => null) });
     }
     // Picking a new set replaces the old one; for multi-image tasks extra drops are appended.
-    state.files = (t && t.maxImages > 1 ? state.files.concat(loaded) : loaded).slice(-(t ? t.maxImages : 1));
+    state.files = (t && maxImages(t) > 1 ? state.files.concat(loaded) : loaded).slice(-(t ? maxImages(t) : 1));
     state.box = null;
     renderImages();
   } catch (e) {
@@ -115,7 +158,7 @@ function renderImages() {
   const thumbs = $('#thumbs');
   thumbs.replaceChildren();
   const t = currentTask();
-  if (t && t.video) {
+  if (t && isVideo(t)) {
     const v = state.video;
     if (v) thumbs.append(el('figure', {}, el('video', { src: v.url, muted: true, controls: true, preload: 'metadata' }), el('figcaption', { textContent: v.name })));
     $('#drop-text').firstChild.textContent = v ? 'Drop to replace, or ' : 'Drop a video here or ';
@@ -128,7 +171,7 @@ function renderImages() {
   }
   $('#drop-text').firstChild.textContent = state.files.length ? 'Drop to replace, or ' : 'Drop image(s) here or ';
   const first = state.files[0];
-  $('#box-area').hidden = !(t && t.box && first && first.img);
+  $('#box-area').hidden = !(t && takes(t, 'box') && state.files.length === 1 && first.img);
   drawCanvas();
 }
 
@@ -215,27 +258,30 @@ async function start(ev) {
   showFormError('');
   const t = currentTask();
   if (!t) return showFormError('No task available');
-  if (t.video && !state.video) return showFormError('Choose a video first');
-  if (!t.video && state.files.length < t.minImages) return showFormError(`Choose ${t.minImages === 1 ? 'an image' : `${t.minImages} images`} first`);
+  const video = isVideo(t);
+  if (video && !state.video) return showFormError('Choose a video first');
+  if (!video && state.files.length < t.inputs.min) return showFormError(`Choose ${t.inputs.min === 1 ? 'an image' : `${t.inputs.min} images`} first`);
+  // Each option as its field's text; empty fields are not sent (the task's default applies).
   const options = {};
-  for (const [id, key] of [['size', 'size'], ['iterations', 'iterations'], ['max-seconds', 'maxSeconds'], ['seed', 'seed'], ['preview-every', 'previewEvery']]) {
-    const v = $(`#${id}`).value.trim();
-    if (v !== '') options[key] = Number(v);
+  for (const i of document.querySelectorAll('[data-option]')) {
+    const v = i.value.trim();
+    if (v !== '') options[i.dataset.option] = v;
   }
-  if (t.box && state.box) options.box = state.box;
-  if (t.hint && state.hint && !state.box) options.hint = state.hint;
-  for (const key of Object.keys(t.choices || {})) options[key] = $(`#choice-${key}`).value;
+  const every = $('#preview-every').value.trim();
+  if (every !== '') options.previewEvery = every;
+  if (takes(t, 'box') && state.box && state.files.length === 1) options.box = state.box;
+  if (takes(t, 'hint') && state.hint && !options.box) options.hint = state.hint;
   let body;
-  if (t.video) {
+  if (video) {
     const frames = $('#frames').value.trim(), fps = $('#fps').value.trim();
     if (frames !== '') options.frames = frames;
-    if (fps !== '') options.fps = Number(fps);
+    if (fps !== '') options.fps = fps;
     body = JSON.stringify({ task: t.name, video: state.video.dataUrl, options });
   } else {
     body = JSON.stringify({ task: t.name, images: state.files.map((f) => f.dataUrl), options });
   }
   if (state.limits && body.length > state.limits.maxBodyBytes)
-    return showFormError(`The ${t.video ? 'video is' : 'images are'} too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
+    return showFormError(`The ${video ? 'video is' : 'images are'} too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
   $('#start').disabled = true;
   try {
     const job = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -289,7 +335,7 @@ function renderProgress(p) {
 function renderPreview(p) {
   // Which frame (video) or image (several inputs) the layers are of: training visits them in turn.
   const job = state.job;
-  const video = job && job.settings.video;
+  const video = job && job.video;
   const caption = $('#preview-caption');
   caption.textContent = `Live preview, iteration ${p.iteration}` +
     (video ? `: frame ${p.input + 1} (as numbered in the outputs)` : job && job.inputs.length > 1 ? `: image ${p.input + 1}` : '');
@@ -358,7 +404,7 @@ function renderDownloads(job) {
     list.append(el('li', { className: 'muted', textContent: `Frames (${n} per folder): ${folders.map((f) => `${f}/`).join(', ')}, in the ZIP` }));
   }
   $('#archive').href = `${base}/archive`;
-  $('#archive').download = `${job.task}-${job.id}.zip`;
+  $('#archive').download = `${job.task.replaceAll(' ', '-')}-${job.id}.zip`;
   $('#downloads').hidden = false;
   // Final outputs replace the previews.
   $('#preview-caption').hidden = true;
