@@ -1,8 +1,15 @@
 // One schema, one message: a bad value of any option is refused by the command line, the web API
 // and the library with the same text, only the option's name rendered as each surface shows it
-// (--iterations, "iterations", iterations), and the same code.
+// (--iterations, "iterations", iterations), and the same code. The command runs in this process,
+// the web server on a free port.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startServer, type RunningServer } from '../src/web/server.js';
+import { encodePng } from '../src/io/image-file.js';
+import { squareScene } from './support/images.js';
 import { main } from '../src/cli/main.js';
 import { TASKS, optionFields, type TaskName } from '../src/tasks/registry.js';
 import { OPTIONS, OptionError, checkOptions, flagName, type OptionName } from '../src/tasks/options.js';
@@ -38,6 +45,25 @@ const plain = (message: string, option: string) => message.split(flagName(option
 const cases = Object.keys(TASKS).flatMap((task) => optionFields(task as TaskName).filter((f) => !f.image).map((f) => ({ task: task as TaskName, field: f })));
 
 describe('the same bad value gets the same message everywhere', () => {
+  let dataDir: string, srv: RunningServer, png: string;
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'double-dip-same-errors-'));
+    srv = await startServer({ port: 0, dataDir });
+    png = (await encodePng(squareScene(48, 48))).toString('base64');
+  });
+  after(async () => {
+    await srv?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** POSTs a job with one option as form text; returns the status and the error body. */
+  async function web(task: TaskName, option: string, text: string): Promise<{ status: number; error: string; code?: string; option?: string }> {
+    const input = TASKS[task].inputs.kind === 'video' ? { video: png } : { images: [png] };
+    const res = await fetch(`${srv.url}api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task, ...input, options: { [option]: text } }) });
+    return { status: res.status, ...(await res.json()) as { error: string; code?: string; option?: string } };
+  }
+
   test('every option a person can set has a bad value here', () => {
     const missing = [...new Set(cases.map((c) => c.field.name))].filter((n) => BAD[n] === undefined && BAD_TEXT[n] === undefined);
     assert.deepEqual(missing, []);
@@ -50,14 +76,21 @@ describe('the same bad value gets the same message everywhere', () => {
       assert.equal(code, 2, stderr);
       const line = /error: (.*)\n/.exec(stderr)?.[1] ?? '';
       assert.ok(line.includes(flagName(field.name)), `names ${flagName(field.name)}: ${line}`);
-      if (BAD[field.name] === undefined) return; // a text form's own words: checked against the web below
+      // The web API, given the same text as a form field.
+      const w = await web(task, field.name, text);
+      assert.equal(w.status, 400, w.error);
+      assert.equal(plain(w.error, field.name), plain(line, field.name), 'the web and the command line say the same');
+      assert.ok(w.error.includes(`"${field.name}"`), `the web names "${field.name}": ${w.error}`);
+      assert.equal(w.option, field.name);
+      assert.match(w.code ?? '', /^ERR_OPTION_/);
+      if (BAD[field.name] === undefined) return; // a text form's own words (0-255 colours, yes/no): the library takes values
       // The library, given the value the text reads as.
       const value = OPTIONS[field.name].fromText!(text, field.name);
       let err: unknown;
       try { checkOptions(task, { [field.name]: value }, { images: 1 }); } catch (e) { err = e; }
       assert.ok(err instanceof OptionError, `the library refuses ${field.name} ${JSON.stringify(value)}`);
       assert.equal(plain(line, field.name), err.message);
-      assert.match(err.code, /^ERR_OPTION_/);
+      assert.equal(err.code, w.code, 'the same code');
     });
   }
 });

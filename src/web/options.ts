@@ -2,7 +2,7 @@
 // holds ("12", "yes", "10,20,30,40", "white") or as a JSON value (12, true, [r, g, b], {x, y,
 // width, height}). Text is read as the command line reads it (the option's fromText), then the
 // whole is checked by the task's schema, so the words of every refusal are the library's.
-import { OPTIONS, OptionError, checkOption, checkOptions, optionFromText, show, type OptionName } from '../tasks/options.js';
+import { OPTIONS, OptionError, checkOption, checkOptions, optionFromText, show, type OptionName, type TaskName } from '../tasks/options.js';
 import { optionFields, type TaskEntry } from '../tasks/registry.js';
 
 /** Options a person may set on the page beyond optionFields: how often the page gets a preview. */
@@ -21,9 +21,9 @@ export interface JobOptions {
 const given = (v: unknown) => v !== undefined && v !== null && v !== '';
 
 /** A value as sent: text through the option's own reading, anything else as it is. */
-function valueOf(name: string, v: unknown): unknown {
+function valueOf(name: string, v: unknown, task?: TaskName): unknown {
   const spec = OPTIONS[name as OptionName];
-  return typeof v === 'string' && spec?.fromText ? optionFromText(name as OptionName, v) : v;
+  return typeof v === 'string' && spec?.fromText ? optionFromText(name as OptionName, v, task) : v;
 }
 
 /**
@@ -48,7 +48,7 @@ export function readJobOptions(task: TaskEntry, raw: Record<string, unknown>, im
     // An option of the task that only a program can give (a callback, a signal): the server sets those.
     if (!settable.has(name) && (task.options as readonly string[]).includes(name))
       throw new OptionError('ERR_OPTION_UNKNOWN', name, v, (n) => `${n(name)} is set by the server, not by a request: leave it out`);
-    o[name] = valueOf(name, v);
+    o[name] = valueOf(name, v, task.name);
   }
   const options = checkOptions(task.name, o, images === undefined ? {} : { images }, files);
   return { options, ...(hint === undefined ? {} : { hint }) };
