@@ -187,3 +187,17 @@ export function optionsFromText(task: TaskName, texts: Record<string, string | u
 }
 
 export { taskSchema, checkOptions };
+
+// The library's option types are written out (for their JSDoc); the compiler holds them to the
+// registry: each task's options interface has exactly the options its schema takes.
+type Keys<T> = Exclude<keyof T, never>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Listed<T extends TaskName> = (typeof TASK_OPTIONS)[T]['options'][number];
+const sameOptions: [
+  Same<Keys<import('./segment.js').SegmentOptions>, Listed<'segment'>>,
+  Same<Keys<import('./separate.js').SeparateOptions>, Listed<'separate'>>,
+  Same<Keys<import('./dehaze.js').DehazeOptions>, Listed<'dehaze'>>,
+  Same<Keys<import('./watermark.js').WatermarkOptions>, Listed<'watermark'>>,
+  Same<Keys<import('./complexity.js').ComplexityOptions>, Listed<'complexity'>>,
+] = [true, true, true, true, true];
+void sameOptions;
