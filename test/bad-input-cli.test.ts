@@ -57,8 +57,8 @@ const cases: [string[], RegExp][] = [
   [['separate', img, '--max-seconds', 'NaN'], /for --max-seconds but received NaN/],
   [['separate', img, '--max-seconds', 'soon'], /for --max-seconds but received "soon"/],
   [['separate', img, '--max-seconds', '1e9'], /for --max-seconds but received 1000000000/],
-  [['complexity', img, '--size', '100000'], /Expected an integer from 64 to 2048 for --size but received 100000/],
-  [['complexity', img, '--size', '32'], /from 64 to 2048 for --size but received 32/],
+  [['complexity', img, '--size', '100000'], /Expected an integer from 128 to 2048 for --size but received 100000/],
+  [['complexity', img, '--size', '32'], /from 128 to 2048 for --size but received 32/],
   [['complexity', img, '--size', '100.5'], /for --size but received 100\.5/],
   [['separate', img, '--size', '64'], /Expected an integer from 128 to 2048 for --size but received 64/], // separation's nets need 128
   [['dehaze', img, '--seed', '12345678901234567890'], /Expected an integer from 0 to 2147483647 for --seed but received/],

@@ -125,7 +125,7 @@ describe('a video frame size is checked from its header, before decoding', () =>
     await assert.rejects(readFrames(bigVideo), /is 7200x7200 \(51\.8 megapixels per frame\), more than the 50 megapixels/);
     assert.deepEqual(mine(), []);
     assert.throws(() => checkUpload({ width: 7200, height: 7200, fps: 1, frames: 1 }, { start: 0 }),
-      /^Error: The video is 7200x7200 \(51\.8 megapixels per frame\), more than the 50 megapixels per frame taken: scale it down first/);
+      /^InputError: The video is 7200x7200 \(51\.8 megapixels per frame\), more than the 50 megapixels per frame taken: scale it down first/);
     assert.throws(() => checkUpload({ width: 8, height: 600, fps: 1, frames: 1 }, { start: 0 }), /The video is 8x600, too small: frames must be at least 16x16/);
   });
 });

@@ -357,7 +357,9 @@ describe('watermark', () => {
     const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
     assert.deepEqual(Object.keys(r.images).sort(), ['alpha', 'clean-1', 'clean-1-net', 'clean-2', 'clean-2-net', 'watermark']);
     for (const k of ['clean-1', 'clean-2']) assert.deepEqual([r.images[k].width, r.images[k].height], [64, 64]);
-    assert.deepEqual(r.report.recipe, WATERMARK_DEFAULTS.multi);
+    const recipe = r.report.recipe as Record<string, unknown>;
+    assert.deepEqual({ sparsity: recipe.sparsity, exclusion: recipe.exclusion }, WATERMARK_DEFAULTS.multi, 'the weights in effect');
+    assert.equal(recipe.lr, 1e-3, 'and the rest of the recipe');
     assert.equal(r.report.clean, 'solved');
     assert.equal(r.report.markColour, 'learn', 'several images learn the mark colour');
     for (const term of ['exclusion(clean1,clean2)', 'match(m)']) assert.ok(term in r.report.finalLosses, `${term} in ${Object.keys(r.report.finalLosses)}`);
