@@ -7,13 +7,15 @@
 //   out.partial/ outputs being written; renamed to out/ when complete
 //   out/         the outputs (PNGs, loss.png, report.json; for videos frame folders and MP4s)
 //   done.json    the final state, written last (atomically): its presence means out/ is complete
+//   input.EXT    image jobs: the first input (a hard link to the upload), shown beside the results
+//   history.json [iteration, loss, psnr] of a finished job, for its loss curve after a restart
 //   failed.json  the error of a failed job
 // A restart lists jobs with done.json or failed.json again and queues again, in their order, the
 // jobs that were waiting (in/ there, never started: no in/.started); any other job was cut short
 // and is marked failed ("server restarted"), its partial outputs removed. A job that was running
 // is never run again by itself: if it brought the server down, it would again.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
@@ -51,6 +53,8 @@ export interface JobInfo {
   error?: string;
   /** Output file names (only once the job is finished); video frames as "mask/00001.png". */
   files: string[];
+  /** Image jobs: the first input, kept in the job's folder for the page to show beside the results (GET .../input). */
+  inputFile?: string;
   result?: { iterations: number; seconds: number; psnr: number; stopReason: string };
 }
 
@@ -150,7 +154,8 @@ export class JobQueue {
       // Uploads of a job that ended, or never will.
       await rm(join(dir, 'in'), { recursive: true, force: true });
       delete info.queuePosition;
-      this.jobs.set(id, { info, dir, history: [], historyStride: 1, listeners: new Set() });
+      const history = await readFile(join(dir, 'history.json'), 'utf8').then((t) => JSON.parse(t) as [number, number, number][], () => []);
+      this.jobs.set(id, { info, dir, history, historyStride: 1, listeners: new Set() });
     }
     for (const job of waiting.sort((a, b) => a.info.createdAt.localeCompare(b.info.createdAt))) {
       this.jobs.set(job.info.id, job);
@@ -166,6 +171,12 @@ export class JobQueue {
 
   get(id: string): JobInfo | undefined {
     return ID.test(id) ? this.jobs.get(id)?.info : undefined;
+  }
+
+  /** The path of the job's first input image (kept beside its outputs), or undefined. */
+  inputPath(id: string): string | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    return job?.info.inputFile ? join(job.dir, job.info.inputFile) : undefined;
   }
 
   /** The path of an output file, or undefined unless the job produced a file of that name. */
@@ -209,6 +220,11 @@ export class JobQueue {
         hint: n.uploads.hint && await move(n.uploads.hint, 'hint'),
         video: n.uploads.video && await move(n.uploads.video, 'video'),
       };
+      // A second name for the first image: it stays when in/ is removed at the job's end.
+      if (uploads.images.length > 0) {
+        info.inputFile = `input${extname(uploads.images[0])}`;
+        await link(uploads.images[0], join(dir, info.inputFile));
+      }
       await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(info, null, 2));
     } catch (e) {
       slot.release();
@@ -244,9 +260,10 @@ export class JobQueue {
   subscribe(id: string, listener: (e: JobEvent) => void): (() => void) | undefined {
     const job = ID.test(id) ? this.jobs.get(id) : undefined;
     if (!job) return undefined;
-    listener({ type: 'state', data: job.info });
+    // The state goes last: a page may close the stream once it reads a final state, and must have the curve by then.
     if (job.history.length > 0) listener({ type: 'history', data: job.history });
     if (job.lastPreview) listener({ type: 'preview', data: job.lastPreview });
+    listener({ type: 'state', data: job.info });
     job.listeners.add(listener);
     return () => job.listeners.delete(listener);
   }
@@ -355,6 +372,7 @@ export class JobQueue {
       const state: JobState = r.stopReason === 'aborted' ? 'stopped' : 'done';
       const final: JobInfo = { ...job.info, state, files, finishedAt: new Date().toISOString(),
         result: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason } };
+      await writeFileAtomic(join(job.dir, 'history.json'), JSON.stringify(job.history));
       // The marker goes last: without it a restart never shows these outputs.
       await writeFileAtomic(join(job.dir, 'done.json'), JSON.stringify(final, null, 2));
       this.finish(job, final);

@@ -11,6 +11,7 @@
 //   POST /api/jobs/:id/stop           stop (keeps the best result so far) or cancel if queued
 //   GET  /api/jobs/:id/files/:name    an output the job produced (PNG, MP4 or report.json; a frame as mask%2F00001.png)
 //   GET  /api/jobs/:id/archive        all outputs as one ZIP
+//   GET  /api/jobs/:id/input          an image job's first input, shown beside its results
 //
 // Every request must name this server in its Host header (localhost, 127.0.0.1, [::1], the --host
 // given, --allowed-host names): a page elsewhere cannot reach it through DNS rebinding. No
@@ -67,6 +68,12 @@ class HttpError extends Error {
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+};
+
+/** An input image's type by the extension it was stored under (its format as sharp names it). */
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png', '.jpeg': 'image/jpeg', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.gif': 'image/gif', '.avif': 'image/avif',
+  '.heif': 'image/heif', '.tiff': 'image/tiff',
 };
 
 /** The page's files, read once: only these names are ever served from the static folder. */
@@ -170,6 +177,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         return;
       }
       res.writeHead(200, { ...headers, 'content-length': body.length });
+      res.end(body);
+      return;
+    }
+    if (action === 'input' && name === undefined) {
+      allow(method, 'GET');
+      const file = jobs.inputPath(id);
+      if (!file) throw new HttpError(404, `Job ${id} keeps no input image${job.task.startsWith('video') ? ' (a video job)' : ''}`);
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': IMAGE_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length,
+        'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
       res.end(body);
       return;
     }
