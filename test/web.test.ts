@@ -503,7 +503,7 @@ describe('web page in a real browser', () => {
     assert.equal(report.iterations, 8);
     assert.equal(report.input.frames, 4);
     // The upload is gone once the job ended.
-    assert.deepEqual((await readdir(join(dataDir, 'jobs', jobId))).sort(), ['done.json', 'job.json', 'out']);
+    assert.deepEqual((await readdir(join(dataDir, 'jobs', jobId))).sort(), ['done.json', 'history.json', 'job.json', 'out']);
     assert.deepEqual(errors, []);
   });
 
@@ -576,6 +576,6 @@ describe('restart', () => {
     const done = await waitForJob(String(c.body.id), (j) => j.state !== 'queued' && j.state !== 'running');
     assert.equal(done.state, 'done', done.error);
     assert.ok(done.files.includes('dehazed.png'));
-    assert.deepEqual((await readdir(join(dataDir, 'jobs', done.id))).sort(), ['done.json', 'job.json', 'out']);
+    assert.deepEqual((await readdir(join(dataDir, 'jobs', done.id))).sort(), ['done.json', 'history.json', 'input.png', 'job.json', 'out']);
   });
 });

@@ -384,8 +384,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       sendJson(res, status, { error: message, ...(e instanceof HttpError ? e.details : {}) });
     });
   });
-  // Training blocks the event loop for a step at a time: a short idle timeout would race with
-  // clients reusing a kept-alive connection (ECONNRESET), so idle connections are kept longer.
+  // Jobs train in a child process (jobs.ts), so this loop stays free; idle connections are still
+  // kept long, so that clients reusing a kept-alive connection never race its close (ECONNRESET).
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
   let port = 0, url = '';
