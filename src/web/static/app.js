@@ -9,9 +9,9 @@ const el = (tag, props = {}, ...children) => {
 const state = {
   tasks: [],
   limits: null,
-  files: [], // {name, dataUrl, img}
-  video: null, // {name, dataUrl, url}: the video task's clip
-  hint: null, // data URL
+  files: [], // {name, file, dataUrl, img}
+  video: null, // {name, file, url}: the video task's clip
+  hint: null, // the hint mask's File
   box: null, // {x, y, width, height} in image pixels
   jobId: null,
   job: null, // the open job's last known info
@@ -132,7 +132,7 @@ async function addFiles(list) {
     const loaded = [];
     for (const f of files) {
       const dataUrl = await readFile(f);
-      loaded.push({ name: f.name, dataUrl, img: await loadImage(dataUrl).catch(() => null) });
+      loaded.push({ name: f.name, file: f, dataUrl, img: await loadImage(dataUrl).catch(() => null) });
     }
     // Picking a new set replaces the old one; for multi-image tasks extra drops are appended.
     state.files = (t && maxImages(t) > 1 ? state.files.concat(loaded) : loaded).slice(-(t ? maxImages(t) : 1));
@@ -148,7 +148,7 @@ async function addFiles(list) {
 async function addVideo(file) {
   try {
     if (state.video) URL.revokeObjectURL(state.video.url);
-    state.video = { name: file.name, dataUrl: await readFile(file), url: URL.createObjectURL(file) };
+    state.video = { name: file.name, file, url: URL.createObjectURL(file) };
     renderImages();
   } catch (e) {
     showFormError(e.message);
@@ -265,10 +265,7 @@ function setupDrop() {
   });
   $('#choose').addEventListener('click', () => $('#files').click());
   $('#files').addEventListener('change', (ev) => { void addFiles(ev.target.files); ev.target.value = ''; });
-  $('#hint-file').addEventListener('change', async (ev) => {
-    const f = ev.target.files[0];
-    state.hint = f ? await readFile(f) : null;
-  });
+  $('#hint-file').addEventListener('change', (ev) => { state.hint = ev.target.files[0] ?? null; });
 }
 
 // ---- starting a job -----------------------------------------------------------------------------
@@ -295,21 +292,24 @@ async function start(ev) {
   const every = $('#preview-every').value.trim();
   if (every !== '') options.previewEvery = every;
   if (takes(t, 'box') && state.box && state.files.length === 1) options.box = state.box;
-  if (takes(t, 'hint') && state.hint && !options.box) options.hint = state.hint;
-  let body;
+  // Sent as multipart/form-data: the files as they are (the server streams them to disk), the options as JSON.
+  const body = new FormData();
+  body.append('task', t.name);
+  const files = video ? [['video', state.video.file]] : state.files.map((f) => ['images', f.file]);
+  if (takes(t, 'hint') && state.hint && !options.box) files.push(['hint', state.hint]);
   if (video) {
     const frames = $('#frames').value.trim(), fps = $('#fps').value.trim();
     if (frames !== '') options.frames = frames;
     if (fps !== '') options.fps = fps;
-    body = JSON.stringify({ task: t.name, video: state.video.dataUrl, options });
-  } else {
-    body = JSON.stringify({ task: t.name, images: state.files.map((f) => f.dataUrl), options });
   }
-  if (state.limits && body.length > state.limits.maxBodyBytes)
-    return showFormError(`The ${video ? 'video is' : 'images are'} too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
+  body.append('options', JSON.stringify(options));
+  for (const [field, file] of files) body.append(field, file, file.name);
+  const bytes = files.reduce((n, [, f]) => n + f.size, 0);
+  if (state.limits && bytes > state.limits.maxBodyBytes)
+    return showFormError(`The ${video ? 'video is' : 'images are'} too large to send (${(bytes / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
   $('#start').disabled = true;
   try {
-    const job = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const job = await api('/api/jobs', { method: 'POST', body });
     openJob(job.id);
     void refreshQueue();
   } catch (e) {
