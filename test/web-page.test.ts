@@ -2,7 +2,7 @@
 // screen with no sideways scroll, results beside the input (a before/after slider, a cut-out for
 // segmentation), and a finished job's loss curve when it is opened again from the queue.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ const SHOTS = process.env.DD_SCREENSHOTS;
 async function shot(page: Page, name: string): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name), fullPage: true, timeout: 15_000 }).catch(() => undefined);
+  const png = await page.screenshot({ fullPage: true, timeout: 15_000 }).catch(() => undefined);
+  // Small files for the repository: a 256-colour palette is plenty for a page.
+  if (png) writeFileSync(join(SHOTS, name), await sharp(png).png({ palette: true, compressionLevel: 9 }).toBuffer());
 }
 
 let dataDir: string;
@@ -169,6 +171,8 @@ describe('web page for everyone', () => {
     const { page, errors } = await newPage(1280, 900);
     await page.setInputFiles('#files', { name: 'square.png', mimeType: 'image/png', buffer: await picture(96, 72) });
     await page.locator('#canvas').waitFor({ state: 'visible' });
+    for (const [k, v] of [['x', '24'], ['y', '14'], ['width', '48'], ['height', '44']]) await page.fill(`#box-${k}`, v);
+    assert.equal(await page.textContent('#box-text'), 'Box x 24, y 14, 48×44 px');
     await shot(page, 'web-form-1280.png');
     await page.context().close();
 

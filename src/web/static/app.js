@@ -184,7 +184,7 @@ function drawCanvas() {
   if (!first || !first.img || $('#box-area').hidden) return;
   const img = first.img;
   // Room for the box's four fields beside the drawing.
-  const maxW = Math.min(380, (canvas.parentElement.clientWidth || 480) - 100);
+  const maxW = Math.min(380, (canvas.parentElement.clientWidth || 480) - 120);
   const scale = Math.min(maxW / img.naturalWidth, 360 / img.naturalHeight, 4);
   canvas.width = Math.round(img.naturalWidth * scale);
   canvas.height = Math.round(img.naturalHeight * scale);
