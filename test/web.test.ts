@@ -359,7 +359,10 @@ describe('web page in a real browser', () => {
     await page.mouse.move(r.x + r.width * 0.6, r.y + r.height * 0.5, { steps: 4 });
     await page.mouse.move(r.x + r.width * 0.8, r.y + r.height * 0.85, { steps: 4 });
     await page.mouse.up();
-    assert.match(await page.textContent('#box-text') ?? '', /Box x \d+, y \d+, \d+×\d+ px/);
+    const drawn = /Box x (\d+), y (\d+), (\d+)×(\d+) px/.exec(await page.textContent('#box-text') ?? '');
+    assert.ok(drawn, 'a box was drawn');
+    // The box's four fields follow the drawing.
+    assert.deepEqual(await Promise.all(['x', 'y', 'width', 'height'].map((k) => page.inputValue(`#box-${k}`))), drawn.slice(1));
 
     await page.fill('#opt-size', '64');
     await page.fill('#opt-iterations', '100000');
@@ -500,7 +503,7 @@ describe('web page in a real browser', () => {
     assert.equal(report.iterations, 8);
     assert.equal(report.input.frames, 4);
     // The upload is gone once the job ended.
-    assert.deepEqual((await readdir(join(dataDir, 'jobs', jobId))).sort(), ['done.json', 'job.json', 'out']);
+    assert.deepEqual((await readdir(join(dataDir, 'jobs', jobId))).sort(), ['done.json', 'history.json', 'job.json', 'out']);
     assert.deepEqual(errors, []);
   });
 
@@ -573,6 +576,6 @@ describe('restart', () => {
     const done = await waitForJob(String(c.body.id), (j) => j.state !== 'queued' && j.state !== 'running');
     assert.equal(done.state, 'done', done.error);
     assert.ok(done.files.includes('dehazed.png'));
-    assert.deepEqual((await readdir(join(dataDir, 'jobs', done.id))).sort(), ['done.json', 'job.json', 'out']);
+    assert.deepEqual((await readdir(join(dataDir, 'jobs', done.id))).sort(), ['done.json', 'history.json', 'input.png', 'job.json', 'out']);
   });
 });

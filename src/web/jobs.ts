@@ -7,30 +7,30 @@
 //   out.partial/ outputs being written; renamed to out/ when complete
 //   out/         the outputs (PNGs, loss.png, report.json; for videos frame folders and MP4s)
 //   done.json    the final state, written last (atomically): its presence means out/ is complete
+//   input.EXT    image jobs: the first input (a hard link to the upload), shown beside the results
+//   history.json [iteration, loss, psnr] of a finished job, for its loss curve after a restart
 //   failed.json  the error of a failed job
 // A restart lists jobs with done.json or failed.json again and queues again, in their order, the
 // jobs that were waiting (in/ there, never started: no in/.started); any other job was cut short
 // and is marked failed ("server restarted"), its partial outputs removed. A job that was running
 // is never run again by itself: if it brought the server down, it would again.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Image } from '../image/image.js';
-import { resizeImage } from '../image/resize.js';
-import { encodePng } from '../io/image-file.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../io/outputs.js';
-import type { TaskOptions } from '../tasks/common.js';
 import type { VideoSelection } from './options.js';
-import { recheckJob, runJob, type Uploads } from './run.js';
+import { recheckJob, type JobRun, type Uploads } from './run.js';
+import type { FromRunner, Preview, ProgressInfo, ToRunner } from './runner.js';
 
-export type { Uploads };
+export type { ProgressInfo, Uploads };
+
+/** The module a job's training runs in, in a child process. */
+const RUNNER = fileURLToPath(new URL('./runner.js', import.meta.url));
 
 export type JobState = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['done', 'stopped', 'failed', 'cancelled']);
-
-export interface ProgressInfo {
-  phase: string; iteration: number; total: number; loss: number; psnr: number; bestPsnr: number; elapsed: number; eta: number;
-}
 
 /** What the API shows of a job. */
 export interface JobInfo {
@@ -51,6 +51,8 @@ export interface JobInfo {
   error?: string;
   /** Output file names (only once the job is finished); video frames as "mask/00001.png". */
   files: string[];
+  /** Image jobs: the first input, kept in the job's folder for the page to show beside the results (GET .../input). */
+  inputFile?: string;
   result?: { iterations: number; seconds: number; psnr: number; stopReason: string };
 }
 
@@ -68,6 +70,8 @@ interface Job {
   /** The uploads in the job's in/ folder, until the job ends. */
   uploads?: Uploads;
   controller?: AbortController;
+  /** The process training it, while it runs. */
+  child?: ChildProcess;
   /** [iteration, loss, psnr], thinned to at most HISTORY_POINTS. */
   history: [number, number, number][];
   historyStride: number;
@@ -75,10 +79,8 @@ interface Job {
   listeners: Set<(e: JobEvent) => void>;
 }
 
-type Preview = { iteration: number; input: number; images: Record<string, string> };
 
 const HISTORY_POINTS = 2000;
-const PREVIEW_SIDE = 256;
 const ID = /^[0-9a-f]{12}$/;
 
 export interface NewJob {
@@ -139,9 +141,11 @@ export class JobQueue {
             waiting.push({ info, dir, uploads, history: [], historyStride: 1, listeners: new Set() });
             continue;
           }
+          if (info.inputFile) await rm(join(dir, info.inputFile), { force: true });
           info = { ...info, state: 'failed', error: refused || 'The server restarted before this job finished. Start it again.', files: [],
             finishedAt: new Date().toISOString() };
           delete info.progress;
+          delete info.inputFile;
           await rm(join(dir, 'out.partial'), { recursive: true, force: true });
           await rm(join(dir, 'out'), { recursive: true, force: true });
           await writeFileAtomic(join(dir, 'failed.json'), JSON.stringify(info, null, 2));
@@ -150,7 +154,8 @@ export class JobQueue {
       // Uploads of a job that ended, or never will.
       await rm(join(dir, 'in'), { recursive: true, force: true });
       delete info.queuePosition;
-      this.jobs.set(id, { info, dir, history: [], historyStride: 1, listeners: new Set() });
+      const history = await readFile(join(dir, 'history.json'), 'utf8').then((t) => JSON.parse(t) as [number, number, number][], () => []);
+      this.jobs.set(id, { info, dir, history, historyStride: 1, listeners: new Set() });
     }
     for (const job of waiting.sort((a, b) => a.info.createdAt.localeCompare(b.info.createdAt))) {
       this.jobs.set(job.info.id, job);
@@ -166,6 +171,12 @@ export class JobQueue {
 
   get(id: string): JobInfo | undefined {
     return ID.test(id) ? this.jobs.get(id)?.info : undefined;
+  }
+
+  /** The path of the job's first input image (kept beside its outputs), or undefined. */
+  inputPath(id: string): string | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    return job?.info.inputFile ? join(job.dir, job.info.inputFile) : undefined;
   }
 
   /** The path of an output file, or undefined unless the job produced a file of that name. */
@@ -209,6 +220,11 @@ export class JobQueue {
         hint: n.uploads.hint && await move(n.uploads.hint, 'hint'),
         video: n.uploads.video && await move(n.uploads.video, 'video'),
       };
+      // A second name for the first image: it stays when in/ is removed at the job's end.
+      if (uploads.images.length > 0) {
+        info.inputFile = `input${extname(uploads.images[0])}`;
+        await link(uploads.images[0], join(dir, info.inputFile));
+      }
       await writeFileAtomic(join(dir, 'job.json'), JSON.stringify(info, null, 2));
     } catch (e) {
       slot.release();
@@ -233,6 +249,7 @@ export class JobQueue {
     else if (job.info.state === 'queued') {
       this.queue = this.queue.filter((q) => q !== id);
       this.release(job);
+      this.dropInput(job);
       this.finish(job, { state: 'cancelled' });
       void writeFileAtomic(join(job.dir, 'done.json'), JSON.stringify(job.info, null, 2)).catch(() => {});
       this.updatePositions();
@@ -244,9 +261,10 @@ export class JobQueue {
   subscribe(id: string, listener: (e: JobEvent) => void): (() => void) | undefined {
     const job = ID.test(id) ? this.jobs.get(id) : undefined;
     if (!job) return undefined;
-    listener({ type: 'state', data: job.info });
+    // The state goes last: a page may close the stream once it reads a final state, and must have the curve by then.
     if (job.history.length > 0) listener({ type: 'history', data: job.history });
     if (job.lastPreview) listener({ type: 'preview', data: job.lastPreview });
+    listener({ type: 'state', data: job.info });
     job.listeners.add(listener);
     return () => job.listeners.delete(listener);
   }
@@ -282,6 +300,13 @@ export class JobQueue {
     job.uploads = undefined;
   }
 
+  /** A job with no results has nothing to show its input beside. */
+  private dropInput(job: Job): void {
+    if (job.info.inputFile) void rm(join(job.dir, job.info.inputFile), { force: true }).catch(() => {});
+    job.info = { ...job.info };
+    delete job.info.inputFile;
+  }
+
   private updatePositions(): void {
     this.queue.forEach((id, i) => {
       const job = this.jobs.get(id)!;
@@ -309,18 +334,11 @@ export class JobQueue {
     delete info0.queuePosition;
     job.info = info0;
     this.setInfo(job, { state: 'running', startedAt: new Date().toISOString() });
-    // A task's first step runs synchronously (building the networks, one iteration): let the
-    // request that queued the job get its answer first.
-    await new Promise((r) => setImmediate(r));
     let lastProgressSent = 0;
-    let encoding = false;
-    const options: TaskOptions = {
-      ...job.info.options,
-      signal: controller.signal, previewEvery: (job.info.options.previewEvery as number | undefined) ?? 20,
-      onProgress: (p) => {
-        const progress: ProgressInfo = { phase: p.phase, iteration: p.iteration, total: p.total, loss: p.loss, psnr: p.psnr,
-          bestPsnr: p.bestPsnr, elapsed: p.elapsed, eta: p.eta };
-        job.info.progress = progress;
+    const onMessage = (m: FromRunner): void => {
+      if (m.type === 'progress') {
+        const p = m.data;
+        job.info.progress = p;
         if (p.iteration % job.historyStride === 0) {
           job.history.push([p.iteration, p.loss, p.psnr]);
           if (job.history.length >= HISTORY_POINTS) {
@@ -331,35 +349,34 @@ export class JobQueue {
         const now = Date.now();
         if (now - lastProgressSent >= 100 || p.iteration === p.total) {
           lastProgressSent = now;
-          this.emit(job, { type: 'progress', data: progress });
+          this.emit(job, { type: 'progress', data: p });
         }
-      },
-      onPreview: ({ iteration, input, images }) => {
-        if (encoding || job.listeners.size === 0 && job.lastPreview) return; // never let previews pile up
-        encoding = true;
-        void previewUrls(images).then((urls) => {
-          job.lastPreview = { iteration, input, images: urls };
-          this.emit(job, { type: 'preview', data: job.lastPreview });
-        }).catch(() => {}).finally(() => { encoding = false; });
-      },
+      } else if (m.type === 'preview') {
+        job.lastPreview = m.data;
+        this.emit(job, { type: 'preview', data: m.data });
+      }
     };
+    const options = { ...job.info.options, previewEvery: (job.info.options.previewEvery as number | undefined) ?? 20 };
     const partial = join(job.dir, 'out.partial');
     try {
       await rm(partial, { recursive: true, force: true });
       // Started: a restart will not run it again.
       await writeFile(join(job.dir, 'in', '.started'), '');
-      const { report: r, files } = await runJob({ task: job.info.task, options: options as Record<string, unknown>, uploads: job.uploads!, video: job.info.video }, partial);
+      const { report: r, files } = await this.runInChild(job, { task: job.info.task, options, uploads: job.uploads!, video: job.info.video },
+        partial, controller.signal, onMessage);
       this.release(job);
       await rm(join(job.dir, 'out'), { recursive: true, force: true });
       await rename(partial, join(job.dir, 'out'));
       const state: JobState = r.stopReason === 'aborted' ? 'stopped' : 'done';
       const final: JobInfo = { ...job.info, state, files, finishedAt: new Date().toISOString(),
         result: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason } };
+      await writeFileAtomic(join(job.dir, 'history.json'), JSON.stringify(job.history));
       // The marker goes last: without it a restart never shows these outputs.
       await writeFileAtomic(join(job.dir, 'done.json'), JSON.stringify(final, null, 2));
       this.finish(job, final);
     } catch (e) {
       this.release(job);
+      this.dropInput(job);
       const message = e instanceof Error ? e.message : String(e);
       await rm(partial, { recursive: true, force: true }).catch(() => {});
       this.finish(job, { state: 'failed', error: message, files: [] });
@@ -367,6 +384,41 @@ export class JobQueue {
     } finally {
       job.controller = undefined;
     }
+  }
+
+  /**
+   * Runs a job in a child process (runner.ts): training never holds this process's event loop, and
+   * a crash ends this job alone. Stop is a message to the child, which keeps its best result.
+   */
+  private runInChild(job: Job, run: JobRun, dir: string, signal: AbortSignal, onMessage: (m: FromRunner) => void):
+    Promise<{ report: Extract<FromRunner, { type: 'done' }>['report']; files: string[] }> {
+    return new Promise((resolve, reject) => {
+      // No inherited --inspect or --test flags: the child is a plain node running one module.
+      const child = fork(RUNNER, ['--double-dip-runner'], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      job.child = child;
+      let last: FromRunner | undefined;
+      const stop = () => { if (child.connected) child.send({ type: 'stop' } satisfies ToRunner); };
+      signal.addEventListener('abort', stop, { once: true });
+      child.on('message', (m: FromRunner) => {
+        if (m.type === 'done' || m.type === 'error') last = m;
+        else onMessage(m);
+      });
+      child.on('error', (e) => { last ??= { type: 'error', message: `Cannot start the training process: ${e.message}` }; });
+      // 'close' comes after the channel has delivered every message.
+      child.on('close', (code, sig) => {
+        signal.removeEventListener('abort', stop);
+        job.child = undefined;
+        if (last?.type === 'done') resolve({ report: last.report, files: last.files });
+        else reject(new Error(last?.type === 'error' ? last.message : `The training process ended unexpectedly (${sig ? `signal ${sig}` : `exit code ${code}`}), ` +
+          'without a result: this job failed, the server and the other jobs go on. Start it again, perhaps with a smaller size.'));
+      });
+      child.send({ type: 'run', job: run, dir } satisfies ToRunner);
+    });
+  }
+
+  /** The process training a running job (for tests: it is not this one), or undefined. */
+  runnerPid(id: string): number | undefined {
+    return ID.test(id) ? this.jobs.get(id)?.child?.pid : undefined;
   }
 }
 
@@ -387,15 +439,4 @@ async function waitingUploads(inDir: string, count: number): Promise<Uploads | u
   const video = names.includes('video') ? join(inDir, 'video') : undefined;
   if (images.length !== (video ? 0 : count) || (video && count !== 1)) return undefined;
   return { images, hint: hint && join(inDir, hint), video };
-}
-
-/** Small PNG data URLs of the preview layers. */
-async function previewUrls(images: Record<string, Image>): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [name, img] of Object.entries(images)) {
-    const scale = Math.min(1, PREVIEW_SIDE / Math.max(img.width, img.height));
-    const small = scale < 1 ? resizeImage(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale))) : img;
-    out[name] = `data:image/png;base64,${(await encodePng(small)).toString('base64')}`;
-  }
-  return out;
 }

@@ -6,17 +6,20 @@
 //   POST /api/jobs                    {task, images: [base64...], options: {NAME: text or JSON value, ..., hint: base64}}
 //                                     -> 202 job; a video task ('video segment', ...) takes {task, video: base64,
 //                                     options: {frames: 'A:B', fps, NAME: ...}}. A refused option: 400 {error, code, option}
+//                                     Or multipart/form-data (curl -F task=segment -F images=@a.png -F iterations=500):
+//                                     fields task, options (JSON) and/or one per option; files images, video, hint
 //   GET  /api/jobs/:id                one job
 //   GET  /api/jobs/:id/events         Server-Sent Events: state, progress, preview, history
 //   POST /api/jobs/:id/stop           stop (keeps the best result so far) or cancel if queued
 //   GET  /api/jobs/:id/files/:name    an output the job produced (PNG, MP4 or report.json; a frame as mask%2F00001.png)
 //   GET  /api/jobs/:id/archive        all outputs as one ZIP
+//   GET  /api/jobs/:id/input          an image job's first input, shown beside its results
 //
 // Every request must name this server in its Host header (localhost, 127.0.0.1, [::1], the --host
 // given, --allowed-host names): a page elsewhere cannot reach it through DNS rebinding. No
 // response may be framed by another site.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -29,6 +32,7 @@ import { TASKS, taskEntry, type TaskEntry } from '../tasks/registry.js';
 import { readJobOptions, readSelection } from './options.js';
 import { checkRegion, webTasks, type RegionCheck } from './tasks.js';
 import { checkUpload, probeUpload, videoContainer } from './video.js';
+import { UploadError, isMultipart, readMultipart, type Multipart, type UploadedFile } from './multipart.js';
 import { zip } from './zip.js';
 
 export interface ServerOptions {
@@ -59,6 +63,9 @@ const PAGE_CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'sel
 const OTHER_CSP = "default-src 'none'; frame-ancestors 'none'";
 const LIMITS = { size: [MIN_SIZE, MAX_SIZE] } as const;
 
+/** An upload: its bytes, and its path when it is on disk already (a multipart file in the uploads folder). */
+interface Upload { data: Buffer; path?: string }
+
 class HttpError extends Error {
   /** `details`: more fields of the JSON answer (a refused option's code and name). */
   constructor(readonly status: number, message: string, readonly details: Record<string, unknown> = {}) { super(message); }
@@ -67,6 +74,12 @@ class HttpError extends Error {
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+};
+
+/** An input image's type by the extension it was stored under (its format as sharp names it). */
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png', '.jpeg': 'image/jpeg', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.gif': 'image/gif', '.avif': 'image/avif',
+  '.heif': 'image/heif', '.tiff': 'image/tiff',
 };
 
 /** The page's files, read once: only these names are ever served from the static folder. */
@@ -136,6 +149,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (id === undefined) {
       if (method === 'GET') return sendJson(res, 200, { jobs: jobs.list() });
       allow(method, 'POST');
+      if (isMultipart(req)) {
+        const form = await readMultipart(req, maxBody, uploads).catch((e: unknown) => {
+          throw e instanceof UploadError ? new HttpError(e.status, e.message) : e;
+        });
+        try {
+          return sendJson(res, 202, await createFormJob(form));
+        } finally {
+          await Promise.all(form.files.map((f) => rm(f.path, { force: true })));
+        }
+      }
       const body = await readBody(req, maxBody);
       const info = await createJob(body);
       return sendJson(res, 202, info);
@@ -173,6 +196,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       res.end(body);
       return;
     }
+    if (action === 'input' && name === undefined) {
+      allow(method, 'GET');
+      const file = jobs.inputPath(id);
+      if (!file) throw new HttpError(404, `Job ${id} keeps no input image${job.task.startsWith('video') ? ' (a video job)' : ''}`);
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': IMAGE_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length,
+        'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+      res.end(body);
+      return;
+    }
     if (action === 'archive' && name === undefined) {
       allow(method, 'GET');
       if (job.files.length === 0) throw new HttpError(404, `Job ${id} has no outputs${FINAL_STATES.has(job.state) ? '' : ' yet'}`);
@@ -189,11 +222,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     throw new HttpError(404, `No API route ${url.pathname}`);
   };
 
-  /**
-   * Checks a job request: the task, its options by the task's schema (as text or JSON values), its
-   * images by their headers (decoded only when the job starts), a box and hint mask by the task's
-   * rules. The uploads wait on disk, not in memory.
-   */
+  /** A JSON job request: {task, images: [base64...] | video: base64, options}. */
   async function createJob(body: Buffer): Promise<unknown> {
     let req: Record<string, unknown>;
     try {
@@ -202,13 +231,70 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       throw new HttpError(400, `The request body is not valid JSON (${(e as Error).message})`);
     }
     if (!req || typeof req !== 'object' || Array.isArray(req)) throw new HttpError(400, 'Send a JSON object {task, images, options}');
-    const task = typeof req.task === 'string' ? taskEntry(req.task) : undefined;
-    if (!task) throw new HttpError(400, `Unknown task ${JSON.stringify(req.task)}: choose one of ${Object.keys(TASKS).join(', ')}`);
-    const raw = req.options ?? {};
+    const task = taskOf(req.task);
+    const raw = optionsOf(req.options ?? {});
+    if (task.inputs.kind === 'video') {
+      if (typeof req.video !== 'string') throw new HttpError(400, `${task.name} takes one video, sent as a base64 string in "video"`);
+      return checked(() => createVideoJob(task, { data: fromBase64(req.video as string) }, raw));
+    }
+    const { min, max } = task.inputs;
+    const sent = req.images;
+    if (!Array.isArray(sent) || sent.length < min || sent.length > max || sent.some((s) => typeof s !== 'string'))
+      throw new HttpError(400, `${task.name} takes ${min === max ? min : `${min} to ${max}`} image(s), sent as base64 strings in "images"`);
+    return checked(() => createImageJob(task, (sent as string[]).map((s) => ({ data: fromBase64(s) })), raw));
+  }
+
+  /**
+   * A multipart/form-data job request (curl -F): "task", "options" as JSON text and/or each option
+   * as a field of its own ("iterations=500"); files "images" (one part per image), "video", "hint".
+   * The files are on disk already (readMultipart); those not kept by a job are removed by the caller.
+   */
+  async function createFormJob({ fields, files }: Multipart): Promise<unknown> {
+    const task = taskOf(fields.task);
+    let raw: Record<string, unknown> = {};
+    if (fields.options !== undefined) {
+      try {
+        raw = optionsOf(JSON.parse(fields.options));
+      } catch (e) {
+        if (e instanceof HttpError) throw e;
+        throw new HttpError(400, `The "options" field is not valid JSON (${(e as Error).message}): send {"iterations": 500, ...}, or each option as a field of its own`);
+      }
+    }
+    for (const [name, value] of Object.entries(fields)) if (name !== 'task' && name !== 'options') raw[name] = value;
+    const unknown = files.find((f) => !['images', 'video', 'hint'].includes(f.field));
+    if (unknown) throw new HttpError(400, `Unknown file field "${unknown.field}": send images as "images", a video as "video", a hint mask as "hint"`);
+    const read = async (f: UploadedFile): Promise<Upload> => ({ data: await readFile(f.path), path: f.path });
+    const images = files.filter((f) => f.field === 'images');
+    const hint = files.find((f) => f.field === 'hint');
+    const video = files.filter((f) => f.field === 'video');
+    if (task.inputs.kind === 'video') {
+      if (video.length !== 1 || images.length > 0) throw new HttpError(400, `${task.name} takes one video, sent as a file in the field "video"`);
+      // Only its first bytes are needed here: ffprobe reads the file.
+      return checked(async () => createVideoJob(task, { data: await firstBytes(video[0].path, 1024), path: video[0].path }, raw));
+    }
+    const { min, max } = task.inputs;
+    if (images.length < min || images.length > max || video.length > 0)
+      throw new HttpError(400, `${task.name} takes ${min === max ? min : `${min} to ${max}`} image(s), sent as files in the field "images"`);
+    // A hint mask sent as a file is checked as an option by its name, like one sent as text.
+    if (hint) raw.hint = `(the file sent as "hint")`;
+    return checked(async () => createImageJob(task, await Promise.all(images.map(read)), raw, hint && await read(hint)));
+  }
+
+  function taskOf(name: unknown): TaskEntry {
+    const task = typeof name === 'string' ? taskEntry(name) : undefined;
+    if (!task) throw new HttpError(400, `Unknown task ${JSON.stringify(name)}: choose one of ${Object.keys(TASKS).join(', ')}`);
+    return task;
+  }
+
+  function optionsOf(raw: unknown): Record<string, unknown> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, '"options" must be an object of options by name, e.g. {"iterations": 500}');
+    return raw as Record<string, unknown>;
+  }
+
+  /** A refused option as 400 with its code and name; a full queue as 503. */
+  async function checked<T>(f: () => Promise<T>): Promise<T> {
     try {
-      return task.inputs.kind === 'video' ? await createVideoJob(task, req, raw as Record<string, unknown>)
-        : await createImageJob(task, task.inputs, req, raw as Record<string, unknown>);
+      return await f();
     } catch (e) {
       if (e instanceof OptionError) throw new HttpError(400, e.format(fieldName), { code: e.code, option: e.option });
       if (e instanceof QueueFullError) throw new HttpError(503, e.message);
@@ -216,48 +302,49 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     }
   }
 
-  async function createImageJob(task: TaskEntry, { min, max }: { min: number; max: number }, req: Record<string, unknown>,
-    raw: Record<string, unknown>): Promise<unknown> {
-    const sent = req.images;
-    if (!Array.isArray(sent) || sent.length < min || sent.length > max || sent.some((s) => typeof s !== 'string'))
-      throw new HttpError(400, `${task.name} takes ${min === max ? min : `${min} to ${max}`} image(s), sent as base64 strings in "images"`);
+  /**
+   * Checks an image job: its options by the task's schema (as text or JSON values), its images by
+   * their headers (decoded only when the job starts), a box and hint mask by the task's rules. The
+   * uploads wait on disk, not in memory. `hintFile`: a hint mask sent as a file (else one in the options).
+   */
+  async function createImageJob(task: TaskEntry, sent: Upload[], raw: Record<string, unknown>, hintFile?: Upload): Promise<unknown> {
     const { options, hint: hintText } = readJobOptions(task, raw, sent.length);
     const slot = takeSlot();
     const staged: string[] = [];
     try {
-      const buffers = (sent as string[]).map(fromBase64);
       const headers: ImageHeader[] = [];
-      for (const [i, buf] of buffers.entries()) headers.push(await probe(buf, sent.length > 1 ? `image ${i + 1}` : 'the image'));
+      for (const [i, up] of sent.entries()) headers.push(await probe(up.data, sent.length > 1 ? `image ${i + 1}` : 'the image'));
       const [first] = headers;
       for (const [i, img] of headers.entries()) {
         if (img.width !== first.width || img.height !== first.height)
           throw new HttpError(400, `All images must have the same size: image 1 is ${first.width}x${first.height}, image ${i + 1} is ${img.width}x${img.height}`);
       }
-      let hintBuf: Buffer | undefined, hint: ImageHeader | undefined;
-      if (hintText !== undefined) {
-        hintBuf = fromBase64(hintText);
-        hint = await probe(hintBuf, 'the hint mask');
+      const hintUp = hintFile ?? (hintText !== undefined ? { data: fromBase64(hintText) } : undefined);
+      let hint: ImageHeader | undefined;
+      if (hintUp) {
+        hint = await probe(hintUp.data, 'the hint mask');
         if (hint.width !== first.width || hint.height !== first.height)
           throw new HttpError(400, `The hint mask is ${hint.width}x${hint.height} but the image is ${first.width}x${first.height}: ` +
             'draw the hint at the image\'s size.');
       }
       const check: RegionCheck = { count: headers.length, width: first.width, height: first.height, size: options.size as number | undefined,
         box: options.box as RegionCheck['box'] };
-      if (hintBuf && hint) {
-        const [buf, bands] = [hintBuf, hint.channels];
+      if (hintUp && hint) {
+        const [buf, bands] = [hintUp.data, hint.channels];
         await oneAtATime(async () => regionCheck(task, { ...check, hint: await readImageBuffer(buf, 'the hint mask', { channels: bands }) }));
       } else {
         regionCheck(task, check);
       }
-      const stage = async (buf: Buffer, h: ImageHeader) => {
+      // Into the uploads folder, named by format (a file sent as multipart is there already: renamed, not copied).
+      const stage = async (up: Upload, h: ImageHeader) => {
         const path = join(uploads, `${randomBytes(8).toString('hex')}.${h.format}`);
         staged.push(path);
-        await writeFile(path, buf);
+        await (up.path ? rename(up.path, path) : writeFile(path, up.data));
         return path;
       };
       const images: string[] = [];
-      for (const [i, buf] of buffers.entries()) images.push(await stage(buf, headers[i]));
-      const hintPath = hintBuf && hint ? await stage(hintBuf, hint) : undefined;
+      for (const [i, up] of sent.entries()) images.push(await stage(up, headers[i]));
+      const hintPath = hintUp && hint ? await stage(hintUp, hint) : undefined;
       return await jobs.add({ task: task.name, options, uploads: { images, hint: hintPath },
         inputs: headers.map(({ width, height }) => ({ width, height })) }, slot);
     } finally {
@@ -276,19 +363,20 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     }
   }
 
-  /** A video job: the clip is checked by its first bytes, then by ffprobe (a video stream, frame size, frame count). */
-  async function createVideoJob(task: TaskEntry, req: Record<string, unknown>, raw: Record<string, unknown>): Promise<unknown> {
-    if (typeof req.video !== 'string') throw new HttpError(400, `${task.name} takes one video, sent as a base64 string in "video"`);
+  /**
+   * A video job: the clip is checked by its first bytes (`data` holds at least those), then by
+   * ffprobe (a video stream, frame size, frame count).
+   */
+  async function createVideoJob(task: TaskEntry, clip: Upload, raw: Record<string, unknown>): Promise<unknown> {
     const { options } = readJobOptions(task, raw, undefined);
     const selection = readSelection(raw);
-    const buf = fromBase64(req.video);
-    if (buf.length === 0) throw new HttpError(400, 'The video is empty');
-    if (!videoContainer(buf))
+    if (clip.data.length === 0) throw new HttpError(400, 'The video is empty');
+    if (!videoContainer(clip.data))
       throw new HttpError(400, 'The file is not a video: upload an MP4, WebM, MOV, MKV, AVI, FLV, Ogg or MPEG clip.');
     const slot = takeSlot();
     const path = join(uploads, randomBytes(8).toString('hex'));
     try {
-      await writeFile(path, buf);
+      await (clip.path ? rename(clip.path, path) : writeFile(path, clip.data));
       const info = await probeUpload(path);
       checkUpload(info, selection);
       return await jobs.add({ task: task.name, options, video: selection, uploads: { images: [], video: path },
@@ -367,8 +455,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       sendJson(res, status, { error: message, ...(e instanceof HttpError ? e.details : {}) });
     });
   });
-  // Training blocks the event loop for a step at a time: a short idle timeout would race with
-  // clients reusing a kept-alive connection (ECONNRESET), so idle connections are kept longer.
+  // Jobs train in a child process (jobs.ts), so this loop stays free; idle connections are still
+  // kept long, so that clients reusing a kept-alive connection never race its close (ECONNRESET).
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
   let port = 0, url = '';
@@ -434,6 +522,17 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   }
   if (over) throw tooLarge();
   return Buffer.concat(chunks);
+}
+
+/** The first `n` bytes of a file (fewer if it is shorter). */
+async function firstBytes(path: string, n: number): Promise<Buffer> {
+  const file = await open(path);
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(n), 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }
 
 /** A base64 string, or a data: URL. */

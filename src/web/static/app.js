@@ -9,9 +9,9 @@ const el = (tag, props = {}, ...children) => {
 const state = {
   tasks: [],
   limits: null,
-  files: [], // {name, dataUrl, img}
-  video: null, // {name, dataUrl, url}: the video task's clip
-  hint: null, // data URL
+  files: [], // {name, file, dataUrl, img}
+  video: null, // {name, file, url}: the video task's clip
+  hint: null, // the hint mask's File
   box: null, // {x, y, width, height} in image pixels
   jobId: null,
   job: null, // the open job's last known info
@@ -132,12 +132,13 @@ async function addFiles(list) {
     const loaded = [];
     for (const f of files) {
       const dataUrl = await readFile(f);
-      loaded.push({ name: f.name, dataUrl, img: await loadImage(dataUrl).catch(() => null) });
+      loaded.push({ name: f.name, file: f, dataUrl, img: await loadImage(dataUrl).catch(() => null) });
     }
     // Picking a new set replaces the old one; for multi-image tasks extra drops are appended.
     state.files = (t && maxImages(t) > 1 ? state.files.concat(loaded) : loaded).slice(-(t ? maxImages(t) : 1));
     state.box = null;
     renderImages();
+    showBoxFields();
   } catch (e) {
     showFormError(e.message);
   }
@@ -147,7 +148,7 @@ async function addFiles(list) {
 async function addVideo(file) {
   try {
     if (state.video) URL.revokeObjectURL(state.video.url);
-    state.video = { name: file.name, dataUrl: await readFile(file), url: URL.createObjectURL(file) };
+    state.video = { name: file.name, file, url: URL.createObjectURL(file) };
     renderImages();
   } catch (e) {
     showFormError(e.message);
@@ -161,7 +162,8 @@ function renderImages() {
   if (t && isVideo(t)) {
     const v = state.video;
     if (v) thumbs.append(el('figure', {}, el('video', { src: v.url, muted: true, controls: true, preload: 'metadata' }), el('figcaption', { textContent: v.name })));
-    $('#drop-text').firstChild.textContent = v ? 'Drop to replace, or ' : 'Drop a video here or ';
+    $('#drop-words').textContent = v ? 'Drop to replace, or' : 'Drop a video here or';
+    $('#choose').textContent = 'Choose a video…';
     $('#box-area').hidden = true;
     return;
   }
@@ -169,7 +171,8 @@ function renderImages() {
     const size = f.img ? `${f.img.naturalWidth}×${f.img.naturalHeight}` : 'not shown';
     thumbs.append(el('figure', {}, f.img ? el('img', { src: f.dataUrl, alt: f.name }) : '', el('figcaption', { textContent: `${f.name} (${size})` })));
   }
-  $('#drop-text').firstChild.textContent = state.files.length ? 'Drop to replace, or ' : 'Drop image(s) here or ';
+  $('#drop-words').textContent = state.files.length ? 'Drop to replace, or' : 'Drop image(s) here or';
+  $('#choose').textContent = t && maxImages(t) > 1 ? 'Choose files…' : 'Choose a file…';
   const first = state.files[0];
   $('#box-area').hidden = !(t && takes(t, 'box') && state.files.length === 1 && first.img);
   drawCanvas();
@@ -180,7 +183,8 @@ function drawCanvas() {
   const canvas = $('#canvas');
   if (!first || !first.img || $('#box-area').hidden) return;
   const img = first.img;
-  const maxW = Math.min(380, canvas.parentElement.clientWidth || 380);
+  // Room for the box's four fields beside the drawing.
+  const maxW = Math.min(380, (canvas.parentElement.clientWidth || 480) - 120);
   const scale = Math.min(maxW / img.naturalWidth, 360 / img.naturalHeight, 4);
   canvas.width = Math.round(img.naturalWidth * scale);
   canvas.height = Math.round(img.naturalHeight * scale);
@@ -189,6 +193,8 @@ function drawCanvas() {
   g.imageSmoothingEnabled = scale < 1;
   g.drawImage(img, 0, 0, canvas.width, canvas.height);
   const b = state.box;
+  for (const [k, max] of [['x', img.naturalWidth - 1], ['y', img.naturalHeight - 1], ['width', img.naturalWidth], ['height', img.naturalHeight]])
+    $(`#box-${k}`).max = String(max);
   if (b) {
     g.fillStyle = 'rgba(0,0,0,0.35)';
     g.beginPath();
@@ -218,6 +224,7 @@ function setupBoxDrawing() {
     const x1 = Math.ceil(Math.max(start.x, p.x)), y1 = Math.ceil(Math.max(start.y, p.y));
     state.box = x1 - x0 >= 2 && y1 - y0 >= 2 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
     drawCanvas();
+    showBoxFields();
   };
   canvas.addEventListener('pointerdown', (ev) => {
     if (!state.files[0]?.img) return;
@@ -227,7 +234,24 @@ function setupBoxDrawing() {
   });
   canvas.addEventListener('pointermove', (ev) => { if (start) update(ev); });
   canvas.addEventListener('pointerup', (ev) => { if (start) { update(ev); start = null; } });
-  $('#clear-box').addEventListener('click', () => { state.box = null; drawCanvas(); });
+  $('#clear-box').addEventListener('click', () => { state.box = null; drawCanvas(); showBoxFields(); });
+  // The four fields are the box too, for the keyboard: a box once all four hold whole numbers.
+  for (const k of BOX_KEYS) {
+    $(`#box-${k}`).addEventListener('input', () => {
+      const v = BOX_KEYS.map((n) => $(`#box-${n}`).value.trim());
+      const n = v.map(Number);
+      const whole = v.every((t) => t !== '' && Number.isInteger(Number(t)));
+      state.box = whole && n[2] > 0 && n[3] > 0 ? { x: n[0], y: n[1], width: n[2], height: n[3] } : null;
+      drawCanvas();
+    });
+  }
+}
+
+const BOX_KEYS = ['x', 'y', 'width', 'height'];
+
+/** The box's four fields, from the box drawn (or empty). */
+function showBoxFields() {
+  for (const k of BOX_KEYS) $(`#box-${k}`).value = state.box ? String(state.box[k]) : '';
 }
 
 function setupDrop() {
@@ -239,11 +263,9 @@ function setupDrop() {
     drop.classList.remove('over');
     void addFiles(ev.dataTransfer.files);
   });
+  $('#choose').addEventListener('click', () => $('#files').click());
   $('#files').addEventListener('change', (ev) => { void addFiles(ev.target.files); ev.target.value = ''; });
-  $('#hint-file').addEventListener('change', async (ev) => {
-    const f = ev.target.files[0];
-    state.hint = f ? await readFile(f) : null;
-  });
+  $('#hint-file').addEventListener('change', (ev) => { state.hint = ev.target.files[0] ?? null; });
 }
 
 // ---- starting a job -----------------------------------------------------------------------------
@@ -270,21 +292,24 @@ async function start(ev) {
   const every = $('#preview-every').value.trim();
   if (every !== '') options.previewEvery = every;
   if (takes(t, 'box') && state.box && state.files.length === 1) options.box = state.box;
-  if (takes(t, 'hint') && state.hint && !options.box) options.hint = state.hint;
-  let body;
+  // Sent as multipart/form-data: the files as they are (the server streams them to disk), the options as JSON.
+  const body = new FormData();
+  body.append('task', t.name);
+  const files = video ? [['video', state.video.file]] : state.files.map((f) => ['images', f.file]);
+  if (takes(t, 'hint') && state.hint && !options.box) files.push(['hint', state.hint]);
   if (video) {
     const frames = $('#frames').value.trim(), fps = $('#fps').value.trim();
     if (frames !== '') options.frames = frames;
     if (fps !== '') options.fps = fps;
-    body = JSON.stringify({ task: t.name, video: state.video.dataUrl, options });
-  } else {
-    body = JSON.stringify({ task: t.name, images: state.files.map((f) => f.dataUrl), options });
   }
-  if (state.limits && body.length > state.limits.maxBodyBytes)
-    return showFormError(`The ${video ? 'video is' : 'images are'} too large to send (${(body.length / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
+  body.append('options', JSON.stringify(options));
+  for (const [field, file] of files) body.append(field, file, file.name);
+  const bytes = files.reduce((n, [, f]) => n + f.size, 0);
+  if (state.limits && bytes > state.limits.maxBodyBytes)
+    return showFormError(`The ${video ? 'video is' : 'images are'} too large to send (${(bytes / 1048576).toFixed(1)} MB, at most ${(state.limits.maxBodyBytes / 1048576).toFixed(0)} MB)`);
   $('#start').disabled = true;
   try {
-    const job = await api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const job = await api('/api/jobs', { method: 'POST', body });
     openJob(job.id);
     void refreshQueue();
   } catch (e) {
@@ -305,6 +330,7 @@ function openJob(id) {
   $('#job-empty').hidden = true;
   $('#job-body').hidden = false;
   $('#previews').replaceChildren();
+  $('#results').hidden = true;
   $('#download-list').replaceChildren();
   $('#downloads').hidden = true;
   $('#job-error').hidden = true;
@@ -420,6 +446,58 @@ function renderDownloads(job) {
     img.dataset.layer = f.replace(/\.png$/, '');
     box.append(el('figure', {}, img, el('figcaption', { textContent: f })));
   }
+  renderResults(job, top.filter((f) => f.endsWith('.png')));
+}
+
+// ---- results beside the input ----------------------------------------------------------------
+
+// The output shown first against the input: the layer a person came for.
+const MAIN_OUTPUT = ['foreground.png', 'dehazed.png', 'clean.png', 'layer1.png'];
+
+/** The input under a chosen output, split by a range input; for a mask, the cut-out. */
+function renderResults(job, pngs) {
+  const results = $('#results');
+  results.hidden = !job.inputFile || pngs.length === 0;
+  if (results.hidden) return;
+  const base = `/api/jobs/${job.id}`;
+  $('#compare-input').src = `${base}/input`;
+  const choice = $('#compare-choice');
+  choice.replaceChildren(...pngs.map((f) => el('option', { value: f, textContent: f.replace(/\.png$/, '') })));
+  choice.value = MAIN_OUTPUT.find((f) => pngs.includes(f)) ?? pngs[0];
+  const show = () => { $('#compare-output').src = `${base}/files/${encodeURIComponent(choice.value)}`; };
+  choice.onchange = show;
+  show();
+  setSplit($('#compare-range').value);
+  $('#cutout-fig').hidden = !pngs.includes('mask.png');
+  if (pngs.includes('mask.png')) void drawCutout(`${base}/input`, `${base}/files/mask.png`, job.id);
+}
+
+function setSplit(value) {
+  const v = Math.min(100, Math.max(0, Number(value)));
+  $('#compare-output').style.clipPath = `inset(0 0 0 ${v}%)`;
+  $('#compare-line').style.left = `${v}%`;
+  $('#compare').dataset.split = String(v);
+}
+
+/** The input with the mask as its alpha, over the canvas's checkerboard (CSS): what the mask cuts out. */
+async function drawCutout(inputUrl, maskUrl, id) {
+  const canvas = $('#cutout');
+  delete canvas.dataset.ready;
+  const [input, mask] = await Promise.all([loadImage(inputUrl), loadImage(maskUrl)]).catch(() => []);
+  if (!input || !mask || state.jobId !== id) return;
+  const w = input.naturalWidth, h = input.naturalHeight;
+  const layer = (img) => {
+    const c = el('canvas', { width: w, height: h });
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0, w, h);
+    return g.getImageData(0, 0, w, h);
+  };
+  const pixels = layer(input), alpha = layer(mask).data;
+  for (let i = 0; i < pixels.data.length; i += 4) pixels.data[i + 3] = alpha[i];
+  canvas.width = w;
+  canvas.height = h;
+  canvas.getContext('2d').putImageData(pixels, 0, 0);
+  canvas.dataset.ready = '1';
 }
 
 function drawPlot() {
@@ -431,6 +509,7 @@ function drawPlot() {
   g.fillStyle = '#667085';
   g.fillText('loss (log scale)', L, 12);
   const pts = state.history.filter(([, l]) => Number.isFinite(l) && l > 0);
+  c.dataset.points = String(pts.length);
   if (pts.length < 2) {
     // A finished job without a history did not train (dehaze with the dark channel prior).
     const untrained = state.job && FINAL.has(state.job.state) && state.job.result && state.job.result.iterations === 0;
@@ -483,6 +562,8 @@ async function refreshQueue() {
   try {
     const { jobs } = await api('/api/jobs');
     const tbody = $('#queue tbody');
+    // Rows are rebuilt every few seconds: the row a keyboard user is on keeps the focus.
+    const focused = tbody.contains(document.activeElement) ? document.activeElement.dataset.id : undefined;
     tbody.replaceChildren();
     for (const j of jobs.slice().reverse()) {
       const progress = j.state === 'queued' ? `position ${j.queuePosition ?? '?'}`
@@ -491,11 +572,20 @@ async function refreshQueue() {
       const row = el('tr', {},
         el('td', {}, el('code', { textContent: j.id })), el('td', { textContent: j.task }),
         el('td', {}, el('span', { className: `badge ${j.state}`, textContent: j.state })),
-        el('td', { textContent: progress }), el('td', { textContent: new Date(j.createdAt).toLocaleString() }));
+        el('td', { textContent: progress }), el('td', { className: 'created', textContent: new Date(j.createdAt).toLocaleString() }));
       row.dataset.id = j.id;
       row.classList.toggle('current', j.id === state.jobId);
+      row.tabIndex = 0;
+      row.setAttribute('aria-label', `Job ${j.id}, ${j.task}, ${j.state}: press Enter to open`);
       row.addEventListener('click', () => openJob(j.id));
+      row.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Enter' && ev.key !== ' ') return;
+        ev.preventDefault();
+        openJob(j.id);
+        $('#job').scrollIntoView({ block: 'start' });
+      });
       tbody.append(row);
+      if (j.id === focused) row.focus({ preventScroll: true });
     }
     $('#queue-empty').hidden = jobs.length > 0;
   } catch { /* the server may be restarting: try again */ }
@@ -510,6 +600,7 @@ async function init() {
   $('#job-form').addEventListener('submit', start);
   $('#task').addEventListener('change', onTaskChange);
   $('#stop').addEventListener('click', stopJob);
+  $('#compare-range').addEventListener('input', (ev) => setSplit(ev.target.value));
   try {
     const { tasks, limits } = await api('/api/tasks');
     state.tasks = tasks;
