@@ -91,6 +91,20 @@ const TASKS = {
     cli('watermark', input, '-o', o, '--box', '110,150,380,85', '--quiet', ...SHORT, '--runs', '1');
     await strip('watermark', [['marked input', input], ['clean', join(o, 'clean.png')], ['opacity', join(o, 'alpha.png')]]);
   },
+  async video() {
+    // A clip made by panning across the flower photo: six frames, the flowers moving left.
+    const dir = join(tmp, 'frames');
+    mkdirSync(dir, { recursive: true });
+    const meta = await sharp(ex('flower.jpg')).metadata();
+    const w = Math.round(meta.width * 0.75), h = meta.height;
+    for (let k = 0; k < 6; k++)
+      await sharp(ex('flower.jpg')).extract({ left: Math.round((k * (meta.width - w)) / 5), top: 0, width: w, height: h }).png()
+        .toFile(join(dir, `${String(k + 1).padStart(5, '0')}.png`));
+    const o = join(tmp, 'video');
+    cli('video', 'segment', dir, '-o', o, '--quiet', ...SHORT);
+    await strip('video', [['frame 1', join(dir, '00001.png')], ['mask 1', join(o, 'mask', '00001.png')],
+      ['frame 6', join(dir, '00006.png')], ['mask 6', join(o, 'mask', '00006.png')]]);
+  },
 };
 
 const wanted = process.argv.slice(2);
