@@ -16,9 +16,9 @@ describe('README', () => {
     assert.ok(readme.includes('docs/benchmarks.md') && existsSync(join(root, 'docs', 'benchmarks.md')));
   });
 
-  test('shows a before/after picture for each image task, committed and small', () => {
+  test('shows a before/after picture for each task (video: a segmentation), committed and small', () => {
     const pictures = [...readme.matchAll(/!\[[^\]]*\]\((docs\/images\/[^)]+)\)/g)].map((m) => m[1]);
-    for (const task of ['segment', 'separate', 'dehaze', 'watermark']) assert.ok(pictures.includes(`docs/images/${task}.jpg`), task);
+    for (const task of ['segment', 'separate', 'dehaze', 'watermark', 'video']) assert.ok(pictures.includes(`docs/images/${task}.jpg`), task);
     for (const p of pictures) {
       assert.ok(existsSync(join(root, p)), `${p} exists`);
       assert.ok(statSync(join(root, p)).size < 400_000, `${p} is small`);
