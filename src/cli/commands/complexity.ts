@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import { UsageError, parse, requireOutput, taskOptions } from '../options.js';
 import { commonHelp } from '../help.js';
 import { progressMode, progressReporter } from '../progress.js';
-import { exitCode, stopping } from '../run.js';
 import { whileRunning } from '../signals.js';
 
 export const summary = "one DIP's loss curve per image: mixtures are harder to learn than their layers";
@@ -20,8 +19,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});
   if (values.help) { process.stdout.write(help + '\n'); return 0; }
   // Loaded after --help, which stays quick without libtorch and sharp.
-  const [{ readImage }, { plotCurves }, { Staging }, { complexity }] = await Promise.all([
-    import('../../io/image-file.js'), import('../../io/plot.js'), import('../../io/staging.js'), import('../../tasks/complexity.js')]);
+  const [{ readImage }, { plotCurves }, { Staging }, { complexity }, { exitCode, stopping }] = await Promise.all([
+    import('../../io/image-file.js'), import('../../io/plot.js'), import('../../io/staging.js'), import('../../tasks/complexity.js'), import('../run.js')]);
   if (positionals.length < 1) throw new UsageError('complexity takes at least one IMAGE');
   const options = taskOptions(values, 'complexity');
   const dir = await requireOutput(values);
