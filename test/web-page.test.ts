@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../src/web/server.js';
 import type { JobInfo } from '../src/web/jobs.js';
+import { picture } from './support/png.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots for people to look at: written only when DD_SCREENSHOTS names a folder. */
@@ -37,18 +38,6 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** A yellow square on a blue gradient, as PNG bytes. */
-async function picture(width: number, height: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const i = (y * width + x) * 3;
-    const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.25 && y < height * 0.75;
-    data[i] = inside ? 240 : 40 + x;
-    data[i + 1] = inside ? 200 : 60 + y;
-    data[i + 2] = inside ? 30 : 170;
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
 
 async function api(path: string, init?: RequestInit): Promise<Record<string, unknown>> {
   const res = await fetch(srv.url + path.replace(/^\//, ''), init);

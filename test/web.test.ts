@@ -17,6 +17,7 @@ import { startServer, type RunningServer } from '../src/web/server.js';
 import type { JobInfo } from '../src/web/jobs.js';
 import { TASKS, optionFields } from '../src/tasks/registry.js';
 import { crc32, zip } from '../src/web/zip.js';
+import { picture } from './support/png.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of the page, for people to look at: written only when DD_SCREENSHOTS names a folder. */
@@ -40,18 +41,6 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** A test picture: a yellow square on a blue background with a gradient. */
-async function picture(width: number, height: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const i = (y * width + x) * 3;
-    const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.25 && y < height * 0.75;
-    data[i] = inside ? 240 : 40 + x;
-    data[i + 1] = inside ? 200 : 60 + y;
-    data[i + 2] = inside ? 30 : 170;
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
 
 /** A tiny test clip made by ffmpeg: `frames` frames of its moving test pattern, as an MP4. */
 async function clip(frames: number, width = 64, height = 48, rate = 4): Promise<Buffer> {
