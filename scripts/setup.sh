@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(libtorch-dev libtcmalloc-minimal4 ffmpeg chromium cmake g++ make)
+PKGS=(libtorch-dev libtcmalloc-minimal4 ffmpeg chromium redis-server cmake g++ make)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
