@@ -2,7 +2,8 @@
 // input as the decomposition says, and minimises its loss terms with Adam, phase by phase.
 import * as torch from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { skip, type Skip } from '../nn/skip.js';
+import { skip, CONFIGS, type Skip } from '../nn/skip.js';
+import { groupNets } from '../nn/group.js';
 import { l1, maskedDistance, maskedL1, mse } from '../losses/reconstruction.js';
 import { exclusionLoss } from '../losses/exclusion.js';
 import { binaryMask, darkChannelLoss, distanceTo, smoothness } from '../losses/regularisers.js';
@@ -35,6 +36,8 @@ export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   onPreview?: (p: Preview) => void;
   previewEvery?: number;
+  /** Train DIPs of one shape as one grouped network (same maths, fewer kernel calls). Default true. */
+  groupNets?: boolean;
 }
 
 export interface HistoryPoint { iteration: number; phase: string; loss: number; psnr: number; terms: Record<string, number> }
@@ -52,7 +55,9 @@ export interface TrainResult {
 
 export { TrainingError };
 
-interface Generator { spec: LayerSpec; net: Skip; noise: Tensor; inputs: Set<number> }
+interface Generator { spec: LayerSpec; net: Skip; noise: Tensor; inputs: Set<number>; group?: Group }
+/** DIPs computed by one (possibly grouped) network: member j's output is channels [j*width, j*width + its channels). */
+interface Group { net: Skip; members: Generator[]; width: number; lr?: number }
 
 const termLabel = (t: Term): string => {
   switch (t.kind) {
@@ -71,7 +76,8 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
   torch.manualSeed(seed);
   const rng = mulberry32(seed);
   const gens = buildGenerators(d, K, H, W);
-  const params = [...gens.values()].flatMap((g) => g.net.parameters());
+  const groups = groupGenerators(gens, opts.groupNets ?? true);
+  const params = groups.flatMap((g) => g.net.parameters());
   const keepBest = d.keepBest ?? true;
   const batchSize = Math.min(d.batch ?? K, K);
   const total = d.phases.reduce((n, p) => n + p.iterations, 0);
@@ -89,7 +95,7 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
 
   try {
     outer: for (const phase of d.phases) {
-      const optimizer = new torch.Adam([...gens.values()].map((g) => ({ params: g.net.parameters(), lr: g.spec.lr ?? phase.lr ?? 1e-3 })),
+      const optimizer = new torch.Adam(groups.map((g) => ({ params: g.net.parameters(), lr: g.lr ?? phase.lr ?? 1e-3 })),
         { lr: phase.lr ?? 1e-3 });
       for (let t = 0; t < phase.iterations; t++) {
         const elapsed = (performance.now() - start) / 1000;
@@ -135,7 +141,8 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
     return { ...out, iterations: iteration, seconds: (performance.now() - start) / 1000, stopReason, history };
   } finally {
     torch.dispose(best?.params);
-    for (const g of gens.values()) { torch.dispose(g.net.parameters()); g.noise.dispose(); }
+    for (const g of groups) torch.dispose(g.net.parameters());
+    for (const g of gens.values()) g.noise.dispose();
   }
 }
 
@@ -151,6 +158,27 @@ function buildGenerators(d: Decomposition, K: number, H: number, W: number): Map
     gens.set(spec.name, { spec, net, noise, inputs: new Set(spec.inputs ?? [...Array(K).keys()]) });
   }
   return gens;
+}
+
+/**
+ * Gathers DIPs that can run as one grouped network: same configuration, noise shape, inputs and
+ * learning rate. Their separate nets are built first (as ungrouped), so grouping changes no
+ * initial weight; the separate copies are freed once grouped.
+ */
+function groupGenerators(gens: Map<string, Generator>, enabled: boolean): Group[] {
+  const byKey = new Map<string, Generator[]>();
+  for (const g of gens.values()) {
+    const config = typeof g.spec.net === 'string' ? CONFIGS[g.spec.net] : g.spec.net;
+    const key = enabled ? JSON.stringify([config, g.net.inChannels, g.noise.shape, [...g.inputs], g.spec.lr ?? null]) : g.spec.name;
+    byKey.set(key, [...(byKey.get(key) ?? []), g]);
+  }
+  return [...byKey.values()].map((members) => {
+    const net = members.length === 1 ? members[0].net : groupNets(members.map((m) => m.net));
+    if (members.length > 1) for (const m of members) { torch.dispose(m.net.parameters()); m.net = net; }
+    const group: Group = { net, members, width: net.outChannels, lr: members[0].spec.lr };
+    for (const m of members) m.group = group;
+    return group;
+  });
 }
 
 /** Augmentation index for this iteration: identity on the last iteration, as the reference. */
@@ -182,24 +210,30 @@ function evaluate(d: Decomposition, gens: Map<string, Generator>, batch: number[
     const g = gens.get(name);
     if (!g) return given(name, k);
     if (!g.inputs.has(k)) throw new Error(`Layer "${name}" does not take part in input ${k}`);
-    const key = g.noise.size(0) === 1 ? name : `${name}@${k}`;
-    let y = cache.get(key);
-    if (!y) {
-      let z = pick(g.noise, k);
-      const sigma = perturb ? valueAt(g.spec.perturb, t, 0) : 0;
-      if (sigma > 0) z = z.add(torch.randn(z.shape).mul(sigma));
-      y = g.net.forward(z);
-      if (g.spec.output === 'scalar') {
-        const [lo, hi] = g.spec.range ?? [0.05, 0.95];
-        y = y.mean([2, 3], true).mul(hi - lo).add(lo); // one value per channel (K x C x 1 x 1)
-      } else if (g.spec.size) {
-        // A map made at low resolution, upsampled: it cannot hold detail finer than its grid.
-        const like = pick(d.inputs, k);
-        y = torch.interpolate(y, [like.size(2), like.size(3)], { alignCorners: true });
-      }
-      cache.set(key, y);
+    const key = (m: Generator) => (m.noise.size(0) === 1 ? m.spec.name : `${m.spec.name}@${k}`);
+    if (!cache.has(key(g))) {
+      // The whole group at once: every member's (perturbed) noise side by side, one forward pass.
+      const group = g.group!;
+      const zs = group.members.map((m) => {
+        const z = pick(m.noise, k);
+        const sigma = perturb ? valueAt(m.spec.perturb, t, 0) : 0;
+        return sigma > 0 ? z.add(torch.randn(z.shape).mul(sigma)) : z;
+      });
+      const out = group.net.forward(zs.length === 1 ? zs[0] : torch.cat(zs, 1));
+      group.members.forEach((m, j) => {
+        let y = group.members.length === 1 ? out : out.narrow(1, j * group.width, m.spec.channels);
+        if (m.spec.output === 'scalar') {
+          const [lo, hi] = m.spec.range ?? [0.05, 0.95];
+          y = y.mean([2, 3], true).mul(hi - lo).add(lo); // one value per channel (K x C x 1 x 1)
+        } else if (m.spec.size) {
+          // A map made at low resolution, upsampled: it cannot hold detail finer than its grid.
+          const like = pick(d.inputs, k);
+          y = torch.interpolate(y, [like.size(2), like.size(3)], { alignCorners: true });
+        }
+        cache.set(key(m), y);
+      });
     }
-    return y;
+    return cache.get(key(g))!;
   };
   const recon = new Map<number, Tensor>();
   for (const k of batch) recon.set(k, mix(d.mixtures[k], (n) => output(n, k), (n) => given(n, k)));

@@ -12,19 +12,23 @@ function param(t: Tensor): Tensor {
   return torch.keep(t.requiresGrad_(true));
 }
 
-/** Conv with reflection padding ("same" size at stride 1), PyTorch's default init. */
+/**
+ * Conv with reflection padding ("same" size at stride 1), PyTorch's default init. With groups G,
+ * G independent convs side by side (channel counts are totals, as PyTorch's).
+ */
 export class Conv2d implements Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernel: number, readonly stride = 1) {
-    const bound = 1 / Math.sqrt(inChannels * kernel * kernel); // kaiming_uniform(a=sqrt(5)) reduces to this
-    this.weight = param(torch.uniform([outChannels, inChannels, kernel, kernel], -bound, bound));
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernel: number, readonly stride = 1, readonly groups = 1) {
+    const fanIn = (inChannels / groups) * kernel * kernel;
+    const bound = 1 / Math.sqrt(fanIn); // kaiming_uniform(a=sqrt(5)) reduces to this
+    this.weight = param(torch.uniform([outChannels, inChannels / groups, kernel, kernel], -bound, bound));
     this.bias = param(torch.uniform([outChannels], -bound, bound));
   }
   forward(x: Tensor): Tensor {
     const p = (this.kernel - 1) >> 1;
     const padded = p > 0 ? torch.pad(x, [p, p, p, p], 'reflect') : x;
-    return torch.conv2d(padded, this.weight, this.bias, { stride: this.stride });
+    return torch.conv2d(padded, this.weight, this.bias, { stride: this.stride, groups: this.groups });
   }
   parameters(): Tensor[] { return [this.weight, this.bias]; }
 }
@@ -54,6 +58,6 @@ export class Sequential implements Module {
   parameters(): Tensor[] { return this.layers.flatMap((l) => l.parameters()); }
 }
 
-/** conv -> BN -> LeakyReLU(0.2), the unit the skip network is made of. */
-export const convBlock = (cin: number, cout: number, k: number, stride = 1) =>
-  new Sequential(new Conv2d(cin, cout, k, stride), new BatchNorm2d(cout), new LeakyReLU(0.2));
+/** conv -> BN -> LeakyReLU(0.2), the unit the skip network is made of (BN is per channel, so G groups stay independent). */
+export const convBlock = (cin: number, cout: number, k: number, stride = 1, groups = 1) =>
+  new Sequential(new Conv2d(cin, cout, k, stride, groups), new BatchNorm2d(cout), new LeakyReLU(0.2));
