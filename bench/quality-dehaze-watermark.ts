@@ -20,6 +20,7 @@ import { removeWatermark } from '../src/tasks/watermark.js';
 import type { Box } from '../src/image/hints.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { psnr, ssim } from './metrics.js';
+import { WATERMARK_FRAME, haze, mark, markAlpha, regionPsnr } from './cases.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm1more,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' }, recipe: { type: 'string' }, tag: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
@@ -33,16 +34,6 @@ const rows: string[] = [];
 const save = (name: string, r: TaskResult) => writeTaskResult(join('out', 'bench', name), r);
 const f = (v: number, d = 2) => v.toFixed(d);
 const fit = async (p: string, w: number, h: number) => resizeImage(toRgb(await readImage(p)), w, h);
-
-/** I = t J + (1 - t) A, t = exp(-beta d); A(x, y) an RGB colour per pixel. */
-function haze(J: Image, depth: Float32Array, beta: number, A: (x: number, y: number) => number[]): Image {
-  const I = createImage(J.width, J.height, 3);
-  for (let y = 0; y < J.height; y++) for (let x = 0; x < J.width; x++) {
-    const i = y * J.width + x, t = Math.exp(-beta * depth[i]), a = A(x, y);
-    for (let c = 0; c < 3; c++) I.data[i * 3 + c] = t * J.data[i * 3 + c] + (1 - t) * a[c];
-  }
-  return I;
-}
 
 async function dehazeCase(name: string, hazy: Image, truth: Image) {
   const passes = values.passes ? Number(values.passes) : undefined;
@@ -80,31 +71,14 @@ if (cases.has('synth')) {
   await dehazeCase('astronaut smooth depth beta 2, A varies', haze(J, d, 2, A), J);
 }
 
-/** The text matte as alpha (times opacity) at (x, y), w x h, in a width x height frame. */
-async function markAlpha(width: number, height: number, box: Box, opacity: number): Promise<Image> {
-  const matte = resizeImage(await readImage(dev('watermarks/text_matte.png'), { channels: 1 }), box.width, box.height);
-  const a = createImage(width, height, 1);
-  for (let y = 0; y < box.height; y++) for (let x = 0; x < box.width; x++)
-    a.data[(box.y + y) * width + box.x + x] = opacity * matte.data[y * box.width + x];
-  return a;
-}
-const mark = (C: Image, alpha: Image): Image => ({ ...C, data: C.data.map((v, i) => alpha.data[Math.floor(i / 3)] * 1 + (1 - alpha.data[Math.floor(i / 3)]) * v) });
-function regionPsnr(a: Image, b: Image, box: Box): number {
-  let s = 0, n = 0;
-  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) for (let c = 0; c < 3; c++) {
-    const i = (y * a.width + x) * 3 + c;
-    s += (a.data[i] - b.data[i]) ** 2; n++;
-  }
-  return -10 * Math.log10(Math.max(s / n, 1e-12));
-}
 const wmRow = (name: string, out: Image, input: Image, truth: Image, box: Box, r: TaskResult) =>
   rows.push(`| ${name} | watermark PSNR box / whole | ${f(regionPsnr(out, truth, box))} / ${f(psnr(out, truth))} | | ` +
     `${f(regionPsnr(input, truth, box))} / ${f(psnr(input, truth))} | recon ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} (${r.report.iterations} it) |`);
 
-const W = 256, H = 192, markBox: Box = { x: 28, y: 64, width: 200, height: 62 };
+const { width: W, height: H, box: markBox } = WATERMARK_FRAME;
 if (cases.has('wm1')) {
   const C = await fit(dev('natural/skimage_coffee.png'), W, H);
-  const I = mark(C, await markAlpha(W, H, markBox, 0.45));
+  const I = mark(C, await markAlpha(shared, W, H, markBox, 0.45));
   const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
   const runs = values.runs ? Number(values.runs) : undefined;
   const r = await removeWatermark([I], pickOptions('watermark', { ...opts, box, runs, ...recipe }));
@@ -117,7 +91,7 @@ if (cases.has('wm1more')) {
   const runs = values.runs ? Number(values.runs) : 1;
   for (const [photo, opacity] of [['natural/opencv_fruits.jpg', 0.3], ['natural/skimage_chelsea.png', 0.6], ['natural/skimage_astronaut.png', 0.45], ['natural/kpa_snow.jpg', 0.35]] as const) {
     const C = await fit(dev(photo), W, H);
-    const I = mark(C, await markAlpha(W, H, markBox, opacity));
+    const I = mark(C, await markAlpha(shared, W, H, markBox, opacity));
     const box = { x: markBox.x - 4, y: markBox.y - 4, width: markBox.width + 8, height: markBox.height + 8 };
     const r = await removeWatermark([I], pickOptions('watermark', { ...opts, box, runs, ...recipe }));
     const name = photo.split('/')[1].split('.')[0];
@@ -127,7 +101,7 @@ if (cases.has('wm1more')) {
 }
 if (cases.has('wm3')) {
   const Cs = await Promise.all(['natural/skimage_coffee.png', 'natural/opencv_fruits.jpg', 'natural/skimage_chelsea.png'].map((p) => fit(dev(p), W, H)));
-  const alpha = await markAlpha(W, H, markBox, 0.45);
+  const alpha = await markAlpha(shared, W, H, markBox, 0.45);
   const Is = Cs.map((C) => mark(C, alpha));
   const r = await removeWatermark(Is, pickOptions('watermark', { ...opts, ...recipe })); // a dehazing --recipe does not apply
   await save(`watermark-three${tag}`, r);

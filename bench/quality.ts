@@ -18,6 +18,7 @@ import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { saliencyHintsFor, type Box } from '../src/image/hints.js';
 import { hintsFromBox } from '../src/tasks/hints.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
+import { blend, boxAround, composite } from './cases.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: 'seg,two,one,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, 'box-only': { type: 'boolean' }, 'auto-only': { type: 'boolean' }, seed: { type: 'string' }, recipe: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
@@ -32,27 +33,8 @@ const rows: string[] = [];
 const W = 256;
 
 const fit = async (p: string, w = W, h = W) => resizeImage(await readImage(p), w, h);
-const blend = (a: Image, b: Image, m: number): Image => ({ ...a, data: a.data.map((v, i) => m * v + (1 - m) * b.data[i]) });
 const save = (name: string, r: TaskResult) => writeTaskResult(join('out', 'bench', name), r);
 const f = (v: number, d = 2) => v.toFixed(d);
-
-/** Object pixels from `obj` where the mask is on, `bg` elsewhere. */
-function composite(obj: Image, bg: Image, mask: Image): Image {
-  const out = createImage(bg.width, bg.height, 3);
-  for (let i = 0; i < bg.width * bg.height; i++) for (let c = 0; c < 3; c++)
-    out.data[i * 3 + c] = mask.data[i] >= 0.5 ? obj.data[i * 3 + c] : bg.data[i * 3 + c];
-  return out;
-}
-
-/** The ground truth's bounding box, grown by `pad` of its size on each side: the box a user would draw. */
-function boxAround(mask: Image, pad = 0.05): Box {
-  let x0 = mask.width, y0 = mask.height, x1 = -1, y1 = -1;
-  for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++)
-    if (mask.data[y * mask.width + x] >= 0.5) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
-  const px = Math.round((x1 - x0 + 1) * pad), py = Math.round((y1 - y0 + 1) * pad);
-  const x = Math.max(0, x0 - px), y = Math.max(0, y0 - py);
-  return { x, y, width: Math.min(mask.width, x1 + 1 + px) - x, height: Math.min(mask.height, y1 + 1 + py) - y };
-}
 
 async function segCase(name: string, image: Image, truth: Image, extra: Parameters<typeof segment>[1] = {}) {
   const r = await segment(image, { ...opts, ...extra });
