@@ -2,7 +2,7 @@
 // ../shared/data/dev with exact ground truth, as data: a task, its inputs and options, and a score
 // of its outputs against the truth (IoU, PSNR). bench/quality*.ts print them; bench/time-to-quality
 // runs them through any tree's library.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readImage } from '../src/io/image-file.js';
 import { resizeImage, toRgb } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
@@ -175,4 +175,19 @@ export async function devCases(shared: string, groups?: Set<string>): Promise<De
       score: (r) => mean(Cs.map((C, k) => regionPsnr(r[`clean-${k + 1}`], C, markBox))), doNothing: mean(Cs.map((C, k) => regionPsnr(Is[k], C, markBox))) });
   }
   return out;
+}
+
+export interface Outcome { score: number; seconds: number; iterations: number }
+
+/** One case at the defaults (plus its options and `seed`) through the library of the double-dip checkout at `tree`. */
+export async function runCase(tree: string, c: Pick<DevCase, 'task' | 'inputs' | 'options' | 'score'>, seed: number, extra: Record<string, unknown> = {}): Promise<Outcome> {
+  const lib = await import(resolve(tree, 'dist/src/index.js'));
+  const o = { ...c.options, ...extra, seed };
+  const started = performance.now();
+  const r = c.task === 'segment' ? await lib.segment(c.inputs[0], o)
+    : c.task === 'separate' ? await lib.separate(c.inputs, o)
+      : c.task === 'dehaze' ? await lib.dehaze(c.inputs[0], o)
+        : await lib.removeWatermark(c.inputs, o);
+  const seconds = (performance.now() - started) / 1000;
+  return { score: c.score(r.images as Record<string, Image>), seconds, iterations: r.report.iterations };
 }

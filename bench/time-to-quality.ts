@@ -5,40 +5,33 @@
 // main as an issue starts:
 //   git worktree add --detach ../base <commit> && (cd ../base && ln -s ../main/node_modules && npm run build)
 //   node bin/fast-node.mjs dist/bench/time-to-quality.js --baseline ../base [--seeds 0,1] [--groups seg,two,...] [--cases NAME,...]
+//       [--set bench|dev] [--half tuning|check] [--kinds segment-auto,two,...]
+// --set bench (default): the quality benches' cases (bench/cases.ts); --set dev: the dev set (bench/devset.ts).
 // Run it alone on the machine: the seconds are wall time.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { dataDir, devCases, type DevCase } from './cases.js';
-import type { Image } from '../src/image/image.js';
+import { dataDir, devCases, runCase, type DevCase, type Outcome } from './cases.js';
+import { devSet } from './devset.js';
 
 const { values } = parseArgs({ options: {
   baseline: { type: 'string' }, seeds: { type: 'string', default: '0,1' }, groups: { type: 'string' }, cases: { type: 'string' },
   child: { type: 'boolean' }, tree: { type: 'string' }, case: { type: 'string' }, seed: { type: 'string' },
+  set: { type: 'string', default: 'bench' }, half: { type: 'string' }, kinds: { type: 'string' },
 } });
 
 const shared = dataDir();
 if (!existsSync(shared)) { console.log(`bench/time-to-quality: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const groups = values.groups ? new Set(values.groups.split(',')) : undefined;
-
-interface Outcome { score: number; seconds: number; iterations: number }
-
-/** One case, one seed, through `tree`'s library, in this process. */
-async function runCase(tree: string, c: DevCase, seed: number): Promise<Outcome> {
-  const lib = await import(resolve(tree, 'dist/src/index.js'));
-  const o = { ...c.options, seed };
-  const started = performance.now();
-  const r = c.task === 'segment' ? await lib.segment(c.inputs[0], o)
-    : c.task === 'separate' ? await lib.separate(c.inputs, o)
-      : c.task === 'dehaze' ? await lib.dehaze(c.inputs[0], o)
-        : await lib.removeWatermark(c.inputs, o);
-  const seconds = (performance.now() - started) / 1000;
-  return { score: c.score(r.images as Record<string, Image>), seconds, iterations: r.report.iterations };
+/** The cases of --set (and --groups, --kinds, --half). */
+async function caseList(): Promise<(DevCase | (Awaited<ReturnType<typeof devSet>>[number]))[]> {
+  if (values.set === 'dev') return (await devSet(shared, values.kinds ? new Set(values.kinds.split(',')) : undefined)).filter((c) => !values.half || c.half === values.half);
+  return devCases(shared, groups);
 }
 
 if (values.child) {
-  const [c] = (await devCases(shared, groups)).filter((x) => x.name === values.case);
+  const [c] = (await caseList()).filter((x) => x.name === values.case);
   if (!c) throw new Error(`No dev case named "${values.case}"`);
   process.stdout.write(JSON.stringify(await runCase(values.tree!, c, Number(values.seed))) + '\n');
   process.exit(0);
@@ -49,11 +42,12 @@ const trees = { baseline: resolve(values.baseline), new: process.cwd() };
 if (!existsSync(resolve(trees.baseline, 'dist/src/index.js'))) throw new Error(`${trees.baseline} has no dist/src/index.js: build it first (npm run build)`);
 const seeds = values.seeds!.split(',').map(Number);
 const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
-const cases = (await devCases(shared, groups)).filter((c) => !wanted || wanted.has(c.name));
+const cases = (await caseList()).filter((c) => !wanted || wanted.has(c.name));
 
-function child(tree: string, c: DevCase, seed: number): Outcome {
+function child(tree: string, c: { name: string }, seed: number): Outcome {
   const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--child', '--tree', tree, '--case', c.name, '--seed', String(seed),
-    ...(values.groups ? ['--groups', values.groups] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    '--set', values.set!, ...(values.groups ? ['--groups', values.groups] : []), ...(values.kinds ? ['--kinds', values.kinds] : []),
+    ...(values.half ? ['--half', values.half] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${c.name} (seed ${seed}) in ${tree} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -64,7 +58,7 @@ for (const c of cases) for (const seed of seeds) {
   const base = child(trees.baseline, c, seed), mine = child(trees.new, c, seed);
   const bound = c.metric === 'IoU' ? 0.01 : 0.5;
   const reached = mine.score >= base.score - bound;
-  const row = `| ${c.name} | ${seed} | ${c.metric} | ${f(c.doNothing, c.metric === 'IoU' ? 3 : 2)} | ${f(base.score, c.metric === 'IoU' ? 3 : 2)} | ${f(base.seconds, 0)} (${base.iterations} it) | ` +
+  const row = `| ${c.name}${'half' in c ? ` (${c.half})` : ''} | ${seed} | ${c.metric} | ${f(c.doNothing, c.metric === 'IoU' ? 3 : 2)} | ${f(base.score, c.metric === 'IoU' ? 3 : 2)} | ${f(base.seconds, 0)} (${base.iterations} it) | ` +
     `${f(mine.score, c.metric === 'IoU' ? 3 : 2)} | ${f(mine.seconds, 0)} (${mine.iterations} it) | ${reached ? `${f(base.seconds / mine.seconds, 2)}x` : 'not reached'} |`;
   rows.push(row);
   process.stderr.write(row + '\n');
