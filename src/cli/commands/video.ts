@@ -78,8 +78,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const count = frames.frames.length;
     if (chunk === 0 && count > MAX_FRAMES)
-      throw new Error(`"${input}" has ${range.end === undefined ? 'more than ' : ''}${MAX_FRAMES} frames from frame ${range.start}${range.end === undefined ? '' : ` (${count} selected)`}: ` +
-        `the maximum per run is ${MAX_FRAMES}. Leave out --chunk 0 to run it in chunks, select a range with --frames A:B ` +
+      throw new Error(`${range.end === undefined ? `"${input}" has more than ${MAX_FRAMES} frames from frame ${range.start}` : `--frames ${range.start}:${range.end} selects ${count} frames of "${input}"`}: ` +
+        `the maximum per run is ${MAX_FRAMES}. Leave out --chunk 0 to run it in chunks, select a shorter range with --frames A:B ` +
         `(e.g. --frames ${range.start}:${range.start + MAX_FRAMES}) or a lower rate with --fps.`);
     // Chunks only where asked for or needed: one run over all frames is the most consistent (one DIP sees them all).
     const plan = planChunks(count, { chunk: chunk || (count > MAX_FRAMES ? CHUNK_RECIPE.chunk : count) });
