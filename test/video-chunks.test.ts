@@ -2,6 +2,7 @@
 // inverted, one chunk's layers swapped: the joined clip must come out as one), and `double-dip video
 // --chunk` end to end on a 14-frame clip of a square moving over a texture.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -216,5 +217,27 @@ describe('double-dip video --chunk', () => {
     assert.equal((await readdir(join(part, 'mask'))).length, 10);
     const pr = JSON.parse(await readFile(join(part, 'report.json'), 'utf8'));
     assert.deepEqual(pr.chunks.map((c: Chunk) => [c.start, c.end]), [[3, 9], [7, 13]]);
+  });
+
+  test('--max-seconds is shared out among the chunks; SIGTERM in chunk 2 keeps its best and joins chunks 1-2 (exit 143)', { timeout: 60_000 }, async () => {
+    const out = join(dir, 'cli-signal');
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'double-dip.mjs'), 'video', 'segment', join(dir, 'clip'), '-o', out, '--chunk', '6',
+      '--size', '64', '--iterations', '100000', '--max-seconds', '12', '--batch', '2', '--threads', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdout.on('data', (d) => {
+      const before = stdout.includes('chunk 2/3');
+      stdout += d;
+      if (!before && stdout.includes('chunk 2/3')) child.kill('SIGTERM');
+    });
+    assert.equal(await exit, 143, stderr);
+    assert.equal((await readdir(join(out, 'mask'))).length, 10, 'frames 0-9: chunks 1 and 2');
+    assert.deepEqual((await readdir(out)).filter((n) => n.startsWith('.')), [], 'no staging folder left');
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.deepEqual([report.chunking.planned, report.chunking.run], [3, 2]);
+    assert.notEqual(report.chunks[0].stopReason, 'aborted');
+    assert.ok(report.chunks[0].seconds < 6, `chunk 1 had a third of 12 s, trained ${report.chunks[0].seconds} s`);
+    assert.equal(report.chunks[1].stopReason, 'aborted');
   });
 });
