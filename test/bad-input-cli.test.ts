@@ -99,7 +99,9 @@ const cases: [string[], RegExp][] = [
   // Frame ranges and the video's numbers.
   [['video', 'segment', clip, '--frames', 'x'], /Expected A:B \(frames A to B-1, e\.g\. 0:100\) for --frames but received "x"/],
   [['video', 'segment', clip, '--frames', '7:3'], /--frames 7:3: the end \(3\) must be after the start \(7\)/],
-  [['video', 'segment', clip, '--frames', '0:400'], /--frames 0:400 selects 400 frames, more than the maximum of 300/],
+  [['video', 'segment', clip, '--chunk', '2'], /Expected 0 \(off\) or an integer from 3 to 300 for --chunk but received 2/],
+  [['video', 'segment', clip, '--chunk', '301'], /Expected 0 \(off\) or an integer from 3 to 300 for --chunk but received 301/],
+  [['video', 'dehaze', clip, '--chunk', 'half'], /Expected 0 \(off\) or an integer from 3 to 300 for --chunk but received "half"/],
   [['video', 'segment', clip, '--fps', '0'], /Expected a frame rate above 0 and at most 240 for --fps but received 0/],
   [['video', 'separate', clip, '--batch', '0'], /Expected an integer from 1 to 300 for --batch but received 0/],
   [['video', 'separate', clip, '--batch', '1000'], /for --batch but received 1000/],

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { existsSync } from 'node:fs';
 import { createImage, type Image } from '../src/image/image.js';
 import { readImage, writeImage } from '../src/io/image-file.js';
 import { writeVideo } from '../src/io/video-file.js';
@@ -157,7 +158,7 @@ describe('double-dip video', () => {
     assert.deepEqual(parseFrameRange(':7'), { start: 0, end: 7 });
     assert.throws(() => parseFrameRange('7:3'), /must be after/);
     assert.throws(() => parseFrameRange('x'), /Expected A:B \(frames A to B-1, e.g. 0:100\) for frames but received "x"/);
-    assert.throws(() => parseFrameRange(`0:${MAX_FRAMES + 1}`), /more than the maximum of 300/);
+    assert.deepEqual(parseFrameRange(`0:${MAX_FRAMES + 1}`), { start: 0, end: MAX_FRAMES + 1 }, 'any length: a long range runs in chunks');
   });
 
   test('too many frames, an empty folder and mixed sizes give clear errors', async () => {
@@ -165,9 +166,14 @@ describe('double-dip video', () => {
     await mkdir(many);
     const tiny = createImage(16, 16, 3, 0.5);
     for (let k = 0; k <= MAX_FRAMES; k++) await writeImage(join(many, `${k}.png`), tiny);
-    let r = await cli(['video', 'segment', many, '-o', join(dir, 'o1'), '-q']);
+    // --chunk 0: one run or none (without it, 301 frames run in chunks: video-chunks.test.ts).
+    let r = await cli(['video', 'segment', many, '-o', join(dir, 'o1'), '--chunk', '0', '-q']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /more than 300 frames.*--frames/);
+    assert.match(r.stderr, /more than 300 frames.*Leave out --chunk 0 to run it in chunks.*--frames/);
+    r = await cli(['video', 'segment', many, '-o', join(dir, 'o1'), '--chunk', '0', '--frames', '0:301', '-q']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--frames 0:301 selects 301 frames of ".*many": the maximum per run is 300\. Leave out --chunk 0/);
+    assert.equal(existsSync(join(dir, 'o1')), false);
 
     const empty = join(dir, 'empty');
     await mkdir(empty);

@@ -45,7 +45,7 @@ function parseError(e: Error & { code?: string }, known: string[]): string {
 }
 
 /** parseArgs values that are not task options: the output, the output modes, and inputs read by the command itself. */
-const NOT_TASK_OPTIONS = new Set(['output', 'quiet', 'json', 'help', 'frames', 'fps']);
+const NOT_TASK_OPTIONS = new Set(['output', 'quiet', 'json', 'help', 'frames', 'fps', 'chunk']);
 
 /**
  * The task options given as flags, read from their text and checked by the task's schema, as the

@@ -27,3 +27,13 @@ export function composite(a: Image, b: Image, region: Image): Image {
     }
   });
 }
+
+/** (1 - w) a + w b per pixel (a linear cross-fade), images of one size and channel count; lazy. */
+export function blend(a: Image, b: Image, w: number): Image {
+  return mapRows([a, b], a.channels, ([x, y], out) => { for (let i = 0; i < out.length; i++) out[i] = (1 - w) * x[i] + w * y[i]; });
+}
+
+/** 1 - a per pixel (a mask's other polarity); lazy. */
+export function invert(a: Image): Image {
+  return mapRows([a], a.channels, ([x], out) => { for (let i = 0; i < out.length; i++) out[i] = 1 - x[i]; });
+}

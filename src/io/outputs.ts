@@ -30,7 +30,7 @@ export async function writeLossPlot(path: string, history: HistoryPoint[], title
  * A PNG into a staging folder. Not writeImage: its recursive mkdir, still running in a worker
  * thread when a second signal removes the staging folder, could make that folder again.
  */
-async function writePng(path: string, img: Image): Promise<void> {
+export async function writePng(path: string, img: Image): Promise<void> {
   const png = await encodePng(img);
   try {
     await writeFile(path, png);

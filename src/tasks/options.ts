@@ -106,13 +106,11 @@ function framesFromText(text: string, option: string): { start: number; end?: nu
   const start = Number(m[1] || 0), end = m[2] === '' ? undefined : Number(m[2]);
   if (end !== undefined && end <= start)
     throw new OptionError('ERR_OPTION_RANGE', option, text, (n) => `${n(option)} ${text}: the end (${end}) must be after the start (${start})`);
-  if (end !== undefined && end - start > MAX_FRAMES)
-    throw new OptionError('ERR_OPTION_RANGE', option, text,
-      (n) => `${n(option)} ${text} selects ${end - start} frames, more than the maximum of ${MAX_FRAMES} per run: select a shorter range`);
   return { start, end };
 }
+// Any length: a range longer than MAX_FRAMES is run in chunks (--chunk), or refused where a run cannot chunk it.
 const frames = z.strictObject({ start: z.int().min(0), end: z.int().min(1).optional() })
-  .refine((f) => f.end === undefined || (f.end > f.start && f.end - f.start <= MAX_FRAMES));
+  .refine((f) => f.end === undefined || f.end > f.start);
 
 const isImage = (v: unknown): v is Image => {
   const i = v as Image;
@@ -193,9 +191,15 @@ const OPTION_SPECS = {
   batch: int(1, MAX_FRAMES, { doc: 'frames per training iteration; memory grows with it', default: 4 }),
   hints: oneOf(['each', 'first', 'none'], { doc: "segment: saliency hints from every frame, the first frame's for all, or none", default: 'each' }),
   frames: {
-    schema: frames, expects: `A:B with A < B and at most ${MAX_FRAMES} frames`, fromText: framesFromText, value: 'A:B',
+    schema: frames, expects: 'A:B with A < B', fromText: framesFromText, value: 'A:B',
     show: (v) => { const f = v as { start?: unknown; end?: unknown }; return f && typeof f === 'object' ? `${f.start ?? ''}:${f.end ?? ''}` : show(v); },
     doc: 'frames A to B-1, counted from 0 (A: or :B for open ends)', default: 'all',
+  },
+  // The command's, not a task's: it says how a long clip is cut into runs (tasks/video-chunks.ts), not how one run trains.
+  chunk: {
+    schema: z.int().refine((v) => v === 0 || (v >= 3 && v <= MAX_FRAMES)), expects: `0 (off) or an integer from 3 to ${MAX_FRAMES}`, fromText: numberFromText, value: 'N',
+    doc: 'run the clip as chunks of N frames, neighbours sharing a few, one after another, joined into one clip; 0: one run only',
+    default: `48 for clips over ${MAX_FRAMES} frames, else off`,
   },
   fps: { schema: z.number().gt(0).max(240), expects: 'a frame rate above 0 and at most 240', fromText: numberFromText, value: 'N', doc: 'resample a video to N frames per second first', default: "the video's" },
 
