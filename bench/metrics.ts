@@ -2,11 +2,8 @@
 import type { Image } from '../src/image/image.js';
 import { toGrey } from '../src/image/resize.js';
 
-export function psnr(a: Image, b: Image): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += (a.data[i] - b.data[i]) ** 2;
-  return -10 * Math.log10(Math.max(s / a.data.length, 1e-12));
-}
+// PSNR and IoU are the library's own (src/image/compare.ts): the join of video chunks uses them too.
+export { psnr, iou } from '../src/image/compare.js';
 
 /** Mean SSIM (Wang et al. 2004) on luminance, 8x8 windows with stride 4. */
 export function ssim(a: Image, b: Image): number {
@@ -37,15 +34,4 @@ export function ncc(a: Image, b: Image): number {
   let sab = 0, saa = 0, sbb = 0;
   for (let i = 0; i < n; i++) { const da = a.data[i] - ma, db = b.data[i] - mb; sab += da * db; saa += da * da; sbb += db * db; }
   return sab / Math.sqrt(saa * sbb + 1e-12);
-}
-
-/** Intersection over union of two binary (>= 0.5) masks. */
-export function iou(a: Image, b: Image): number {
-  let inter = 0, union = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const p = a.data[i] >= 0.5, q = b.data[i] >= 0.5;
-    if (p && q) inter++;
-    if (p || q) union++;
-  }
-  return union === 0 ? 1 : inter / union;
 }
