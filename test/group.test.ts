@@ -62,8 +62,37 @@ describe('grouped DIPs', () => {
     try {
       for (const n of ['fg', 'bg', 'mask']) assert.ok(maxDiff(a.layers[n][0], b.layers[n][0]) < 1e-4, n);
       assert.ok(Math.abs(a.history[1].loss - b.history[1].loss) < 1e-5);
+      assert.deepEqual([a.networks, b.networks], [3, 1]);
     } finally {
       for (const r of [a, b]) torch.dispose([...Object.values(r.layers).flat(), ...r.reconstructions]);
+      inputs.dispose();
+    }
+  });
+
+  test('DIPs of different inputs with one shared noise group too (several images\' clean layers), with the same layers', async () => {
+    torch.manualSeed(6);
+    const inputs = torch.keep(torch.uniform([2, 3, 32, 32], 0, 1));
+    const noise = { channels: 2, scale: 0.1 };
+    const d: Decomposition = {
+      inputs,
+      layers: [
+        { name: 'clean1', net: 'A', channels: 3, noise, inputs: [0] },
+        { name: 'clean2', net: 'A', channels: 3, noise, inputs: [1] },
+        { name: 'W', net: 'A', channels: 3, noise },
+        { name: 'm', net: 'A', channels: 1, noise },
+        { name: 'own', net: 'A', channels: 1, noise: { ...noise, perInput: 'independent' } }, // a noise per input: its own group
+      ],
+      mixtures: [{ kind: 'blend', mask: 'm', a: 'W', b: 'clean1' }, { kind: 'blend', mask: 'm', a: 'W', b: 'clean2' }],
+      phases: [{ name: 'p', iterations: 2, terms: [{ kind: 'reconstruction' }, { kind: 'binary', layer: 'own' }] }],
+    };
+    const a = await train(d, { seed: 4, groupNets: false }), b = await train(d, { seed: 4, groupNets: true });
+    try {
+      assert.deepEqual([a.networks, b.networks], [5, 2]);
+      assert.ok(maxDiff(a.layers.clean1[0], b.layers.clean1[0]) < 1e-4);
+      assert.ok(maxDiff(a.layers.clean2[1], b.layers.clean2[1]) < 1e-4);
+      assert.ok(maxDiff(a.reconstructions[1], b.reconstructions[1]) < 1e-4);
+    } finally {
+      for (const r of [a, b]) torch.dispose([...Object.values(r.layers).flat().filter(Boolean), ...r.reconstructions]);
       inputs.dispose();
     }
   });

@@ -51,6 +51,8 @@ export interface TrainResult {
   seconds: number;
   stopReason: 'completed' | 'psnr' | 'time' | 'aborted';
   history: HistoryPoint[];
+  /** Networks trained: DIPs of one shape ran as one grouped network. */
+  networks: number;
 }
 
 export { TrainingError };
@@ -138,7 +140,7 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
     }
     if (best) torch.noGrad(() => best!.params.forEach((p, i) => params[i].copy_(p)));
     const out = render(d, gens);
-    return { ...out, iterations: iteration, seconds: (performance.now() - start) / 1000, stopReason, history };
+    return { ...out, iterations: iteration, seconds: (performance.now() - start) / 1000, stopReason, history, networks: groups.length };
   } finally {
     torch.dispose(best?.params);
     for (const g of groups) torch.dispose(g.net.parameters());
@@ -161,15 +163,18 @@ function buildGenerators(d: Decomposition, K: number, H: number, W: number): Map
 }
 
 /**
- * Gathers DIPs that can run as one grouped network: same configuration, noise shape, inputs and
- * learning rate. Their separate nets are built first (as ungrouped), so grouping changes no
+ * Gathers DIPs that can run as one grouped network: same configuration, noise shape and learning
+ * rate (and inputs, where each input has its own noise). Their separate nets are built first (as ungrouped), so grouping changes no
  * initial weight; the separate copies are freed once grouped.
  */
 function groupGenerators(gens: Map<string, Generator>, enabled: boolean): Group[] {
   const byKey = new Map<string, Generator[]>();
   for (const g of gens.values()) {
     const config = typeof g.spec.net === 'string' ? CONFIGS[g.spec.net] : g.spec.net;
-    const key = enabled ? JSON.stringify([config, g.net.inChannels, g.noise.shape, [...g.inputs], g.spec.lr ?? null]) : g.spec.name;
+    // With one noise for every input a net's output is the same at each input, so DIPs of different
+    // inputs (several images' clean layers) share a group; with a noise per input they must share inputs.
+    const inputs = g.noise.size(0) === 1 ? null : [...g.inputs];
+    const key = enabled ? JSON.stringify([config, g.net.inChannels, g.noise.shape, inputs, g.spec.lr ?? null]) : g.spec.name;
     byKey.set(key, [...(byKey.get(key) ?? []), g]);
   }
   return [...byKey.values()].map((members) => {
