@@ -128,6 +128,8 @@ describe('unary functions', () => {
   test('tanh', () => gradCheck((x) => x.tanh(), [randT([6], -2, 2)]));
   test('leakyRelu (both slopes, away from 0)', () => {
     gradCheck((x) => x.leakyRelu(0.2), [awayFromZero([8])]);
+    // In place on a non-leaf (as after BN in a conv block): autograd differentiates through the result.
+    gradCheck((x) => x.mul(1.5).leakyRelu_(0.2), [awayFromZero([8])]);
     gradCheck((x) => torch.leakyRelu(x), [awayFromZero([8])]);
   });
   test('clamp: inside, below and above the bounds', () => {

@@ -46,8 +46,9 @@ export class BatchNorm2d implements Module {
 }
 
 export class LeakyReLU implements Module {
-  constructor(readonly slope = 0.2) {}
-  forward(x: Tensor): Tensor { return x.leakyRelu(this.slope); }
+  /** inPlace: only where nothing else reads x (after BN, whose backward needs its input, not its output). */
+  constructor(readonly slope = 0.2, readonly inPlace = false) {}
+  forward(x: Tensor): Tensor { return this.inPlace ? x.leakyRelu_(this.slope) : x.leakyRelu(this.slope); }
   parameters(): Tensor[] { return []; }
 }
 
@@ -60,4 +61,4 @@ export class Sequential implements Module {
 
 /** conv -> BN -> LeakyReLU(0.2), the unit the skip network is made of (BN is per channel, so G groups stay independent). */
 export const convBlock = (cin: number, cout: number, k: number, stride = 1, groups = 1) =>
-  new Sequential(new Conv2d(cin, cout, k, stride, groups), new BatchNorm2d(cout), new LeakyReLU(0.2));
+  new Sequential(new Conv2d(cin, cout, k, stride, groups), new BatchNorm2d(cout), new LeakyReLU(0.2, true));

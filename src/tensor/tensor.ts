@@ -113,6 +113,8 @@ export class Tensor {
   isnan(): Tensor { return this.#unary('isnan'); }
   isfinite(): Tensor { return this.#unary('isfinite'); }
   leakyRelu(slope = 0.01): Tensor { return new Tensor(native.leakyRelu(this.handle, slope)); }
+  /** In place (slope > 0): the result is this tensor's storage; autograd keeps only the result. */
+  leakyRelu_(slope = 0.01): Tensor { return new Tensor(native.leakyRelu_(this.handle, slope)); }
   clamp(min?: number | null, max?: number | null): Tensor { return new Tensor(native.clamp(this.handle, min ?? null, max ?? null)); }
 
   // ---- reductions (no dim: over all elements)
