@@ -43,7 +43,9 @@ export async function checkRedis(url: string): Promise<void> {
   const { Redis } = await import('ioredis');
   const client = new Redis({ ...parseQueueUrl(url), lazyConnect: true, connectTimeout: CONNECT_MS, maxRetriesPerRequest: 0,
     enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => {}); // reported below, once
+  let cause: Error | undefined;
+  // Reported below, once: the socket's reason (ECONNREFUSED) says more than "Connection is closed".
+  client.on('error', (e: Error) => { cause ??= e; });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -51,7 +53,7 @@ export async function checkRedis(url: string): Promise<void> {
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${CONNECT_MS / 1000} s`)), CONNECT_MS); }),
     ]);
   } catch (e) {
-    const why = (e as Error).message || String(e);
+    const why = (cause ?? (e as Error)).message || String(e);
     throw new Error(`Cannot reach Redis at ${url} (${why}). Start it (e.g. redis-server --port ${parseQueueUrl(url).port}) or give the right --queue URL.`);
   } finally {
     clearTimeout(timer);
