@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TINY, assertOutputs, batchReport, jobLevelTests } from './support/job-tests.js';
-import { cli, descendants, partialOutputs, pictures, startCli } from './support/queue.js';
+import { cli, descendants, leftovers, partialOutputs, pictures, startCli } from './support/queue.js';
 
 describe('batch, in-process queue', () => {
   jobLevelTests({ name: 'in-process', batchArgs: (n) => ['--workers', String(n)], startWorkers: async () => [], stopWorkers: async () => {} });
@@ -16,29 +16,28 @@ describe('batch, in-process queue', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   test('kill -9 of a job\'s process: that job fails with a message, the others complete, no partial folder', async () => {
-    await pictures(join(root, 'kill'), 3);
+    const [a, c] = await pictures(join(root, 'kill'), 2);
+    const manifest = join(root, 'kill', 'jobs.jsonl');
+    writeFileSync(manifest, `${JSON.stringify({ inputs: [a], name: 'long', options: { iterations: 100000, maxSeconds: 30 } })}\n${JSON.stringify({ inputs: [c], name: 'short' })}\n`);
     const out = join(root, 'kill-out');
-    const p = startCli(['batch', 'segment', join(root, 'kill'), '-o', out, '--size', '64', '--iterations', '100000', '--max-seconds', '3', '--workers', '1']);
-    await p.waitFor(/started p01/);
+    const p = startCli(['batch', 'segment', '--manifest', manifest, '-o', out, '--size', '64', '--iterations', '2', '--workers', '1', '--json']);
     let killed: number | undefined;
     const seen: string[] = [];
     const watch = setInterval(() => seen.push(...partialOutputs(out)), 20);
-    for (let t = 0; !killed && t < 200; t++) {
-      killed = descendants(p.child.pid!).find((d) => d.cmd.includes('--double-dip-job'))?.pid;
-      if (!killed) await new Promise((r) => setTimeout(r, 50));
-    }
+    await p.waitFor(/"type":"progress","name":"long"/); // training
+    killed = descendants(p.child.pid!).find((d) => d.cmd.includes('--double-dip-worker'))?.pid;
     assert.ok(killed, 'found the job\'s process');
-    await new Promise((r) => setTimeout(r, 1000)); // training by now
     process.kill(killed, 'SIGKILL');
     const code = await p.exit;
     clearInterval(watch);
     assert.equal(code, 1, p.stderr());
     const report = batchReport(out);
-    assert.deepEqual(report.jobs.map((j) => `${j.name} ${j.status}`), ['p01 failed', 'p02 done', 'p03 done']);
+    assert.deepEqual(report.jobs.map((j) => `${j.name} ${j.status}`), ['long failed', 'short done']);
     assert.match(report.jobs[0].error!, /ended without a result \(signal SIGKILL\)/);
     assert.deepEqual(seen, []);
-    assert.ok(!existsSync(join(out, 'p01')));
-    await assertOutputs(out, ['p02', 'p03']);
+    assert.ok(!existsSync(join(out, 'long')));
+    assert.deepEqual(leftovers(out), []);
+    await assertOutputs(out, ['short']);
   });
 
   test('usage errors exit 2 and write nothing', async () => {
@@ -67,15 +66,14 @@ describe('batch, in-process queue', () => {
     }
   });
 
-  test('a quoted glob, a folder and a file expand in order; names made unique', async () => {
+  test('inputs: a quoted glob, a folder and a file expand in order; output names made unique', async () => {
+    const { expandInputs, uniqueNames } = await import('../src/queue/plan.js');
     const dir = join(root, 'globs');
-    await pictures(join(dir, 'a'), 2);
-    await pictures(join(dir, 'b'), 1);
-    const out = join(root, 'globs-out');
-    const r = await cli(['batch', 'segment', join(dir, 'a', 'p0*.png'), join(dir, 'b'), '-o', out, ...TINY, '--quiet']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, '');
-    assert.deepEqual(batchReport(out).jobs.map((j) => j.name), ['p01', 'p02', 'p01-2']);
-    await assertOutputs(out, ['p01', 'p02', 'p01-2']);
+    await pictures(join(dir, 'a'), 3);
+    const [b1] = await pictures(join(dir, 'b'), 1);
+    writeFileSync(join(dir, 'a', 'notes.txt'), 'not an image');
+    const inputs = expandInputs([join(dir, 'a', 'p0[12].png'), join(dir, 'b'), b1, join(dir, 'a', '*')], false);
+    assert.deepEqual(inputs.map((p) => p.slice(dir.length + 1)), ['a/p01.png', 'a/p02.png', 'b/p01.png', 'b/p01.png', 'a/p01.png', 'a/p02.png', 'a/p03.png']);
+    assert.deepEqual(uniqueNames(inputs.map((p) => ({ inputs: [p], options: {}, where: p }))), ['p01', 'p02', 'p01-2', 'p01-3', 'p01-4', 'p02-2', 'p03']);
   });
 });
