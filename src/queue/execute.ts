@@ -73,7 +73,7 @@ export async function executeJob(raw: unknown, o: ExecuteOptions = {}): Promise<
     const { report, files } = await runTaskInto(job.task, {
       images: job.inputs, hint: job.options.hint as string | undefined, video: job.inputs[0], frames: job.frames,
     }, { ...options, signal: o.signal, onProgress: o.onProgress }, tmp,
-    (i, n) => `${n > 1 ? `image ${i + 1} ` : ''}"${job.inputs[i]}"`,
+    (i) => job.inputs[i],
     (r) => ({ inputs: job.inputs.map((path, i) => ({ path, ...r.inputs[i] })) }));
     if (report.stopReason === 'aborted') throw new Error('Stopped before the end: nothing written; run the job again to finish it.');
     await publish(tmp, job.out);

@@ -72,7 +72,11 @@ export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEve
   await checkRedis(url);
   const { Queue, QueueEvents } = await import('bullmq');
   const queue = new Queue<QueueJob, JobResult>(QUEUE_NAME, { connection: connection(url) });
-  const events = new QueueEvents(QUEUE_NAME, { connection: connection(url) });
+  // Events are read from the stream's current end, taken now: QueueEvents' default ("$" at its
+  // first read, which may come late on a busy machine) would miss what happens in between.
+  const client = await queue.client as unknown as import('ioredis').Redis;
+  const last = await client.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
+  const events = new QueueEvents(QUEUE_NAME, { connection: connection(url), lastEventId: last[0]?.[0] ?? '0-0' });
   const pending = new Set(jobs.map((j) => j.id));
   let finish = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
