@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import sharp from 'sharp';
 import { cli, leftovers, partialOutputs, pictures, startCli, type Proc } from './queue.js';
 
@@ -37,6 +37,7 @@ export function jobLevelTests(b: Backend): void {
   let root: string;
   before(() => { root = mkdtempSync(join(tmpdir(), 'dd-queue-')); });
   after(async () => { await b.stopWorkers(); rmSync(root, { recursive: true, force: true }); });
+  beforeEach(() => b.stopWorkers()); // a failed test's workers must not take the next one's jobs
 
   test(`${b.name}: 12 jobs over 2 workers each complete exactly once, every output valid`, async () => {
     const inputs = await pictures(join(root, 'twelve'), 12);

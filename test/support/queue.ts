@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { picture } from './png.js';
 
 export const bin = join(process.cwd(), 'bin', 'double-dip.mjs');
@@ -28,7 +29,7 @@ export async function startRedis(): Promise<{ url: string; port: number; stop: (
     p.on('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
     setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10000).unref();
   });
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => new Promise((r) => { if (p.exitCode !== null) r(); else { p.once('exit', () => r()); p.kill('SIGTERM'); } }) };
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => new Promise((r) => { if (p.exitCode !== null || p.signalCode !== null) r(); else { p.once('exit', () => r()); p.kill('SIGTERM'); } }) };
 }
 
 /** A running `double-dip ...` with its output gathered. */
@@ -106,4 +107,30 @@ export function descendants(pid: number): { pid: number; cmd: string }[] {
   };
   walk(pid);
   return out;
+}
+
+/**
+ * A Redis for one test file (started before, stopped after) and `double-dip worker` processes on
+ * it (one thread each: the machine is shared), stopped by stopWorkers() or after the file.
+ */
+export function useRedis(): { url: () => string; startWorkers: (n: number, extra?: string[]) => Promise<Proc[]>; stopWorkers: () => Promise<void> } {
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  let workers: Proc[] = [];
+  const stopWorkers = async () => {
+    const all = workers;
+    workers = [];
+    await Promise.all(all.map((w) => { if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM'); return w.exit; }));
+  };
+  before(async () => { redis = await startRedis(); });
+  after(async () => { await stopWorkers(); await redis?.stop(); });
+  return {
+    url: () => redis!.url,
+    stopWorkers,
+    startWorkers: async (n, extra = []) => {
+      const started = Array.from({ length: n }, () => startCli(['worker', '--queue', redis!.url, '--stalled-seconds', '2', '--threads', '1', ...extra]));
+      workers.push(...started);
+      await Promise.all(started.map((w) => w.waitFor(/waiting for jobs/)));
+      return started;
+    },
+  };
 }
