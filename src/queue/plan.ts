@@ -5,13 +5,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { IMAGE_EXTENSIONS } from '../io/video-file.js';
+import { OptionError, fieldName, optionFromText } from '../tasks/options.js';
 import { JobError, checkJob, type QueueJob } from './job.js';
 
 /** A batch's mistake in how it was asked (a usage error: exit 2, nothing written). */
 export class PlanError extends Error {}
 
 /** One job as asked: its inputs, its own options (over the command line's), its name. */
-export interface Entry { inputs: string[]; options: Record<string, unknown>; name?: string; where: string }
+export interface Entry { inputs: string[]; options: Record<string, unknown>; name?: string; frames?: { start: number; end: number }; where: string }
 
 /** A job ready to queue, one already done (skipped), or one refused by its checks (failed alone). */
 export type Planned = { job: QueueJob; state: 'queued' | 'skipped' } | { job: QueueJob; state: 'failed'; error: string };
@@ -102,17 +103,28 @@ export function readManifest(path: string): Entry[] {
     try { v = JSON.parse(line); } catch (e) {
       throw new PlanError(`${where}: not JSON (${(e as Error).message}). Each line is one job: {"inputs": ["a.png"], "options": {"iterations": 500}, "name": "a"}.`);
     }
-    const o = v as { inputs?: unknown; options?: unknown; name?: unknown };
+    const o = v as { inputs?: unknown; options?: unknown; name?: unknown; frames?: unknown };
     if (typeof v !== 'object' || v === null || Array.isArray(v) || !Array.isArray(o.inputs) || o.inputs.length === 0 || !o.inputs.every((p) => typeof p === 'string'))
       throw new PlanError(`${where}: expected {"inputs": ["FILE", ...], "options": {...}, "name": "..."} with at least one input.`);
     if (o.options !== undefined && (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)))
       throw new PlanError(`${where}: "options" must be an object, e.g. {"box": "10,10,40,40"}.`);
     if (o.name !== undefined && (typeof o.name !== 'string' || !/^[^/\\]+$/.test(o.name) || o.name === '.' || o.name === '..'))
       throw new PlanError(`${where}: "name" must be a folder name (no "/"), got ${JSON.stringify(o.name)}.`);
-    const extra = Object.keys(v as object).filter((k) => !['inputs', 'options', 'name'].includes(k));
-    if (extra.length) throw new PlanError(`${where}: unknown field "${extra[0]}": a job has "inputs", "options" and "name".`);
+    const extra = Object.keys(v as object).filter((k) => !['inputs', 'options', 'name', 'frames'].includes(k));
+    if (extra.length) throw new PlanError(`${where}: unknown field "${extra[0]}": a job has "inputs", "options", "name" and (video) "frames".`);
+    let frames: Entry['frames'];
+    if (o.frames !== undefined) {
+      let f: { start?: unknown; end?: unknown };
+      try { f = (typeof o.frames === 'string' ? optionFromText('frames', o.frames) : o.frames) as typeof f; } catch (e) {
+        if (e instanceof OptionError) throw new PlanError(`${where}: ${e.format(fieldName)}.`);
+        throw e;
+      }
+      if (!Number.isInteger(f?.start) || !Number.isInteger(f?.end) || (f.start as number) < 0 || (f.end as number) <= (f.start as number))
+        throw new PlanError(`${where}: "frames" must be "A:B" with 0 <= A < B (frames A to B-1), got ${JSON.stringify(o.frames)}.`);
+      frames = { start: f.start as number, end: f.end as number };
+    }
     entries.push({ inputs: (o.inputs as string[]).map((p) => resolve(base, p)), options: (o.options ?? {}) as Record<string, unknown>,
-      ...(o.name ? { name: o.name as string } : {}), where });
+      ...(o.name ? { name: o.name as string } : {}), ...(frames ? { frames } : {}), where });
   });
   if (entries.length === 0) throw new PlanError(`The manifest "${path}" has no jobs: write one JSON object per line.`);
   return entries;
@@ -138,7 +150,8 @@ export function planJobs(task: string, entries: Entry[], options: Record<string,
   const names = uniqueNames(entries);
   return entries.map((e, i) => {
     const out = resolve(dir, names[i]);
-    const raw: QueueJob = { id: jobId(out), name: names[i], task, inputs: e.inputs, options: { ...options, ...e.options }, out };
+    const raw: QueueJob = { id: jobId(out), name: names[i], task, inputs: e.inputs, options: { ...options, ...e.options }, out,
+      ...(e.frames ? { frames: e.frames } : {}) };
     if (exists(join(out, 'report.json'))) return { job: raw, state: 'skipped' };
     try {
       return { job: checkJob(raw), state: 'queued' };
