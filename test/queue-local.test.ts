@@ -45,6 +45,10 @@ describe('batch, in-process queue', () => {
     const out = join(root, 'usage-out');
     const bad = join(root, 'bad.jsonl');
     writeFileSync(bad, `{"inputs": ["${img}"]}\n{"inputs": "a.png"}\n`);
+    const badFrames = join(root, 'frames.jsonl');
+    writeFileSync(badFrames, `{"inputs": ["${img}"], "frames": "x"}\n`);
+    const badJson = join(root, 'json.jsonl');
+    writeFileSync(badJson, `{"inputs": ["${img}"],}\n`);
     const cases: [string[], RegExp][] = [
       [['batch', 'paint', img, '-o', out], /Expected a task, one of segment, .* but received "paint"/],
       [['batch', 'segment', '-o', out], /needs inputs: files, folders or globs, or --manifest/],
@@ -54,6 +58,9 @@ describe('batch, in-process queue', () => {
       [['batch', 'segment', img, '-o', out, '--queue', 'redis://localhost/99'], /the database must be a number from 0 to 15/],
       [['batch', 'segment', img, '-o', out, '--queue', 'redis://localhost', '--workers', '2'], /--workers is for the in-process queue/],
       [['batch', 'segment', '--manifest', bad, '-o', out], /bad\.jsonl:2: expected \{"inputs": \["FILE", \.\.\.\]/],
+      [['batch', 'video', 'segment', '--manifest', badFrames, '-o', out], /frames\.jsonl:1: Expected A:B .* for "frames" but received "x"/],
+      [['batch', 'segment', '--manifest', badJson, '-o', out], /json\.jsonl:1: not JSON/],
+      [['batch', 'segment', '--manifest', join(root, 'none.jsonl'), '-o', out], /Cannot read the manifest ".*none\.jsonl": no such file/],
       [['batch', 'segment', img, '-o', out, '--iterations', 'many'], /Expected an integer from 1 to \d+ for --iterations but received "many"/],
       [['worker'], /Missing --queue redis:\/\/HOST:PORT/],
       [['worker', '--queue', 'redis://localhost', '--concurrency', '0'], /Expected an integer from 1 to 64 for --concurrency/],

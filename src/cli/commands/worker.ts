@@ -1,11 +1,11 @@
-// `double-dip worker`: takes jobs from a Redis queue (filled by `double-dip batch --queue` or the
-// web server) until stopped. Run it on any number of machines that see the same input and output
+// `double-dip worker`: takes jobs from a Redis queue (filled by `double-dip batch --queue`)
+// until stopped. Run it on any number of machines that see the same input and output
 // paths.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../options.js';
 import { optionFromText } from '../../tasks/options.js';
 
-export const summary = 'take jobs from a Redis queue (double-dip batch --queue, serve --queue) until stopped';
+export const summary = 'take jobs from a Redis queue (filled by double-dip batch --queue) until stopped';
 export const help = `Usage: double-dip worker --queue redis://HOST:PORT[/DB] [--concurrency N] [--device cpu|cuda:K]
                        [--threads T] [--stalled-seconds S] [--quiet]
 
