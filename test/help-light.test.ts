@@ -22,7 +22,7 @@ function helpIn(argv: string[]): { code: number | null; stdout: string; mapped: 
 
 describe('--help is light', () => {
   for (const argv of [['--help'], ['segment', '--help'], ['separate', '--help'], ['dehaze', '--help'], ['watermark', '--help'],
-    ['video', '--help'], ['complexity', '--help'], ['serve', '--help']]) {
+    ['video', '--help'], ['complexity', '--help'], ['serve', '--help'], ['batch', '--help'], ['worker', '--help']]) {
     test(`double-dip ${argv.join(' ')} loads neither libtorch nor sharp`, () => {
       const r = helpIn(argv);
       assert.equal(r.code, 0, r.mapped);

@@ -80,7 +80,7 @@ export function checkFrameSize(info: { width: number; height: number }, what: st
 /** Frame rate assumed for a folder of frames, which carries no timing. */
 export const DEFAULT_FOLDER_FPS = 30;
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif']);
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif']);
 
 /** Size, frame rate and frame count of a video's first video stream. */
 export async function probeVideo(path: string): Promise<VideoInfo> {
