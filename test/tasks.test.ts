@@ -132,6 +132,8 @@ describe('separate', () => {
     assert.ok(Math.abs(c1 - c2) < MIN_COEFFICIENT_GAP);
     assert.equal(r.report.layers, 'net');
     assert.equal(r.images['layer1-net'], undefined);
+    assert.equal(r.report.confidence, 'low');
+    assert.match(r.report.concerns![0], /are 0\.\d\d apart, under the 0\.15 needed to solve the layers/);
     const net = await separate([a, b], { size: 128, iterations: 2, layers: 'net' });
     assert.equal(net.report.layers, 'net');
     await assert.rejects(separate([a, b], { layers: 'exact' as never }), /Expected one of solved, net for layers but received "exact"/);
@@ -141,6 +143,19 @@ describe('separate', () => {
     assert.equal((blend.report.coefficients as number[]).length, 1);
     const sum = await separate([scene(64, 64)], { size: 128, iterations: 2, model: 'sum' });
     assert.equal(sum.report.coefficients, null);
+    assert.equal(blend.report.confidence, 'high');
+    assert.equal(blend.images['layer1-net'], undefined);
+  });
+  test('single image, no separation found: both layers are the input, the split kept as layer*-net, confidence low', async () => {
+    // A full-contrast checkerboard after one iteration: the DIP layers are still nearly flat next to it.
+    const board = createImage(64, 64, 3);
+    board.data.forEach((_, i) => { const p = Math.floor(i / 3); board.data[i] = ((p % 64 >> 3) + (Math.floor(p / 64) >> 3)) % 2; });
+    const r = await separate([board], { size: 128, iterations: 1 });
+    assert.equal(r.report.confidence, 'low');
+    assert.match(r.report.concerns!.join(' '), /Layer \d carries only [\d.]+% of the input's contrast.*Both layers returned are the input itself/);
+    assert.deepEqual([...r.images.layer1.data], [...board.data]);
+    assert.deepEqual([...r.images.layer2.data], [...board.data]);
+    assert.ok(r.images['layer1-net'] && r.images['layer2-net']);
   });
   test('images of different sizes are refused', async () => {
     await assert.rejects(separate([scene(64, 64), scene(64, 32)]), /same size.*64x64.*64x32/);

@@ -34,6 +34,8 @@ export async function runTask(label: string, dir: string, ctx: CliContext, optio
         `reconstruction ${result.report.psnr.toFixed(2)} dB (${result.report.stopReason})\n`);
       for (const p of written) process.stderr.write(`  wrote ${p}\n`);
     }
+    // A result the task doubts is said even with --quiet (it is what to act on); --json has it in the report.
+    if (!ctx.json) for (const c of result.report.concerns ?? []) process.stderr.write(`warning: ${c}\n`);
     return exitCode(result.report.stopReason === 'aborted');
   } finally {
     done();

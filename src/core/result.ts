@@ -17,6 +17,13 @@ export interface Report {
   settings: Record<string, unknown>;
   /** The engine as the run used it: the device and thread count actually in effect. */
   engine: { torch: string; device: string; threads: number; allocator: string };
+  /**
+   * The task's own verdict on its result (src/image/checks.ts): 'low' when it saw a failure sign,
+   * each named in `concerns` (one sentence: what was seen, the number, what to do). Every image
+   * task sets both; the video tasks do not check their results yet and leave them out.
+   */
+  confidence?: 'high' | 'low';
+  concerns?: string[];
   [extra: string]: unknown;
 }
 

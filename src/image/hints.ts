@@ -6,12 +6,14 @@ import type { Image } from './image.js';
 import { LazyImage, forEachStrip, mapRows, rowsOf } from './lazy-image.js';
 import { saliencyHints, saliencyMap } from './saliency.js';
 
-export interface Hints { fg: Image; bg: Image; source: 'saliency' | 'mask' | 'box' }
+/** `saliency`: for automatic hints, the map they were taken from. */
+export interface Hints { fg: Image; bg: Image; source: 'saliency' | 'mask' | 'box'; saliency?: Image }
 export interface Box { x: number; y: number; width: number; height: number }
 
 /** Automatic hints: the authors thresholded an external saliency map; we compute our own. */
 export function saliencyHintsFor(img: Image): Hints {
-  return { ...saliencyHints(saliencyMap(img)), source: 'saliency' };
+  const saliency = saliencyMap(img);
+  return { ...saliencyHints(saliency), source: 'saliency', saliency };
 }
 
 /** Thresholds on a hint mask's grey value (the mean of its channels), strict: white is above whiteAbove, black below blackBelow. */

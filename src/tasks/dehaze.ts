@@ -15,6 +15,7 @@ import { darkChannel, estimateAirlight } from '../image/dark-channel.js';
 import type { Term } from '../core/spec.js';
 import { repeat, run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
+import { clippedShare, judge, transmissionUniform } from '../image/checks.js';
 import { workingSize } from '../core/working-size.js';
 import { refineMask } from '../image/mask.js';
 import { DCP_DEFAULTS, checkAirlight, dcpTransmission, type DcpOptions } from '../image/dcp.js';
@@ -89,6 +90,10 @@ export const DEHAZE_RECIPE = {
   matchUntil: MATCH_UNTIL,
   /** t is kept above this when J* is solved (J* blows up noise near 0). */
   tMin: 0.1,
+  /** A transmission whose 5th-95th percentile spread is under this is uniform: no depth-dependent haze found (checks.ts). */
+  minTransmissionSpread: 0.05,
+  /** Over this share of pixels clipped to black or white by the solve (and not in the input), the haze was over-removed (checks.ts). */
+  maxClippedShare: 0.05,
 };
 export const DEHAZE_ITERATIONS = DEHAZE_RECIPE.iterations;
 export const T_MIN = DEHAZE_RECIPE.tMin;
@@ -137,7 +142,7 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<Dehaz
   checkOptions('dehaze', o, { images: 1 });
   checkImage(image, 'image');
   const method = o.method ?? 'double-dip';
-  if (method === 'dcp') return dehazeDcp(image, { ...o.dcp, ...(o.airlight ? { airlight: o.airlight } : {}) });
+  if (method === 'dcp') return checked(image, dehazeDcp(image, { ...o.dcp, ...(o.airlight ? { airlight: o.airlight } : {}) }) as DehazeResult);
   const passes = o.passes ?? 1;
   const results = await repeat<TaskResult>(passes, o, 'pass', (p, settings, done) =>
     // A0 is re-estimated on J*: the first pass's airlight is mostly gone from it.
@@ -156,7 +161,14 @@ export async function dehaze(image: Image, o: DehazeOptions = {}): Promise<Dehaz
   }
   result.report.passes = psnrs.length;
   result.report.passPsnr = psnrs;
-  return { ...result, history } as DehazeResult;
+  return checked(image, { ...result, history } as DehazeResult);
+}
+
+/** The result's own checks (checks.ts): a uniform transmission, a large clipped share. The images are kept as they are. */
+function checked(image: Image, result: DehazeResult): DehazeResult {
+  const verdict = judge([transmissionUniform(result.images.transmission, DEHAZE_RECIPE.minTransmissionSpread),
+    clippedShare(toRgb(image), result.images.dehazed, DEHAZE_RECIPE.maxClippedShare)]);
+  return { ...result, report: { ...result.report, ...verdict } };
 }
 
 /**

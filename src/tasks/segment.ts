@@ -7,6 +7,7 @@ import { grabCutHints } from '../image/grabcut.js';
 import { referencePerturbation } from '../core/schedule.js';
 import { run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
+import { judge, maskContradictsHints, noClearObject } from '../image/checks.js';
 import { workingSize } from '../core/working-size.js';
 import { saliencyHintsFor, type Box, type Hints } from '../image/hints.js';
 import { assertBoxInside, checkBoxAtWorkingSize, hintsFromBox, hintsFromMask } from './hints.js';
@@ -45,6 +46,10 @@ export const SEGMENT_RECIPE = {
   stopAbovePsnr: 30,
   /** Weight grown hints keep after relaxing (bench: box IoU +0.04 on both cases). */
   grownHintsAfter: 0.2,
+  /** A mask labelling more than this share of its fg hint background, or of its bg hint foreground, contradicts them (checks.ts). */
+  maxHintContradiction: 0.5,
+  /** Automatic hints: a saliency map whose hinted object is less than this many times as salient as the rest shows no clear object (checks.ts: photos of one object 2.5-4.2, textures 1.7-2.1). */
+  minSaliencyRatio: 2.2,
   /** Three config-A DIPs, the reference's. */
   net: 'A' as const,
   /** Smallest working side, px: below it the mask has too few pixels to place an object. */
@@ -124,11 +129,16 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start }), source: h.source, grown: true };
 }
 
-/** The working hints for segment's options: the given or automatic full-resolution ones, resized (and grown). */
-function hintsAt(image: Image, o: SegmentOptions, size: { width: number; height: number }): Hints & { grown: boolean } {
-  const given: Hints = o.hint ? hintsFromMask(o.hint, image.width, image.height)
+/**
+ * The working hints for segment's options: the given or automatic full-resolution ones, resized
+ * (and grown); for automatic hints, whether the saliency map shows a clear object (checked here,
+ * so that the full-size map is not kept through training).
+ */
+function hintsAt(image: Image, o: SegmentOptions, size: { width: number; height: number }): Hints & { grown: boolean; unclear: string | null } {
+  const given = o.hint ? hintsFromMask(o.hint, image.width, image.height)
     : o.box ? hintsFromBox(o.box, image.width, image.height) : saliencyHintsFor(image);
-  return workingHints(image, given, size, o.growHints ?? given.source !== 'mask');
+  const unclear = given.saliency ? noClearObject(given.saliency, given.fg, SEGMENT_RECIPE.minSaliencyRatio) : null;
+  return { ...workingHints(image, given, size, o.growHints ?? given.source !== 'mask'), unclear };
 }
 
 /** The hints as one picture, in the --hint format (white fg, black bg, grey unknown), to inspect or edit and pass back. */
@@ -171,7 +181,9 @@ export async function segment(image: Image, o: SegmentOptions = {}): Promise<Seg
     reconstruction: out(r.reconstructions[0]),
     hints: hintMap,
   };
+  // The mask against the hints it was trained with; the saliency map's clarity was checked with the hints.
+  const verdict = judge([maskContradictsHints(images.mask, hintMap, SEGMENT_RECIPE.maxHintContradiction), hints.unclear]);
   const report = makeReport('segment', [image], size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE },
-    { hints: hints.source, grownHints: hints.grown, hintsAfter, recipe: SEGMENT_RECIPE });
+    { ...verdict, hints: hints.source, grownHints: hints.grown, hintsAfter, recipe: SEGMENT_RECIPE });
   return { task: 'segment', images, report, history: r.history };
 }

@@ -10,6 +10,7 @@ import type { LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
 import { run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
+import { coefficientsTooClose, judge, layerNearlyFlat, layersAlike } from '../image/checks.js';
 import { workingSize } from '../core/working-size.js';
 import { DEFAULT_SIZE, assertSameSize, scalePhases, toOutput, type TaskOptions, type TaskResult } from './common.js';
 import { checkImage, checkOptions } from './options.js';
@@ -38,6 +39,10 @@ export const SEPARATE_RECIPE = {
   coefficientPullUntil: 1000,
   /** Below this gap between the two coefficients the solve is ill-conditioned: the DIP layers are kept. */
   minCoefficientGap: 0.15,
+  /** One image: a layer carrying less than this share of the input's contrast is flat, nothing separated (checks.ts, layerNearlyFlat). */
+  minLayerShare: 0.1,
+  /** One image: layers whose gradient magnitudes correlate above this show the same edges, copies of the input (checks.ts, layersAlike). */
+  maxLayerCorrelation: 0.9,
   /** Config C (5x5 kernels) for the layers; working side at least 128 px. */
   net: 'C' as const,
   minSide: 128,
@@ -109,8 +114,22 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
     images_['layer2-net'] = images_.layer2;
     [images_.layer1, images_.layer2] = solveTwoMixtures(images.map(toRgb) as [Image, Image], coefficients as [number, number]);
   }
+  // The result's own checks, at the working size, where the layers were learned.
+  const [y1, y2] = [r.layers.y1[0], r.layers.y2[0]];
+  const verdict = judge(model === 'two' ? [coefficientsTooClose(coefficients as [number, number], MIN_COEFFICIENT_GAP)]
+    : [layerNearlyFlat(plan.inputs[0], [y1, y2], model === 'sum' ? [1, 1] : [coefficients![0], 1 - coefficients![0]], SEPARATE_RECIPE.minLayerShare),
+      layersAlike(y1, y2, SEPARATE_RECIPE.maxLayerCorrelation)]);
+  if (model !== 'two' && verdict.confidence === 'low') {
+    // One image, no separation found: the input for both layers is doing nothing, which is what
+    // each layer is scored against (a flat layer would score below it on a textured layer); the
+    // networks' split stays available as layer1-net, layer2-net.
+    images_['layer1-net'] = images_.layer1;
+    images_['layer2-net'] = images_.layer2;
+    images_.layer1 = images_.layer2 = toRgb(first);
+    verdict.concerns[verdict.concerns.length - 1] += ' Both layers returned are the input itself; the networks\' split is kept as layer1-net and layer2-net.';
+  }
   r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
-  const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { model, coefficients: coefficients ?? null,
+  const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { ...verdict, model, coefficients: coefficients ?? null,
     ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}), recipe: SEPARATE_RECIPE });
   return { task: 'separate', images: images_ as SeparateResult['images'], report, history: r.history };
 }

@@ -24,7 +24,8 @@ import { makeReport } from '../core/report.js';
 import { workingSize } from '../core/working-size.js';
 import { REGION_HINT_LEVELS, boxMask, readHintMask, type Box } from '../image/hints.js';
 import { markContext } from '../image/mask.js';
-import { CORE_FRACTION, CORE_THICKNESS, EDGE_RADIUS, coreThickness, fillCore, followMarkEdges, keepNearCore, opacityBound, opacityLevel } from '../image/opacity.js';
+import { judge, markRemains, nothingRemoved, unexplainedChange } from '../image/checks.js';
+import { CORE_FRACTION, CORE_THICKNESS, EDGE_RADIUS, OPACITY_FLOOR, coreThickness, fillCore, followMarkEdges, keepNearCore, opacityBound, opacityLevel } from '../image/opacity.js';
 import { atMost, composite, multiply as times } from '../image/pixel.js';
 import { solveClean } from '../image/solve.js';
 import { assertBoxInside } from './hints.js';
@@ -77,6 +78,13 @@ export const WATERMARK_RECIPE = {
   keepBelow: 0.1,
   /** One image, default runs: the median of 3 spares a bad seed (as the authors). */
   oneImageRuns: 3,
+  /** Under this share of the region (several images: the image) at opacity OPACITY_FLOOR or more, nothing was removed (checks.ts; a mark's strokes cover several % of a box around it). */
+  minMarkedShare: 0.002,
+  /** One image: a clean image whose luminance follows the opacity at least this many times as strongly as the input's is no better than the input (checks.ts, markRemains). */
+  maxMarkCorrelationRatio: 1,
+  /** One image: a pixel changed by more than its opacity plus this cannot be the mark's doing; over maxUnexplainedShare of the region, the result is invented (checks.ts). */
+  unexplainedTolerance: 0.02,
+  maxUnexplainedShare: 0.01,
   /** Config C for the clean layers, D (one image) or B (several) for the mark; working side at least 96 px. */
   minSize: 96,
 };
@@ -196,8 +204,23 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   const runs = o.runs ?? (images.length === 1 ? ONE_IMAGE_RUNS : 1);
   const results = await repeat<TaskResult>(runs, o, 'run', (k, settings) =>
     watermarkRun(images, rgb, region, { ...o, ...settings, seed: (o.seed ?? DEFAULT_SEED) + k }));
-  const result = results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED);
+  const result = checked(results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED), rgb, region);
   return context ? toWholeImage(result, whole, context, markColourFor(1, o)) : result;
+}
+
+/**
+ * The result's own checks (checks.ts), on the processed part. One image: where a sign says the
+ * clean image is no better than the input (nothing removed, the mark's shape still as strong, a
+ * change the mark cannot explain), the input is returned inside the region, the safest output.
+ */
+function checked(result: TaskResult, rgb: Image[], region: Image | null): TaskResult {
+  const R = WATERMARK_RECIPE, alpha = result.images.alpha;
+  if (!region) return { ...result, report: { ...result.report, ...judge([nothingRemoved(alpha, null, OPACITY_FLOOR, R.minMarkedShare)]) } };
+  const [input] = rgb, clean = result.images.clean;
+  const verdict = judge([nothingRemoved(alpha, region, OPACITY_FLOOR, R.minMarkedShare), markRemains(input, clean, alpha, region, R.maxMarkCorrelationRatio),
+    unexplainedChange(input, clean, alpha, region, R.unexplainedTolerance, R.maxUnexplainedShare)]);
+  const images = verdict.confidence === 'low' ? { ...result.images, clean: input } : result.images;
+  return { ...result, images, report: { ...result.report, ...verdict } };
 }
 
 /** Runs combined by a per-pixel median of every output; the report counts every run. */

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../io/outputs.js';
 import type { VideoSelection } from './options.js';
 import { recheckJob, type JobRun, type Uploads } from './run.js';
-import type { FromRunner, Preview, ProgressInfo, ToRunner } from './runner.js';
+import type { FromRunner, JobReport, Preview, ProgressInfo, ToRunner } from './runner.js';
 
 export type { ProgressInfo, Uploads };
 
@@ -53,7 +53,7 @@ export interface JobInfo {
   files: string[];
   /** Image jobs: the first input, kept in the job's folder for the page to show beside the results (GET .../input). */
   inputFile?: string;
-  result?: { iterations: number; seconds: number; psnr: number; stopReason: string };
+  result?: JobReport;
 }
 
 export type JobEvent =
@@ -369,7 +369,8 @@ export class JobQueue {
       await rename(partial, join(job.dir, 'out'));
       const state: JobState = r.stopReason === 'aborted' ? 'stopped' : 'done';
       const final: JobInfo = { ...job.info, state, files, finishedAt: new Date().toISOString(),
-        result: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason } };
+        result: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason,
+          ...(r.confidence ? { confidence: r.confidence, concerns: r.concerns ?? [] } : {}) } };
       await writeFileAtomic(join(job.dir, 'history.json'), JSON.stringify(job.history));
       // The marker goes last: without it a restart never shows these outputs.
       await writeFileAtomic(join(job.dir, 'done.json'), JSON.stringify(final, null, 2));

@@ -18,13 +18,16 @@ export type ToRunner = { type: 'run'; job: JobRun; dir: string } | { type: 'stop
 export interface ProgressInfo {
   phase: string; iteration: number; total: number; loss: number; psnr: number; bestPsnr: number; elapsed: number; eta: number;
 }
+/** What a finished job tells the page of its report; confidence and concerns: the task's checks of its result (video tasks: none). */
+export interface JobReport { iterations: number; seconds: number; psnr: number; stopReason: string; confidence?: 'high' | 'low'; concerns?: string[] }
+
 /** `input`: which image or video frame the layers are of (0-based). */
 export interface Preview { iteration: number; input: number; images: Record<string, string> }
 
 export type FromRunner =
   | { type: 'progress'; data: ProgressInfo }
   | { type: 'preview'; data: Preview }
-  | { type: 'done'; report: { iterations: number; seconds: number; psnr: number; stopReason: string }; files: string[] }
+  | { type: 'done'; report: JobReport; files: string[] }
   | { type: 'error'; message: string };
 
 const PREVIEW_SIDE = 256;
@@ -57,7 +60,8 @@ export async function runInChild(job: JobRun, dir: string, signal: AbortSignal, 
   };
   try {
     const { report: r, files } = await runJob({ ...job, options: options as Record<string, unknown> }, dir);
-    return { type: 'done', report: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason }, files };
+    return { type: 'done', report: { iterations: r.iterations, seconds: r.seconds, psnr: r.psnr, stopReason: r.stopReason,
+      ...(r.confidence ? { confidence: r.confidence, concerns: r.concerns ?? [] } : {}) }, files };
   } catch (e) {
     return { type: 'error', message: e instanceof Error ? e.message : String(e) };
   }

@@ -334,6 +334,7 @@ function openJob(id) {
   $('#download-list').replaceChildren();
   $('#downloads').hidden = true;
   $('#job-error').hidden = true;
+  $('#concerns').hidden = true;
   $('#stats').textContent = '';
   $('#progress-bar').style.width = '0';
   drawPlot();
@@ -404,11 +405,22 @@ function renderJob(job) {
       $('#stats').textContent = `${job.state === 'stopped' ? 'Stopped' : 'Finished'} after ${job.result.iterations} iterations in ${fmtTime(job.result.seconds)}` +
         ` · reconstruction PSNR ${job.result.psnr.toFixed(2)} dB (${job.result.stopReason})`;
       if (job.state === 'done') $('#progress-bar').style.width = '100%';
+      renderConcerns(job.result.concerns ?? []);
     }
     renderDownloads(job);
     drawPlot();
   }
   void refreshQueue();
+}
+
+/** The task's own doubts about its result (report.concerns), as plain text, one item each. */
+function renderConcerns(concerns) {
+  $('#concern-list').replaceChildren(...concerns.map((c) => {
+    const li = document.createElement('li');
+    li.textContent = c;
+    return li;
+  }));
+  $('#concerns').hidden = concerns.length === 0;
 }
 
 function renderDownloads(job) {
