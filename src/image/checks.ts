@@ -142,7 +142,7 @@ export function markRemains(input: Image, clean: Image, alpha: Image, region: Im
   const before = Math.abs(ci.r), after = Math.abs(cc.r);
   if (!(before > 0) || !(after >= maxRatio * before)) return null; // NaN (a constant opacity): the other signs judge
   return `The clean image follows the mark's shape as strongly as the input does (correlation with the opacity ${num(after)} against the input's ${num(before)}): ` +
-    'the result is no better than the input, so the input is kept inside the region. Give the mark\'s colour with --mark-colour R,G,B if it is not white, or a tighter box.';
+    'the result may be no better than the input: compare the two inside the region. Give the mark\'s colour with --mark-colour R,G,B if it is not white, or a tighter box.';
 }
 
 /**
@@ -165,7 +165,7 @@ export function unexplainedChange(input: Image, clean: Image, alpha: Image, regi
   const share = n > 0 ? bad / n : 0;
   return share <= maxShare ? null
     : `The clean image differs from the input by more than the mark's opacity can explain on ${pct(share)} of the region (over ${pct(maxShare)}): ` +
-      'the input is kept inside the region. Try --clean solved, or a tighter box.';
+      'compare it with the input inside the region. Try --clean solved, or a tighter box.';
 }
 
 // ---- segment ----
