@@ -108,6 +108,10 @@ describe('serve --queue (Redis)', () => {
     // Failed once, for good: the worker does not try it again.
     assert.match(worker!.stderr(), new RegExp(`failed ${long.id} .*Stopped on request`));
     assert.doesNotMatch(worker!.stderr(), /will retry/);
+    // Bad input: a clip resampled on the way cannot go through the queue.
+    const fps = await api(s.base, '/api/jobs', { task: 'video segment', video: png.toString('base64'), options: { fps: 10, iterations: 2 } });
+    assert.equal(fps.status, 400);
+    assert.match((fps.body as { error: string }).error, /fps is not available on a server with --queue.*leave fps out/);
     const next = await submit(s.base, png, 2);
     assert.equal((await until(s.base, next.id, (i) => i.state === 'done' || i.state === 'failed')).state, 'done');
   });

@@ -26,7 +26,11 @@ import { FINAL_STATES, QueueFullError, type JobEvent, type JobInfo, type JobStat
 const POLL_MS = 500;
 const ID = /^[0-9a-f]{12}$/;
 
-interface Job { info: JobInfo; dir: string; listeners: Set<(e: JobEvent) => void>; history: [number, number, number][] }
+interface Job {
+  info: JobInfo; dir: string; listeners: Set<(e: JobEvent) => void>; history: [number, number, number][];
+  /** Being taken off the queue by stop(): the poll leaves it alone meanwhile. */
+  removing?: boolean;
+}
 
 export class RedisJobQueue {
   private jobs = new Map<string, Job>();
@@ -147,11 +151,17 @@ export class RedisJobQueue {
   async stop(id: string): Promise<JobInfo | undefined> {
     const job = ID.test(id) ? this.jobs.get(id) : undefined;
     if (!job || FINAL_STATES.has(job.info.state)) return job?.info;
-    const bull = await this.queue.getJob(id);
-    // remove() refuses a job a worker holds (its lock): that one is asked to stop instead.
-    if (bull && await bull.remove().then(() => true, () => false)) {
-      await this.end(job, { state: 'cancelled' });
-    } else {
+    job.removing = true;
+    let removed = false;
+    try {
+      const bull = await this.queue.getJob(id);
+      // remove() refuses a job a worker holds (its lock): that one is asked to stop instead.
+      removed = bull !== undefined && await bull.remove().then(() => true, () => false);
+      if (removed) await this.end(job, { state: 'cancelled' });
+    } finally {
+      job.removing = false;
+    }
+    if (!removed) {
       const { requestStop } = await import('../queue/stop.js');
       await requestStop(await this.queue.client as unknown as Redis, id);
     }
@@ -183,14 +193,17 @@ export class RedisJobQueue {
   /** Reads the state of every job not yet ended from Redis. */
   private async refresh(): Promise<void> {
     for (const job of [...this.jobs.values()]) {
-      if (FINAL_STATES.has(job.info.state) || this.closed) continue;
+      if (FINAL_STATES.has(job.info.state) || this.closed || job.removing) continue;
       const bull = await this.queue.getJob(job.info.id);
       if (!bull) {
+        if (job.removing) continue;
         await this.end(job, { state: 'failed', error: `This job is not in the queue at ${this.url} (Redis was emptied or restarted without ` +
           'its data, or the job was made by a server without --queue): start it again.' });
         continue;
       }
       const state = await bull.getState();
+      // Cancelled meanwhile (stop() runs beside this loop), or removed between the two reads: next time.
+      if (FINAL_STATES.has(job.info.state) || job.removing || state === 'unknown') continue;
       if (state === 'completed') await this.completed(job, bull);
       else if (state === 'failed') {
         const { STOPPED } = await import('../queue/stop.js');
@@ -231,6 +244,7 @@ export class RedisJobQueue {
 
   /** A final state: uploads removed, done.json written (it keeps the job once Redis has forgotten it). */
   private async end(job: Job, patch: Partial<JobInfo> & { state: JobState }): Promise<void> {
+    if (FINAL_STATES.has(job.info.state)) return;
     const info: JobInfo = { ...job.info, ...patch, finishedAt: new Date().toISOString() };
     delete info.queuePosition;
     delete info.progress;
