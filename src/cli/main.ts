@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   watermark: { summary: TASKS.watermark.summary, load: imageTask('watermark') },
   serve: { summary: 'local web app: upload images or a video, run tasks, watch them train, download the results', load: () => import('./commands/serve.js') },
   batch: { summary: 'many jobs: one per image (or per manifest line), in-process or over Redis workers', load: () => import('./commands/batch.js') },
-  worker: { summary: 'take jobs from a Redis queue (filled by double-dip batch --queue) until stopped', load: () => import('./commands/worker.js') },
+  worker: { summary: 'take jobs from a Redis queue (filled by double-dip batch or serve --queue) until stopped', load: () => import('./commands/worker.js') },
   video: { summary: 'video decomposition: segment | separate | dehaze a clip (one DIP per layer for all frames)', load: () => import('./commands/video.js') },
 };
 

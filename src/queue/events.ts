@@ -4,7 +4,7 @@ import type { Progress } from '../core/trainer.js';
 import type { JobResult } from './execute.js';
 
 /** A running job's progress, as job.updateProgress carries it (small: it goes through Redis). */
-export interface JobProgress { iteration: number; iterations: number; loss: number; eta: number }
+export interface JobProgress { iteration: number; iterations: number; loss: number; eta: number; psnr?: number }
 
 export type QueueEvent =
   | { type: 'active'; id: string }
@@ -19,6 +19,6 @@ export function throttledProgress(send: (p: JobProgress) => void, ms = 500): (p:
     const now = performance.now();
     if (now - last < ms && p.iteration !== p.total) return;
     last = now;
-    send({ iteration: p.iteration, iterations: p.total, loss: p.loss, eta: p.eta });
+    send({ iteration: p.iteration, iterations: p.total, loss: p.loss, eta: p.eta, psnr: p.psnr });
   };
 }

@@ -14,13 +14,19 @@ export default async function processJob(job: SandboxedJob<QueueJob, JobResult>)
   const [{ executeJob }, { JobError }, { throttledProgress }, { UnrecoverableError }] = await Promise.all([
     import('./execute.js'), import('./job.js'), import('./events.js'), import('bullmq')]);
   const threads = process.env.DOUBLE_DIP_WORKER_THREADS;
+  // A stop asked by the web server (serve --queue) through Redis: see stop.ts.
+  const url = process.env.DOUBLE_DIP_QUEUE_URL;
+  const watch = url && job.id ? await (await import('./stop.js')).watchStop(url, job.id) : undefined;
   try {
     return await executeJob(job.data, {
       threads: threads === undefined ? undefined : Number(threads), device: process.env.DOUBLE_DIP_WORKER_DEVICE,
-      onProgress: throttledProgress((p) => { void job.updateProgress(p as never); }),
+      onProgress: throttledProgress((p) => { void job.updateProgress(p as never); }), signal: watch?.signal,
     });
   } catch (e) {
     if (e instanceof JobError) throw new UnrecoverableError(e.message);
+    if (watch?.signal.aborted) throw new UnrecoverableError((await import('./stop.js')).STOPPED);
     throw e;
+  } finally {
+    watch?.stop();
   }
 }

@@ -34,7 +34,7 @@ export function parseQueueUrl(text: string): { host: string; port: number; db: n
 }
 
 /** BullMQ's connection: commands wait through a short outage (maxRetriesPerRequest null, as workers need). */
-function connection(url: string): ConnectionOptions {
+export function connection(url: string): ConnectionOptions {
   return { ...parseQueueUrl(url), connectTimeout: CONNECT_MS, maxRetriesPerRequest: null };
 }
 
@@ -148,7 +148,7 @@ export async function startWorker(url: string, o: WorkerOptions): Promise<Worker
   const { Worker } = await import('bullmq');
   const stalledMs = o.stalledMs ?? 30000;
   // The sandboxed children read the worker's settings from their environment (set for them only).
-  const env = { ...process.env, ...(o.threads !== undefined ? { DOUBLE_DIP_WORKER_THREADS: String(o.threads) } : {}),
+  const env = { ...process.env, DOUBLE_DIP_QUEUE_URL: url, ...(o.threads !== undefined ? { DOUBLE_DIP_WORKER_THREADS: String(o.threads) } : {}),
     ...(o.device !== undefined ? { DOUBLE_DIP_WORKER_DEVICE: o.device } : {}) };
   const worker = new Worker<QueueJob, JobResult>(QUEUE_NAME, PROCESSOR, {
     connection: connection(url), concurrency: o.concurrency, useWorkerThreads: false, workerForkOptions: { env },

@@ -27,6 +27,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE, probeImageBuffer, readImageBuffer, type ImageHeader } from '../io/image-file.js';
 import { FINAL_STATES, JobQueue, QueueFullError, type JobEvent, type Slot } from './jobs.js';
+import { RedisJobQueue } from './queue-jobs.js';
 import { MAX_FRAMES, MAX_SIZE, MIN_SIZE, OptionError, fieldName } from '../tasks/options.js';
 import { TASKS, taskEntry, type TaskEntry } from '../tasks/registry.js';
 import { readJobOptions, readSelection } from './options.js';
@@ -45,13 +46,15 @@ export interface ServerOptions {
   allowedHosts?: string[];
   /** Jobs that may wait in the queue besides the running one (default 20). */
   maxQueued?: number;
+  /** redis://HOST:PORT[/DB]: jobs go to this Redis queue, run by `double-dip worker` processes (queue-jobs.ts); default: here, one at a time. */
+  queue?: string;
 }
 
 export interface RunningServer {
   server: Server;
   url: string;
   port: number;
-  jobs: JobQueue;
+  jobs: JobQueue | RedisJobQueue;
   close(): Promise<void>;
 }
 
@@ -96,7 +99,7 @@ async function loadStatic(): Promise<Map<string, { type: string; body: Buffer }>
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const jobs = new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED);
+  const jobs = o.queue ? new RedisJobQueue(o.dataDir, o.queue, o.maxQueued ?? DEFAULT_MAX_QUEUED) : new JobQueue(o.dataDir, o.maxQueued ?? DEFAULT_MAX_QUEUED);
   // Uploads wait here while they are checked, then move into their job's folder.
   const uploads = join(o.dataDir, 'uploads');
   let statics = new Map<string, { type: string; body: Buffer }>();
@@ -166,7 +169,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const job = jobs.get(id);
     if (!job) throw new HttpError(404, `No job "${id}"`);
     if (action === undefined) { allow(method, 'GET'); return sendJson(res, 200, job); }
-    if (action === 'stop' && name === undefined) { allow(method, 'POST'); return sendJson(res, 200, jobs.stop(id)); }
+    if (action === 'stop' && name === undefined) { allow(method, 'POST'); return sendJson(res, 200, await jobs.stop(id)); }
     if (action === 'events' && name === undefined) { allow(method, 'GET'); return events(req, res, id); }
     if (action === 'files' && name !== undefined) {
       allow(method, 'GET');
@@ -370,6 +373,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   async function createVideoJob(task: TaskEntry, clip: Upload, raw: Record<string, unknown>): Promise<unknown> {
     const { options } = readJobOptions(task, raw, undefined);
     const selection = readSelection(raw);
+    // A queued job names its frames of the clip as it is (queue/job.ts): no resampling on the way.
+    if (o.queue && selection.fps !== undefined)
+      throw new HttpError(400, `fps is not available on a server with --queue (its workers take the clip's own frame rate): leave fps out, or resample the clip before uploading it.`);
     if (clip.data.length === 0) throw new HttpError(400, 'The video is empty');
     if (!videoContainer(clip.data))
       throw new HttpError(400, 'The file is not a video: upload an MP4, WebM, MOV, MKV, AVI, FLV, Ogg or MPEG clip.');
@@ -379,6 +385,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await (clip.path ? rename(clip.path, path) : writeFile(path, clip.data));
       const info = await probeUpload(path);
       checkUpload(info, selection);
+      if (o.queue) selection.end = Math.min(selection.end ?? info.frames, info.frames);
       return await jobs.add({ task: task.name, options, video: selection, uploads: { images: [], video: path },
         inputs: [{ width: info.width, height: info.height }] }, slot);
     } catch (e) {

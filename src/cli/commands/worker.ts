@@ -1,17 +1,17 @@
-// `double-dip worker`: takes jobs from a Redis queue (filled by `double-dip batch --queue`)
+// `double-dip worker`: takes jobs from a Redis queue (filled by `double-dip batch --queue` or `serve --queue`)
 // until stopped. Run it on any number of machines that see the same input and output
 // paths.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../options.js';
 import { optionFromText } from '../../tasks/options.js';
 
-export const summary = 'take jobs from a Redis queue (filled by double-dip batch --queue) until stopped';
+export const summary = 'take jobs from a Redis queue (filled by double-dip batch or serve --queue) until stopped';
 export const help = `Usage: double-dip worker --queue redis://HOST:PORT[/DB] [--concurrency N] [--device cpu|cuda:K]
                        [--threads T] [--stalled-seconds S] [--quiet]
 
 Runs the jobs of the Redis queue at URL, each in a child process of its own (BullMQ's sandboxed
 processor), N at a time. Inputs and outputs are paths: every worker must see them at the same
-place as the batch that added them (a shared file system). A job that fails is tried again twice
+place as the batch or server that added them (a shared file system). A job that fails is tried again twice
 (after 2 s, then 4 s); one that cannot run as given (a bad option, an unreadable input) fails at
 once with its message. A job whose worker died (killed, machine lost) is taken up by another
 once its lock expires.
