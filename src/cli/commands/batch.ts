@@ -144,8 +144,9 @@ async function runBatch(task: string, planned: Planned[], dir: string, s: BatchS
       else if (e.type === 'active') { r.status = 'running'; display.active(e.id, r.job.name); }
       else if (e.type === 'progress') display.progress(e.id, e.progress);
       else if (e.type === 'completed') {
-        r.status = 'done'; r.seconds = e.result.seconds; r.result = e.result; counts.done++;
-        display.end(e.id, r.job.name, 'done', e.result.seconds);
+        // A chunked job's seconds: its join's and its chunks' in this run.
+        r.status = 'done'; r.seconds = e.result.seconds + (r.parts ?? []).reduce((t, c) => t + (c.seconds ?? 0), 0); r.result = e.result; counts.done++;
+        display.end(e.id, r.job.name, 'done', r.seconds);
       } else {
         r.status = 'failed'; r.error = e.error; counts.failed++;
         display.end(e.id, r.job.name, 'failed', undefined, e.error);
