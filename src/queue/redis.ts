@@ -90,6 +90,7 @@ export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEve
   const last = await client.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
   const events = new QueueEvents(QUEUE_NAME, { connection: connection(url), lastEventId: last[0]?.[0] ?? '0-0' });
   const pending = new Set(jobs.filter((j) => !children.has(j.id)).map((j) => j.id));
+  let producer: import('bullmq').FlowProducer | undefined;
   let finish = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
   const end = (e: QueueEvent) => {
@@ -130,22 +131,16 @@ export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEve
     const opts = (j: QueueJob) => ({ ...JOB_OPTIONS, jobId: j.id });
     await queue.addBulk(fresh.filter((j) => !j.after?.some(known)).map((j) => ({ name: j.task, data: j, opts: opts(j) })));
     const flows = fresh.filter((j) => j.after?.some(known));
-    if (flows.length > 0) {
-      const producer = new FlowProducer({ connection: connection(url) });
-      try {
-        for (const j of flows) {
-          const kids = j.after!.filter(known).map((id) => byId.get(id)!);
-          for (const k of kids) {
-            // A chunk left finished or failed by an earlier batch: its output decides (done chunks are not asked for again).
-            const old = await queue.getJob(k.id);
-            if (old && ['completed', 'failed'].includes(await old.getState())) await old.remove();
-          }
-          await producer.add({ name: j.task, queueName: QUEUE_NAME, data: j, opts: opts(j),
-            children: kids.map((k) => ({ name: k.task, queueName: QUEUE_NAME, data: k, opts: { ...opts(k), failParentOnFailure: true } })) });
-        }
-      } finally {
-        await producer.close();
+    if (flows.length > 0) producer = new FlowProducer({ connection: connection(url) });
+    for (const j of flows) {
+      const kids = j.after!.filter(known).map((id) => byId.get(id)!);
+      for (const k of kids) {
+        // A chunk that an earlier batch left failed (or finished, its folder since removed) is replaced.
+        const old = await queue.getJob(k.id);
+        if (old && ['completed', 'failed'].includes(await old.getState())) await old.remove();
       }
+      await producer!.add({ name: j.task, queueName: QUEUE_NAME, data: j, opts: opts(j),
+        children: kids.map((k) => ({ name: k.task, queueName: QUEUE_NAME, data: k, opts: { ...opts(k), failParentOnFailure: true } })) });
     }
     if (pending.size === 0) return;
     // Events are the fast path; a poll catches any that a reconnect lost.
@@ -165,6 +160,7 @@ export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEve
       }
     }
   } finally {
+    await producer?.close();
     await events.close();
     await queue.close();
   }
