@@ -62,6 +62,8 @@ describe('batch, in-process queue', () => {
       [['batch', 'segment', '--manifest', badJson, '-o', out], /json\.jsonl:1: not JSON/],
       [['batch', 'segment', '--manifest', join(root, 'none.jsonl'), '-o', out], /Cannot read the manifest ".*none\.jsonl": no such file/],
       [['batch', 'segment', img, '-o', out, '--iterations', 'many'], /Expected an integer from 1 to \d+ for --iterations but received "many"/],
+      [['batch', 'segment', img, '-o', out, '--chunk', '6'], /--chunk is for video tasks \(a long clip run as chunk jobs\), not segment: leave it out/],
+      [['batch', 'video', 'segment', join(root, 'usage'), '-o', out, '--chunk', '2'], /Expected 0 \(off\) or an integer from 3 to 300 for --chunk but received 2/],
       [['worker'], /Missing --queue redis:\/\/HOST:PORT/],
       [['worker', '--queue', 'redis://localhost', '--concurrency', '0'], /Expected an integer from 1 to 64 for --concurrency/],
     ];

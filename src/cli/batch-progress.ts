@@ -1,6 +1,7 @@
 // A batch's progress on stderr: one status line (done / failed / running / ETA, and the running
 // jobs' iterations) redrawn on a terminal, plain lines in logs, JSON lines on stdout with --json,
-// nothing with --quiet. A line per finished job either way.
+// nothing with --quiet. A line per finished job either way. A long clip run as chunk jobs is one
+// job: its chunks and its join show among the running ones as "clip chunk 2/3 (frames 4-9)".
 import type { JobProgress } from '../queue/events.js';
 import type { ProgressMode } from './progress.js';
 
@@ -10,7 +11,7 @@ const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.
 export interface BatchCounts { total: number; done: number; failed: number; skipped: number }
 
 export class BatchProgress {
-  private running = new Map<string, { name: string; progress?: JobProgress }>();
+  private running = new Map<string, { name: string; part?: string; progress?: JobProgress }>();
   private finished = 0;
   private readonly started = performance.now();
   private lastLine = 0;
@@ -27,11 +28,28 @@ export class BatchProgress {
     this.status();
   }
 
+  /** A part of a chunked job (a chunk, its join) starts; `first`: the job's first part, announced as the job starting. */
+  partActive(id: string, name: string, part: string, first: boolean): void {
+    this.running.set(id, { name, part });
+    if (first) this.json({ type: 'job', name, state: 'running' });
+    this.json({ type: 'chunk', name, part, state: 'running' });
+    if (this.mode === 'lines') this.line(`started ${name} ${part}`);
+    this.status();
+  }
+
+  /** A chunk ended: the job goes on (its join ends it). */
+  partEnd(id: string, name: string, part: string, state: 'done' | 'failed', seconds: number | undefined, error?: string): void {
+    this.running.delete(id);
+    this.json({ type: 'chunk', name, part, state, ...(seconds !== undefined ? { seconds } : {}), ...(error ? { error } : {}) });
+    this.line(state === 'done' ? `done ${name} ${part}${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ''}` : `failed ${name} ${part}: ${error}`);
+    this.status(true);
+  }
+
   progress(id: string, p: JobProgress): void {
     const r = this.running.get(id);
     if (!r) return;
     r.progress = p;
-    this.json({ type: 'progress', name: r.name, ...p });
+    this.json({ type: 'progress', name: r.name, ...(r.part ? { part: r.part } : {}), ...p });
     this.status();
   }
 
@@ -60,7 +78,10 @@ export class BatchProgress {
 
   text(): string {
     const c = this.counts;
-    const jobs = [...this.running.values()].map((r) => (r.progress ? `${r.name} ${r.progress.iteration}/${r.progress.iterations}` : r.name));
+    const jobs = [...this.running.values()].map((r) => {
+      const name = r.part ? `${r.name} ${r.part}` : r.name;
+      return r.progress ? `${name} ${r.progress.iteration}/${r.progress.iterations}` : name;
+    });
     return `batch: ${c.done + c.skipped}/${c.total} done${c.skipped ? ` (${c.skipped} skipped)` : ''}, ${c.failed} failed, ` +
       `${this.running.size} running${jobs.length ? ` [${jobs.join(', ')}]` : ''}, ETA ${fmtTime(this.eta())}`;
   }

@@ -15,9 +15,10 @@ import { taskEntry } from '../tasks/registry.js';
 import type { VideoSelection } from '../web/options.js';
 import { runVideo } from '../web/video.js';
 import { checkJob, type QueueJob } from './job.js';
+import { joinChunkJobs, removeChunks } from './chunks.js';
 
 /** What a task runs on: image files in order and a hint mask, or one clip and the frames to take. */
-export interface TaskFiles { images: string[]; hint?: string; video?: string; frames?: VideoSelection }
+export interface TaskFiles { images: string[]; hint?: string; video?: string; frames?: VideoSelection; /** Video: no MP4s (a chunk, joined later). */ noMp4?: boolean }
 
 /**
  * Runs `task` on `files` with checked `options` (callbacks included) and writes its outputs into
@@ -30,7 +31,7 @@ export async function runTaskInto(taskName: string, files: TaskFiles, options: R
   if (!task) throw new Error(`Unknown task "${taskName}"`);
   if (task.inputs.kind === 'video') {
     if (!files.video) throw new Error(`${task.name} needs a video`);
-    return runVideo(task, files.video, files.frames ?? { start: 0 }, options, dir);
+    return runVideo(task, files.video, files.frames ?? { start: 0 }, options, dir, !files.noMp4);
   }
   const images: Image[] = [];
   for (const [i, p] of files.images.entries()) images.push(await readImageBuffer(await readFile(p), label(i, files.images.length)));
@@ -66,12 +67,19 @@ export async function executeJob(raw: unknown, o: ExecuteOptions = {}): Promise<
   const forget = undoOnExit(() => rmSync(tmp, { recursive: true, force: true }));
   const started = performance.now();
   try {
+    if (job.chunks) {
+      // A join job: its chunks are done (the queue ran it after them); they go once OUT is there.
+      const joined = await joinChunkJobs(job, tmp);
+      await publish(tmp, job.out);
+      await removeChunks(job.out);
+      return joined;
+    }
     const options: Record<string, unknown> = { ...job.options };
     delete options.hint;
     if (o.threads !== undefined) options.threads ??= o.threads;
     if (o.device !== undefined) options.device ??= o.device;
     const { report, files } = await runTaskInto(job.task, {
-      images: job.inputs, hint: job.options.hint as string | undefined, video: job.inputs[0], frames: job.frames,
+      images: job.inputs, hint: job.options.hint as string | undefined, video: job.inputs[0], frames: job.frames, noMp4: job.chunk !== undefined,
     }, { ...options, signal: o.signal, onProgress: o.onProgress }, tmp,
     (i) => job.inputs[i],
     (r) => ({ inputs: job.inputs.map((path, i) => ({ path, ...r.inputs[i] })) }));

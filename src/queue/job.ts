@@ -22,6 +22,12 @@ export interface QueueJob {
   out: string;
   /** Video jobs: frames [start, end) of the clip. */
   frames?: { start: number; end: number };
+  /** A chunk of a long clip (chunks.ts): k of n, written without MP4s into OUT.chunks/k for its join job. */
+  chunk?: { index: number; count: number };
+  /** A join job: the chunks of the clip (frames [start, end) each), already run into OUT.chunks/1..n; this job joins them into out. */
+  chunks?: { start: number; end: number }[];
+  /** Jobs (ids) that must complete before this one; if one fails, this one fails with its message. Queue order only: not run. */
+  after?: string[];
 }
 
 /** A job that cannot run: its message says why, in the schema's words. */
@@ -93,8 +99,15 @@ export function checkJob(raw: unknown): QueueJob {
       throw new JobError(`Job ${id}: "frames" must be {start, end} with 0 <= start < end, for a video task only; got ${JSON.stringify(frames)}`);
     range = { start: f.start as number, end: f.end as number };
   }
+  const chunk = raw.chunk as QueueJob['chunk'], chunks = raw.chunks as QueueJob['chunks'];
+  if (chunk !== undefined && (task.inputs.kind !== 'video' || !range || !isRecord(chunk) || !Number.isInteger(chunk.index) || !Number.isInteger(chunk.count) || chunk.index < 1 || chunk.index > chunk.count))
+    throw new JobError(`Job ${id}: "chunk" must be {index, count} with 1 <= index <= count, for a video task with "frames" only; got ${JSON.stringify(chunk)}`);
+  if (chunks !== undefined && (task.inputs.kind !== 'video' || !Array.isArray(chunks) || chunks.length < 2
+    || !chunks.every((c, i) => isRecord(c) && Number.isInteger(c.start) && Number.isInteger(c.end) && c.start >= 0 && c.end > c.start && (i === 0 || c.start > chunks[i - 1].start))))
+    throw new JobError(`Job ${id}: "chunks" must be two or more {start, end} frame ranges in order, for a video task only; got ${JSON.stringify(chunks)}`);
   const options = jobOptions(task, raw.options, task.inputs.kind === 'images' ? n : undefined);
   inputs.forEach((p, i) => checkReadable(p as string, task.inputs.kind === 'video' ? 'the clip' : n > 1 ? `image ${i + 1}` : 'the image', task.inputs.kind === 'video'));
   if (typeof options.hint === 'string') checkReadable(options.hint, 'the hint mask');
-  return { id, name: typeof name === 'string' ? name : id, task: task.name, inputs: inputs as string[], options, out, ...(range ? { frames: range } : {}) };
+  return { id, name: typeof name === 'string' ? name : id, task: task.name, inputs: inputs as string[], options, out, ...(range ? { frames: range } : {}),
+    ...(chunk ? { chunk: { index: chunk.index, count: chunk.count } } : {}), ...(chunks ? { chunks: chunks.map((c) => ({ start: c.start, end: c.end })) } : {}) };
 }

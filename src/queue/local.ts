@@ -75,20 +75,53 @@ class ChildWorker {
 /**
  * Runs `jobs` and reports each one's events through `on`; resolves when every job has ended, or,
  * once `signal` aborts, when the running ones are stopped (they publish nothing) and no other starts.
+ * A job with `after` (a long clip's join) starts once those jobs have completed, on any worker; if
+ * one of them fails, it fails with that job's message, as a BullMQ parent with failParentOnFailure.
  */
 export async function runLocal(jobs: QueueJob[], o: LocalOptions, on: (e: QueueEvent) => void, signal?: AbortSignal): Promise<void> {
   const threads = o.threads ?? (o.workers > 1 ? threadsPerWorker(o.workers) : undefined);
   const waiting = [...jobs];
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const ended = new Map<string, { ok: true } | { ok: false; error: string }>();
+  // A job ending may free a join that a worker waits for: each end wakes the waiting workers.
+  let wake = () => {};
+  let changed = new Promise<void>((r) => { wake = r; });
+  const end = (e: Extract<QueueEvent, { type: 'completed' | 'failed' }>) => {
+    ended.set(e.id, e.type === 'completed' ? { ok: true } : { ok: false, error: e.error });
+    on(e);
+    const w = wake;
+    changed = new Promise<void>((r) => { wake = r; });
+    w();
+  };
+  /** The next job whose `after` jobs have all completed; 'wait' while some still run; undefined when none is left. */
+  const next = (): QueueJob | 'wait' | undefined => {
+    for (let i = 0; i < waiting.length; i++) {
+      const job = waiting[i];
+      const deps = (job.after ?? []).filter((id) => byId.has(id));
+      const failed = deps.find((id) => ended.get(id)?.ok === false);
+      if (failed) {
+        waiting.splice(i--, 1);
+        const r = ended.get(failed) as { error: string };
+        end({ type: 'failed', id: job.id, error: `${byId.get(failed)!.name} failed: ${r.error}` });
+        continue;
+      }
+      if (deps.every((id) => ended.get(id)?.ok)) return waiting.splice(i, 1)[0];
+    }
+    return waiting.length > 0 ? 'wait' : undefined;
+  };
   const workers = Array.from({ length: Math.max(1, Math.min(o.workers, jobs.length)) }, () => new ChildWorker());
-  const stopAll = () => workers.forEach((w) => w.stop());
+  const stopAll = () => { workers.forEach((w) => w.stop()); wake(); };
   signal?.addEventListener('abort', stopAll, { once: true });
   const work = async (w: ChildWorker) => {
-    for (let job = waiting.shift(); job && !signal?.aborted; job = waiting.shift()) {
+    while (!signal?.aborted) {
+      const job = next();
+      if (job === undefined) return;
+      if (job === 'wait') { await changed; continue; }
       const id = job.id;
       on({ type: 'active', id });
       const last = await w.run(job, threads, o.device, (progress) => on({ type: 'progress', id, progress }));
       if (signal?.aborted) return; // stopped: neither done nor failed
-      on(last.type === 'done' ? { type: 'completed', id, result: last.result } : { type: 'failed', id, error: last.message });
+      end(last.type === 'done' ? { type: 'completed', id, result: last.result } : { type: 'failed', id, error: last.message });
     }
   };
   try {

@@ -14,8 +14,8 @@ export class PlanError extends Error {}
 /** One job as asked: its inputs, its own options (over the command line's), its name. */
 export interface Entry { inputs: string[]; options: Record<string, unknown>; name?: string; frames?: { start: number; end: number }; where: string }
 
-/** A job ready to queue, one already done (skipped), or one refused by its checks (failed alone). */
-export type Planned = { job: QueueJob; state: 'queued' | 'skipped' } | { job: QueueJob; state: 'failed'; error: string };
+/** A job ready to queue, one already done (skipped), or one refused by its checks (failed alone). A long clip's job has its chunk jobs as `parts` (chunks.ts). */
+export type Planned = { job: QueueJob; state: 'queued' | 'skipped'; parts?: { job: QueueJob; done: boolean }[] } | { job: QueueJob; state: 'failed'; error: string };
 
 const GLOB = /[*?[]/;
 const isImage = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());

@@ -66,21 +66,35 @@ export async function checkRedis(url: string): Promise<void> {
  * events until each one has completed or failed for good. A job of the same id still waiting or
  * running (another batch) is followed, not added twice; a finished one is replaced. When `signal`
  * aborts, the jobs not yet started are taken out of the queue; running ones finish on their workers.
+ * A job with `after` (a long clip's join) is added as a flow: it the parent, the jobs it names its
+ * children, failing it with their message if one fails. The batch waits for the parents; the
+ * children's events are reported too.
  */
 export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEvent) => void, signal?: AbortSignal,
   pollMs = 2000): Promise<void> {
   await checkRedis(url);
-  const { Queue, QueueEvents } = await import('bullmq');
+  const { FlowProducer, Queue, QueueEvents } = await import('bullmq');
   const queue = new Queue<QueueJob, JobResult>(QUEUE_NAME, { connection: connection(url) });
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const children = new Set(jobs.flatMap((j) => j.after ?? []).filter((id) => byId.has(id)));
+  const known = (id: string) => byId.has(id);
+  /** A parent failed by BullMQ says "child bull:QUEUE:ID failed": the child's own message says why. */
+  const reason = async (job: Job<QueueJob>): Promise<string> => {
+    const child = /^child [^ ]*:([^: ]+) failed$/.exec(job.failedReason ?? '')?.[1];
+    const failed = child ? await queue.getJob(child) : undefined;
+    return failed ? `${failed.data.name} failed: ${failed.failedReason}` : job.failedReason;
+  };
   // Events are read from the stream's current end, taken now: QueueEvents' default ("$" at its
   // first read, which may come late on a busy machine) would miss what happens in between.
   const client = await queue.client as unknown as import('ioredis').Redis;
   const last = await client.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
   const events = new QueueEvents(QUEUE_NAME, { connection: connection(url), lastEventId: last[0]?.[0] ?? '0-0' });
-  const pending = new Set(jobs.map((j) => j.id));
+  const pending = new Set(jobs.filter((j) => !children.has(j.id)).map((j) => j.id));
+  let producer: import('bullmq').FlowProducer | undefined;
   let finish = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
   const end = (e: QueueEvent) => {
+    if (children.has(e.id)) { on(e); return; }
     if (!pending.delete(e.id)) return;
     on(e);
     if (pending.size === 0) finish();
@@ -90,25 +104,44 @@ export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEve
       const job = await queue.getJob(id);
       const state = job ? await job.getState() : 'unknown';
       if (state === 'completed') end({ type: 'completed', id, result: job!.returnvalue });
-      else if (state === 'failed') end({ type: 'failed', id, error: job!.failedReason });
+      else if (state === 'failed') end({ type: 'failed', id, error: await reason(job!) });
       else if (state === 'unknown') end({ type: 'failed', id, error: 'The job was removed from the queue before it ended (obliterated or cleaned): run the batch again.' });
     }
   };
   try {
     await events.waitUntilReady();
-    events.on('active', ({ jobId }) => { if (pending.has(jobId)) on({ type: 'active', id: jobId }); });
-    events.on('progress', ({ jobId, data }) => { if (pending.has(jobId) && typeof data === 'object') on({ type: 'progress', id: jobId, progress: data as never }); });
+    const followed = (id: string) => pending.has(id) || children.has(id);
+    events.on('active', ({ jobId }) => { if (followed(jobId)) on({ type: 'active', id: jobId }); });
+    events.on('progress', ({ jobId, data }) => { if (followed(jobId) && typeof data === 'object') on({ type: 'progress', id: jobId, progress: data as never }); });
     events.on('completed', ({ jobId, returnvalue }) => end({ type: 'completed', id: jobId, result: (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as JobResult }));
-    events.on('failed', ({ jobId, failedReason }) => end({ type: 'failed', id: jobId, error: failedReason }));
+    events.on('failed', ({ jobId, failedReason }) => {
+      if (!followed(jobId)) return;
+      if (!/^child .* failed$/.test(failedReason)) { end({ type: 'failed', id: jobId, error: failedReason }); return; }
+      void queue.getJob(jobId).then(async (job) => end({ type: 'failed', id: jobId, error: job ? await reason(job) : failedReason }));
+    });
     const fresh: QueueJob[] = [];
     for (const j of jobs) {
+      if (children.has(j.id)) continue; // added with its parent
       const old = await queue.getJob(j.id);
       const state = old ? await old.getState() : 'unknown';
       if (state === 'completed' || state === 'failed') await old!.remove();
       else if (state !== 'unknown') continue; // waiting or running already: followed as it is
       fresh.push(j);
     }
-    await queue.addBulk(fresh.map((j) => ({ name: j.task, data: j, opts: { ...JOB_OPTIONS, jobId: j.id } })));
+    const opts = (j: QueueJob) => ({ ...JOB_OPTIONS, jobId: j.id });
+    await queue.addBulk(fresh.filter((j) => !j.after?.some(known)).map((j) => ({ name: j.task, data: j, opts: opts(j) })));
+    const flows = fresh.filter((j) => j.after?.some(known));
+    if (flows.length > 0) producer = new FlowProducer({ connection: connection(url) });
+    for (const j of flows) {
+      const kids = j.after!.filter(known).map((id) => byId.get(id)!);
+      for (const k of kids) {
+        // A chunk that an earlier batch left failed (or finished, its folder since removed) is replaced.
+        const old = await queue.getJob(k.id);
+        if (old && ['completed', 'failed'].includes(await old.getState())) await old.remove();
+      }
+      await producer!.add({ name: j.task, queueName: QUEUE_NAME, data: j, opts: opts(j),
+        children: kids.map((k) => ({ name: k.task, queueName: QUEUE_NAME, data: k, opts: { ...opts(k), failParentOnFailure: true } })) });
+    }
     if (pending.size === 0) return;
     // Events are the fast path; a poll catches any that a reconnect lost.
     const timer = setInterval(() => { void poll().catch(() => {}); }, pollMs);
@@ -121,12 +154,13 @@ export async function submitJobs(url: string, jobs: QueueJob[], on: (e: QueueEve
       signal?.removeEventListener('abort', stop);
     }
     if (signal?.aborted) {
-      for (const id of pending) {
+      for (const id of [...pending, ...children]) {
         const job = await queue.getJob(id);
         if (job && ['waiting', 'delayed', 'prioritized', 'waiting-children'].includes(await job.getState())) await job.remove().catch(() => {});
       }
     }
   } finally {
+    await producer?.close();
     await events.close();
     await queue.close();
   }

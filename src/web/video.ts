@@ -52,8 +52,8 @@ export async function probeUpload(path: string): Promise<VideoInfo> {
   }
 }
 
-/** Decodes the selected frames of the clip at `path`, runs the video task, writes frame folders, MP4s, loss.png and report.json into dir. */
-export async function runVideo(task: TaskEntry, path: string, video: VideoSelection, options: Record<string, unknown>, dir: string):
+/** Decodes the selected frames of the clip at `path`, runs the video task, writes frame folders, MP4s (unless `mp4` is false), loss.png and report.json into dir. */
+export async function runVideo(task: TaskEntry, path: string, video: VideoSelection, options: Record<string, unknown>, dir: string, mp4 = true):
   Promise<{ report: Report; files: string[] }> {
   // One frame past the limit at most, so an overlong clip is refused without decoding it all.
   const frames = await readFrames(path, { start: video.start, end: video.end ?? video.start + MAX_FRAMES + 1, fps: video.fps })
@@ -66,7 +66,7 @@ export async function runVideo(task: TaskEntry, path: string, video: VideoSelect
     const result = await task.run({ frames: source }, options) as VideoResult;
     let files: string[] = [];
     try {
-      await writeVideoResult(dir, result, source, frames.fps, task.name, (out) => {
+      await writeVideoResult(dir, result, source, mp4 ? frames.fps : undefined, task.name, (out) => {
         files = [...Object.values(out.frames).flat(), ...out.videos, ...(out.lossPlot ? [out.lossPlot] : [])].map((p) => relative(dir, p));
         return {
           ...result.report,
