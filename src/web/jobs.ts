@@ -97,8 +97,33 @@ export interface NewJob {
 /** A place in the queue, taken before a request's first await and given back if no job is added. */
 export interface Slot { release(): void }
 
-export class JobQueue {
-  private jobs = new Map<string, Job>();
+/** The job list's lookups, shared by the in-process queue and the Redis-backed one (queue-jobs.ts). */
+export abstract class JobBook<J extends { info: JobInfo; dir: string }> {
+  protected jobs = new Map<string, J>();
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => j.info).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  get(id: string): JobInfo | undefined {
+    return ID.test(id) ? this.jobs.get(id)?.info : undefined;
+  }
+
+  /** The path of the job's first input image (kept beside its outputs), or undefined. */
+  inputPath(id: string): string | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    return job?.info.inputFile ? join(job.dir, job.info.inputFile) : undefined;
+  }
+
+  /** The path of an output file, or undefined unless the job produced a file of that name. */
+  filePath(id: string, name: string): string | undefined {
+    const job = ID.test(id) ? this.jobs.get(id) : undefined;
+    if (!job || !job.info.files.includes(name)) return undefined;
+    return join(job.dir, 'out', name);
+  }
+}
+
+export class JobQueue extends JobBook<Job> {
   private queue: string[] = [];
   private running: Job | null = null;
   /** Slots taken by requests still being checked: they count as queued. */
@@ -108,6 +133,7 @@ export class JobQueue {
   readonly jobsDir: string;
 
   constructor(dataDir: string, private maxQueued = 20) {
+    super();
     this.jobsDir = join(dataDir, 'jobs');
   }
 
@@ -163,27 +189,6 @@ export class JobQueue {
     }
     this.updatePositions();
     this.pump();
-  }
-
-  list(): JobInfo[] {
-    return [...this.jobs.values()].map((j) => j.info).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  }
-
-  get(id: string): JobInfo | undefined {
-    return ID.test(id) ? this.jobs.get(id)?.info : undefined;
-  }
-
-  /** The path of the job's first input image (kept beside its outputs), or undefined. */
-  inputPath(id: string): string | undefined {
-    const job = ID.test(id) ? this.jobs.get(id) : undefined;
-    return job?.info.inputFile ? join(job.dir, job.info.inputFile) : undefined;
-  }
-
-  /** The path of an output file, or undefined unless the job produced a file of that name. */
-  filePath(id: string, name: string): string | undefined {
-    const job = ID.test(id) ? this.jobs.get(id) : undefined;
-    if (!job || !job.info.files.includes(name)) return undefined;
-    return join(job.dir, 'out', name);
   }
 
   /**

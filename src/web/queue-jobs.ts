@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../io/outputs.js';
 import type { JobProgress } from '../queue/events.js';
 import type { JobResult } from '../queue/execute.js';
 import type { QueueJob } from '../queue/job.js';
-import { FINAL_STATES, QueueFullError, type JobEvent, type JobInfo, type JobState, type NewJob, type Slot } from './jobs.js';
+import { FINAL_STATES, JobBook, QueueFullError, type JobEvent, type JobInfo, type JobState, type NewJob, type Slot } from './jobs.js';
 
 /** How often the states of waiting and running jobs are read from Redis. */
 const POLL_MS = 500;
@@ -32,8 +32,7 @@ interface Job {
   removing?: boolean;
 }
 
-export class RedisJobQueue {
-  private jobs = new Map<string, Job>();
+export class RedisJobQueue extends JobBook<Job> {
   private reserved = 0;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -42,6 +41,7 @@ export class RedisJobQueue {
   readonly jobsDir: string;
 
   constructor(dataDir: string, private url: string, private maxQueued = 20) {
+    super();
     // Absolute: the workers find the uploads and write the outputs by these paths.
     this.jobsDir = join(resolve(dataDir), 'jobs');
   }
@@ -74,25 +74,6 @@ export class RedisJobQueue {
         process.stderr.write(`double-dip serve: cannot read the queue at ${this.url}: ${(e as Error).message}\n`);
       });
     }, POLL_MS);
-  }
-
-  list(): JobInfo[] {
-    return [...this.jobs.values()].map((j) => j.info).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  }
-
-  get(id: string): JobInfo | undefined {
-    return ID.test(id) ? this.jobs.get(id)?.info : undefined;
-  }
-
-  inputPath(id: string): string | undefined {
-    const job = ID.test(id) ? this.jobs.get(id) : undefined;
-    return job?.info.inputFile ? join(job.dir, job.info.inputFile) : undefined;
-  }
-
-  filePath(id: string, name: string): string | undefined {
-    const job = ID.test(id) ? this.jobs.get(id) : undefined;
-    if (!job || !job.info.files.includes(name)) return undefined;
-    return join(job.dir, 'out', name);
   }
 
   /** A place among this server's waiting jobs, taken synchronously (see JobQueue.reserve). */
