@@ -59,6 +59,21 @@ export function haze(J: Image, depth: Float32Array, beta: number, A: (x: number,
   return I;
 }
 
+/** The aloe's depth at w x h from its Middlebury disparity, 0 = nearest, 1 = farthest (unknown = far). */
+export async function aloeDepth(shared: string, w: number, h: number): Promise<Float32Array> {
+  // Nearest-neighbour disparity (bilinear would blend unknown 0s into edges).
+  const disp = await readImage(join(shared, 'dev', 'gt_depth/middlebury2006_aloe_gt_disp.png'), { channels: 1 });
+  const d = new Float32Array(w * h);
+  let lo = Infinity, hi = -Infinity;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const v = disp.data[Math.min(disp.height - 1, Math.floor(((y + 0.5) * disp.height) / h)) * disp.width + Math.min(disp.width - 1, Math.floor(((x + 0.5) * disp.width) / w))];
+    d[y * w + x] = v;
+    if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  }
+  for (let i = 0; i < d.length; i++) d[i] = d[i] > 0 ? (hi - d[i]) / (hi - lo) : 1;
+  return d;
+}
+
 /** PSNR inside a box. */
 export function regionPsnr(a: Image, b: Image, box: Box): number {
   let s = 0, n = 0;
@@ -133,16 +148,7 @@ export async function devCases(shared: string, groups?: Set<string>): Promise<De
   if (want('depth')) {
     const w = 256, h = 222;
     const J = await fit(dev('gt_depth/middlebury2006_aloe_left.jpg'), w, h);
-    // Nearest-neighbour disparity (bilinear would blend unknown 0s into edges); 0 = unknown -> far.
-    const disp = await readImage(dev('gt_depth/middlebury2006_aloe_gt_disp.png'), { channels: 1 });
-    const d = new Float32Array(w * h);
-    let lo = Infinity, hi = -Infinity;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const v = disp.data[Math.min(disp.height - 1, Math.floor(((y + 0.5) * disp.height) / h)) * disp.width + Math.min(disp.width - 1, Math.floor(((x + 0.5) * disp.width) / w))];
-      d[y * w + x] = v;
-      if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    }
-    for (let i = 0; i < d.length; i++) d[i] = d[i] > 0 ? (hi - d[i]) / (hi - lo) : 1; // 0 = nearest, 1 = farthest
+    const d = await aloeDepth(shared, w, h);
     out.push(hazeCase('aloe depth beta 1.5, A uniform', 'depth', haze(J, d, 1.5, () => [0.85, 0.87, 0.9]), J));
   }
   if (want('synth')) {

@@ -10,7 +10,7 @@ import { createImage, type Image } from '../src/image/image.js';
 import { gaussianKernel, separableBlur } from '../src/image/filters.js';
 import type { Box } from '../src/image/hints.js';
 import { iou, psnr } from './metrics.js';
-import { blend, boxAround, composite, haze, layerPsnr, regionPsnr, type DevCase } from './cases.js';
+import { aloeDepth, blend, boxAround, composite, haze, layerPsnr, regionPsnr, type DevCase } from './cases.js';
 
 export type Half = 'tuning' | 'check';
 export interface SetCase extends Omit<DevCase, 'group'> { half: Half; kind: string }
@@ -149,15 +149,7 @@ export async function devSet(shared: string, kinds?: Set<string>): Promise<SetCa
   if (want('dehaze')) {
     // Real depth (Middlebury aloe, its own photo) and smooth synthetic depth under other photos; uniform and varying airlight.
     const w = 250, h = 216;
-    const disp = await readImage(dev('gt_depth/middlebury2006_aloe_gt_disp.png'), { channels: 1 });
-    const real = new Float32Array(w * h);
-    let lo = Infinity, hi = -Infinity;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const v = disp.data[Math.min(disp.height - 1, Math.floor(((y + 0.5) * disp.height) / h)) * disp.width + Math.min(disp.width - 1, Math.floor(((x + 0.5) * disp.width) / w))];
-      real[y * w + x] = v;
-      if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    }
-    for (let i = 0; i < real.length; i++) real[i] = real[i] > 0 ? (hi - real[i]) / (hi - lo) : 1;
+    const real = await aloeDepth(shared, w, h);
     const smooth = (k: number) => {
       const d = new Float32Array(w * h);
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++)

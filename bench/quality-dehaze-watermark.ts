@@ -20,7 +20,7 @@ import { removeWatermark } from '../src/tasks/watermark.js';
 import type { Box } from '../src/image/hints.js';
 import type { TaskOptions, TaskResult } from '../src/tasks/common.js';
 import { psnr, ssim } from './metrics.js';
-import { WATERMARK_FRAME, haze, mark, markAlpha, regionPsnr } from './cases.js';
+import { WATERMARK_FRAME, aloeDepth, haze, mark, markAlpha, regionPsnr } from './cases.js';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: 'depth,synth,wm1,wm1more,wm3,demo' }, iterations: { type: 'string' }, size: { type: 'string' }, passes: { type: 'string' }, runs: { type: 'string' }, recipe: { type: 'string' }, tag: { type: 'string' } } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
@@ -49,16 +49,7 @@ async function dehazeCase(name: string, hazy: Image, truth: Image) {
 if (cases.has('depth')) {
   const w = 256, h = 222;
   const J = await fit(dev('gt_depth/middlebury2006_aloe_left.jpg'), w, h);
-  // Nearest-neighbour disparity (bilinear would blend unknown 0s into edges); 0 = unknown -> far.
-  const disp = await readImage(dev('gt_depth/middlebury2006_aloe_gt_disp.png'), { channels: 1 });
-  const d = new Float32Array(w * h);
-  let lo = Infinity, hi = -Infinity;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const v = disp.data[Math.min(disp.height - 1, Math.floor(((y + 0.5) * disp.height) / h)) * disp.width + Math.min(disp.width - 1, Math.floor(((x + 0.5) * disp.width) / w))];
-    d[y * w + x] = v;
-    if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  }
-  for (let i = 0; i < d.length; i++) d[i] = d[i] > 0 ? (hi - d[i]) / (hi - lo) : 1; // 0 = nearest, 1 = farthest
+  const d = await aloeDepth(shared, w, h);
   await dehazeCase('aloe depth beta 1.5, A uniform', haze(J, d, 1.5, () => [0.85, 0.87, 0.9]), J);
 }
 if (cases.has('synth')) {
