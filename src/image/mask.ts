@@ -14,7 +14,7 @@ export const GUIDED_RADIUS = 50;
 export const GUIDED_EPS = 1e-4;
 /** Edge weight of cutMask: the cut raised bench/quality's box IoU over the 0.5 threshold (docs/benchmarks.md, segmentation). */
 export const CUT_GAMMA = 3;
-/** Largest mask cut at full size (0.5 s, ~100 MB); larger ones are cut at this size. */
+/** Largest mask cut at full size (its graph: ~93 bytes a pixel, 25 MB); larger ones are cut at this size. */
 export const CUT_PIXELS = 512 * 512;
 
 export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, eps = GUIDED_EPS): Image {
