@@ -2,17 +2,21 @@
 // halves, each seed, beside the do-nothing floor (and the dark channel prior for dehazing); then
 // per kind and half the mean score and the cases below the floor. Tune on the tuning half only.
 //   node bin/fast-node.mjs dist/bench/quality-dev.js [--seeds 0,1] [--kinds segment-auto,two,...] [--half tuning|check] [--json FILE] [--iterations N (not the defaults: for sweeps)]
+//       [--shard i/n: every n-th case from the i-th, so that n processes with DOUBLE_DIP_THREADS=1 share the cores (quality only: not for timings)]
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dataDir, runCase } from './cases.js';
 import { devSet } from './devset.js';
 import { dehaze } from '../src/tasks/dehaze.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1' }, kinds: { type: 'string' }, half: { type: 'string' }, json: { type: 'string' }, iterations: { type: 'string' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1' }, kinds: { type: 'string' }, half: { type: 'string' }, json: { type: 'string' }, iterations: { type: 'string' }, shard: { type: 'string' } } });
 const shared = dataDir();
 if (!existsSync(shared)) { console.log(`bench/quality-dev: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const seeds = values.seeds!.split(',').map(Number);
-const cases = (await devSet(shared, values.kinds ? new Set(values.kinds.split(',')) : undefined)).filter((c) => !values.half || c.half === values.half);
+const [shard, shards] = (values.shard ?? '0/1').split('/').map(Number);
+if (!(Number.isInteger(shard) && Number.isInteger(shards) && shard >= 0 && shard < shards)) throw new Error(`--shard ${values.shard}: expected i/n with 0 <= i < n, e.g. 0/2`);
+const cases = (await devSet(shared, values.kinds ? new Set(values.kinds.split(',')) : undefined))
+  .filter((c) => !values.half || c.half === values.half).filter((_, j) => j % shards === shard);
 const f = (v: number, metric: string) => v.toFixed(metric === 'IoU' ? 3 : 2);
 
 interface Row { kind: string; half: string; name: string; metric: string; seed: number; score: number; doNothing: number; dcp?: number; seconds: number }
