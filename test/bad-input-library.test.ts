@@ -91,6 +91,8 @@ const cases: Case[] = [
   { name: 'model a wrong word', call: () => separate([img], { model: 'mix' as never, onProgress }), code: 'ERR_OPTION_CHOICE', option: 'model', message: /one of blend, sum for model but received "mix"/ },
   { name: 'model with two images', call: () => separate([img, img], { model: 'sum', onProgress }), code: 'ERR_OPTION_CONFLICT', option: 'model', message: /model applies to one image/ },
   { name: 'layers with one image', call: () => separate([img], { layers: 'net', onProgress }), code: 'ERR_OPTION_CONFLICT', option: 'layers', message: /layers applies to two images/ },
+  { name: 'coefficients with one image', call: () => separate([img], { coefficients: 'learned', onProgress }), code: 'ERR_OPTION_CONFLICT', option: 'coefficients', message: /coefficients applies to two images/ },
+  { name: 'unknown coefficients', call: () => separate([img, img], { coefficients: 'guessed' as never, onProgress }), code: 'ERR_OPTION_CHOICE', option: 'coefficients', message: /one of estimated, learned for coefficients but received "guessed"/ },
   { name: 'complexity net a wrong word', call: () => complexity([{ name: 'a', image: img }], { net: 'Z' as never, onProgress }), code: 'ERR_OPTION_CHOICE', option: 'net', message: /one of A, B, C, D, dip for net/ },
 
   // Dehazing.

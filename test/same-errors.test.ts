@@ -17,7 +17,7 @@ import { OPTIONS, OptionError, checkOptions, flagName, type OptionName } from '.
 /** A text each option reads without complaint but its schema refuses (so every surface reaches the schema). */
 const BAD: Partial<Record<OptionName, string>> = {
   iterations: '0', maxSeconds: '0', size: '5000', seed: '-1', device: 'gpu', threads: '0',
-  box: '-1,0,10,10', hintsAfter: '-1', model: 'bogus', layers: 'bogus', method: 'bogus', passes: '4',
+  box: '-1,0,10,10', hintsAfter: '-1', model: 'bogus', layers: 'bogus', coefficients: 'bogus', method: 'bogus', passes: '4',
   darkChannel: '-1', airlightGrid: '0', airlightPull: '2000', transmissionHint: '-0.5', transmissionHintAfter: 'lots',
   runs: '0', sparsity: '-1', exclusion: '1001', clean: 'both', opacity: 'bogus', batch: '0', hints: 'some',
 };

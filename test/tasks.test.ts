@@ -6,9 +6,10 @@ import { segment, segmentation } from '../src/tasks/segment.js';
 import * as torch from '../src/tensor/index.js';
 import { MIN_COEFFICIENT_GAP, separate } from '../src/tasks/separate.js';
 import { solveTwoMixtures } from '../src/image/solve.js';
+import { estimateMixing } from '../src/image/mixing.js';
 import { complexity } from '../src/tasks/complexity.js';
 import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
-import { squareScene } from './support/images.js';
+import { image, rng, squareScene } from './support/images.js';
 import { scalePhases } from '../src/tasks/common.js';
 import { workingSize } from '../src/core/working-size.js';
 
@@ -123,17 +124,45 @@ describe('separate', () => {
     assert.ok(w1.data.some((v, i) => Math.abs(v - a.data[i]) > 0.05));
     assert.ok(w1.data.every((v) => v >= 0 && v <= 1));
   });
-  test('two mixtures: coefficients too close to solve with keep the DIP layers; a bad choice is refused before training', async () => {
+  // Two layers with edges in different places, as two photos have: vertical bars, and rings.
+  const random = rng(5);
+  const bars = Array.from({ length: 9 * 3 }, () => random()), rings = Array.from({ length: 9 * 3 }, () => random());
+  const pa = image(64, 48, 3, (x, y, c) => bars[Math.floor(x / 8) * 3 + c]);
+  const pb = image(64, 48, 3, (x, y, c) => rings[Math.min(8, Math.floor(Math.hypot(x - 30, y - 22) / 5)) * 3 + c]);
+  const mix = (c: number): Image => ({ ...pa, data: pa.data.map((v, i) => c * v + (1 - c) * pb.data[i]) });
+  test('two mixtures: the coefficients are measured from the inputs, either order', () => {
+    for (const [c1, c2] of [[0.3, 0.7], [0.55, 0.45], [0.8, 0.2]]) {
+      const e = estimateMixing([mix(c1), mix(c2)], 64)!;
+      // The estimate names y1 the layer with the larger coefficient in I1: (c1, c2) for pa, or (1 - c1, 1 - c2) for pb.
+      const want = c1 > c2 ? [c1, c2] : [1 - c1, 1 - c2];
+      assert.ok(Math.abs(e.coefficients[0] - want[0]) < 0.01 && Math.abs(e.coefficients[1] - want[1]) < 0.01, `${c1}/${c2}: got ${e.coefficients}`);
+    }
+    assert.equal(estimateMixing([mix(0.4), mix(0.4)], 64), null, 'identical inputs: nothing to measure');
+  });
+  test('two mixtures at the defaults: estimated coefficients solve the layers even when the DIPs have not learned them', async () => {
+    const r = await separate([mix(0.35), mix(0.55)], { size: 128, iterations: 2 });
+    assert.equal(r.report.coefficientsFrom, 'estimated');
+    assert.equal(r.report.layers, 'solved');
+    assert.equal(r.report.confidence, 'high');
+    const [l1, l2] = [r.images.layer1, r.images.layer2];
+    // Working-size estimate, full-size solve: each layer within a few grey levels of its truth.
+    const err = (x: Image, t: Image) => Math.max(...x.data.map((v, i) => Math.abs(v - t.data[i])));
+    assert.ok(Math.max(err(l1, pb), err(l2, pa)) < 0.03 || Math.max(err(l1, pa), err(l2, pb)) < 0.03, `layer errors ${err(l1, pb)}, ${err(l2, pa)}`);
+    const learned = r.report.learnedCoefficients as number[];
+    assert.ok(Math.abs(learned[0] - learned[1]) < MIN_COEFFICIENT_GAP, 'after 2 iterations the learned ones are still together');
+  });
+  test('two mixtures: learned coefficients too close to solve with keep the DIP layers; a bad choice is refused before training', async () => {
     const a = scene(64, 48), b = scene(64, 48);
     b.data.forEach((v, i) => { b.data[i] = 1 - v; });
     // After 2 iterations both coefficients are still near their common start.
-    const r = await separate([a, b], { size: 128, iterations: 2 });
+    const r = await separate([a, b], { size: 128, iterations: 2, coefficients: 'learned' });
     const [c1, c2] = r.report.coefficients as number[];
     assert.ok(Math.abs(c1 - c2) < MIN_COEFFICIENT_GAP);
     assert.equal(r.report.layers, 'net');
     assert.equal(r.images['layer1-net'], undefined);
     assert.equal(r.report.confidence, 'low');
-    assert.match(r.report.concerns![0], /are 0\.\d\d apart, under the 0\.15 needed to solve the layers/);
+    assert.equal(r.report.coefficientsFrom, 'learned');
+    assert.match(r.report.concerns![0], /learned mixing coefficients .* are 0\.\d\d apart, under the 0\.15 needed to solve the layers/);
     const net = await separate([a, b], { size: 128, iterations: 2, layers: 'net' });
     assert.equal(net.report.layers, 'net');
     await assert.rejects(separate([a, b], { layers: 'exact' as never }), /Expected one of solved, net for layers but received "exact"/);

@@ -45,13 +45,13 @@ export function luminanceSpread(img: Image): number {
 // ---- separate ----
 
 /**
- * Two mixtures: the learned coefficients m1, m2 closer than `minGap`. The solve divides by
+ * Two mixtures: the coefficients m1, m2 (learned or estimated) closer than `minGap`. The solve divides by
  * m1 - m2, so the layers then come from the DIPs alone, which mix them.
  */
-export function coefficientsTooClose([a, b]: [number, number], minGap: number): string | null {
+export function coefficientsTooClose([a, b]: [number, number], minGap: number, how: 'learned' | 'estimated' = 'learned'): string | null {
   const gap = Math.abs(a - b);
   return gap >= minGap ? null
-    : `The learned mixing coefficients ${num(a)} and ${num(b)} are ${num(gap)} apart, under the ${minGap} needed to solve the layers, so the layers are the networks' own and likely still mixed: ` +
+    : `The ${how} mixing coefficients ${num(a)} and ${num(b)} are ${num(gap)} apart, under the ${minGap} needed to solve the layers, so the layers are the networks' own and likely still mixed: ` +
       'photograph the two mixtures with more different reflection strengths (e.g. another angle or polariser setting).';
 }
 

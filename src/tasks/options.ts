@@ -148,7 +148,8 @@ const OPTION_SPECS = {
 
   // Separation.
   model: oneOf(['blend', 'sum'], { doc: 'one image: I = m y1 + (1 - m) y2 with a uniform m (blend) or I = y1 + y2 (sum)', default: 'blend' }),
-  layers: oneOf(['solved', 'net'], { doc: "two images: layers solved from the inputs with the learned coefficients, or the DIPs' outputs", default: 'solved' }),
+  layers: oneOf(['solved', 'net'], { doc: "two images: layers solved from the inputs with the coefficients, or the DIPs' outputs", default: 'solved' }),
+  coefficients: oneOf(['estimated', 'learned'], { doc: 'two images: mixing coefficients measured from the inputs, or learned by the coefficient DIP (the paper)', default: 'estimated' }),
 
   // The complexity curve.
   net: oneOf(['A', 'B', 'C', 'D', 'dip'], { doc: 'the DIP configuration that learns each image', default: 'B' }),
@@ -237,11 +238,12 @@ const notHere = (option: string, received: unknown, why: (n: Namer) => string) =
 export const TASK_OPTIONS = {
   segment: { options: [...COMMON, 'hint', 'box', 'growHints', 'hintsAfter', 'freeUnknown'], exclusive: [['hint', 'box']] },
   separate: {
-    options: [...COMMON, 'model', 'layers'], limits: SIZE_128,
+    options: [...COMMON, 'model', 'layers', 'coefficients'], limits: SIZE_128,
     check: (o, { images }) =>
       images === 2 && o.model !== undefined ? notHere('model', o.model, (n) => `${n('model')} applies to one image; two images always use the two-mixture model`)
         : images === 1 && o.layers !== undefined ? notHere('layers', o.layers, (n) => `${n('layers')} applies to two images; one image always gives the DIP layers`)
-          : undefined,
+          : images === 1 && o.coefficients !== undefined ? notHere('coefficients', o.coefficients, (n) => `${n('coefficients')} applies to two images; one image learns its one coefficient`)
+            : undefined,
   },
   complexity: { options: [...COMMON, 'net'], limits: SIZE_128 },
   dehaze: {

@@ -4,6 +4,7 @@
 //  texture sum:           I = y1 + y2 (the authors' texture demo)
 import type { Image } from '../image/image.js';
 import { solveTwoMixtures } from '../image/solve.js';
+import { estimateMixing } from '../image/mixing.js';
 import { toRgb } from '../image/resize.js';
 import { resizeImage } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
@@ -19,10 +20,16 @@ export interface SeparateOptions extends TaskOptions {
   /** One image: 'blend' (I = m y1 + (1 - m) y2 with one learned m, the paper) or 'sum' (I = y1 + y2). Default 'blend'. */
   model?: 'blend' | 'sum';
   /**
-   * Two mixtures: 'solved' (default) takes the learned coefficients and solves the two layers
+   * Two mixtures: 'solved' (default) takes the coefficients (see `coefficients`) and solves the two layers
    * from the inputs exactly; 'net' takes the layer DIPs' outputs (the authors' code). Default 'solved'.
    */
   layers?: 'solved' | 'net';
+  /**
+   * Two mixtures: the coefficients that solve the layers: 'estimated' (default) measured from the
+   * inputs (image/mixing.ts), falling back to the learned ones when the inputs give no estimate;
+   * 'learned' the coefficient DIP's (the paper, the authors' code).
+   */
+  coefficients?: 'estimated' | 'learned';
 }
 
 
@@ -37,8 +44,12 @@ export const SEPARATE_RECIPE = {
   /** Two mixtures: the coefficients are pulled to 0.5 with this weight until `coefficientPullUntil`, off the trivial 0/1. */
   coefficientPull: 0.5,
   coefficientPullUntil: 1000,
-  /** Below this gap between the two coefficients the solve is ill-conditioned: the DIP layers are kept. */
+  /** Below this gap between the two learned coefficients the solve is ill-conditioned: the DIP layers are kept. */
   minCoefficientGap: 0.15,
+  /** Estimated coefficients: the search's side in px (about 1-2 s; exact mixtures of the dev set solve to 46-62 dB at 128). */
+  estimateSide: 128,
+  /** Estimated coefficients closer than this are refused: the solve divides by the gap, which would amplify 1% noise 20x or more. */
+  minEstimatedGap: 0.05,
   /** One image: a layer carrying less than this share of the input's contrast is flat, nothing separated (checks.ts, layerNearlyFlat). */
   minLayerShare: 0.1,
   /** One image: layers whose gradient magnitudes correlate above this show the same edges, copies of the input (checks.ts, layersAlike). */
@@ -104,19 +115,24 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   const plan = separation(images.map((img) => resizeImage(img, size.width, size.height)), model, o);
   const r = await run(plan, o);
   const out = (img: Image) => toOutput(img, first.width, first.height);
-  const coefficients = r.layers.m ? r.layers.m.map((m) => m.data[0]) : undefined;
+  const learned = r.layers.m ? r.layers.m.map((m) => m.data[0]) as [number, number] : undefined;
+  // Two mixtures: the coefficients measured from the inputs, unless asked for the learned ones.
+  const estimate = model === 'two' && (o.coefficients ?? 'estimated') === 'estimated' ? estimateMixing(images as [Image, Image], SEPARATE_RECIPE.estimateSide) : null;
+  const fromData = estimate !== null;
+  const coefficients = fromData ? estimate!.coefficients : learned;
+  const minGap = fromData ? SEPARATE_RECIPE.minEstimatedGap : MIN_COEFFICIENT_GAP;
   const images_: Record<string, Image> = { layer1: out(r.layers.y1[0]), layer2: out(r.layers.y2[0]) };
-  const solved = model === 'two' && want === 'solved' && Math.abs(coefficients![0] - coefficients![1]) >= MIN_COEFFICIENT_GAP;
+  const solved = model === 'two' && want === 'solved' && Math.abs(coefficients![0] - coefficients![1]) >= minGap;
   if (solved) {
-    // The DIPs found the coefficients; given them, eq. 6 fixes both layers at every pixel, at
-    // full resolution and without the DIPs' blur (as the authors solve J* in dehazing).
+    // Given the coefficients, eq. 6 fixes both layers at every pixel, at full resolution and
+    // without the DIPs' blur (as the authors solve J* in dehazing).
     images_['layer1-net'] = images_.layer1;
     images_['layer2-net'] = images_.layer2;
     [images_.layer1, images_.layer2] = solveTwoMixtures(images.map(toRgb) as [Image, Image], coefficients as [number, number]);
   }
   // The result's own checks, at the working size, where the layers were learned.
   const [y1, y2] = [r.layers.y1[0], r.layers.y2[0]];
-  const verdict = judge(model === 'two' ? [coefficientsTooClose(coefficients as [number, number], MIN_COEFFICIENT_GAP)]
+  const verdict = judge(model === 'two' ? [coefficientsTooClose(coefficients as [number, number], minGap, fromData ? 'estimated' : 'learned')]
     : [layerNearlyFlat(plan.inputs[0], [y1, y2], model === 'sum' ? [1, 1] : [coefficients![0], 1 - coefficients![0]], SEPARATE_RECIPE.minLayerShare),
       layersAlike(y1, y2, SEPARATE_RECIPE.maxLayerCorrelation)]);
   if (model !== 'two' && verdict.confidence === 'low') {
@@ -130,6 +146,7 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   }
   r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
   const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { ...verdict, model, coefficients: coefficients ?? null,
-    ...(model === 'two' ? { layers: solved ? 'solved' : 'net' } : {}), recipe: SEPARATE_RECIPE });
+    ...(model === 'two' ? { layers: solved ? 'solved' : 'net', coefficientsFrom: fromData ? 'estimated' : 'learned', learnedCoefficients: learned, estimatedCoefficients: estimate?.coefficients ?? null } : {}),
+    recipe: SEPARATE_RECIPE });
   return { task: 'separate', images: images_ as SeparateResult['images'], report, history: r.history };
 }
