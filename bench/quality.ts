@@ -63,7 +63,9 @@ async function layerCase(name: string, inputs: Image[], truths: [Image, Image]) 
       `${f(psnr(base, t))} / ${f(ssim(base, t), 3)} / ${f(ncc(base, t), 3)} (input) | ${f(r.report.psnr)} | ${f(r.report.seconds, 0)} |`);
   });
   if (r.images['layer1-net']) {
-    const [n1, n2] = direct >= swapped ? [r.images['layer1-net'], r.images['layer2-net']] : [r.images['layer2-net'], r.images['layer1-net']];
+    // Paired on their own: estimated coefficients may name the layers in the other order than the DIPs.
+    const [m1, m2] = [r.images['layer1-net'], r.images['layer2-net']];
+    const [n1, n2] = ncc(m1, truths[0]) + ncc(m2!, truths[1]) >= ncc(m1, truths[1]) + ncc(m2!, truths[0]) ? [m1, m2!] : [m2!, m1];
     truths.forEach((t, k) => { const out = k === 0 ? n1 : n2; rows.push(`| ${name} layer ${k + 1}, DIP output (--layers net) | PSNR / SSIM / NCC | ${f(psnr(out, t))} / ${f(ssim(out, t), 3)} / ${f(ncc(out, t), 3)} | | | |`); });
   }
   if (r.report.coefficients) rows.push(`| ${name} | coefficients | ${(r.report.coefficients as number[]).map((c) => f(c, 3)).join(', ')} | | | |`);
