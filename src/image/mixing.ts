@@ -6,9 +6,9 @@
 // Wrong coefficients leave some of each layer in the other, whose edges then coincide; the
 // true ones give layers with edges in different places, the exclusion loss's minimum. Each layer's
 // gradients are scaled to unit mean magnitude first: unscaled, the loss prefers the lower-contrast
-// (still mixed) layers and lands 10-20 dB short on exact mixtures (dev set, docs/benchmarks.md).
+// (still mixed) layers and lands 10-32 dB short on exact mixtures (dev set, docs/benchmarks.md).
 import type { Image } from './image.js';
-import { resizeImage, toRgb } from './resize.js';
+import { fitLongSide, resizeImage, toRgb } from './resize.js';
 
 export interface MixingEstimate {
   /** The coefficients [a, b] of I1 = a y1 + (1 - a) y2, I2 = b y1 + (1 - b) y2; a > b. */
@@ -75,13 +75,12 @@ function scaledExclusion(grads: [Float32Array, Float32Array][], a: number, b: nu
 
 /**
  * The coefficients whose solved layers have the lowest scaled exclusion loss: a grid over
- * 1 >= a > b >= 0 in steps of 0.05 on the inputs at side / 2 px, refined twice around the best
- * (0.0125, then 0.003) at `side` px. Null when the two inputs hardly differ (nothing to separate).
+ * 1 >= a > b >= 0 in steps of 0.05 on the inputs at a long side of side / 2 px, refined twice
+ * around the best (0.0125, then 0.003) at `side` px (never enlarged). Null when the two inputs hardly differ (nothing to separate).
  */
 export function estimateMixing(inputs: [Image, Image], side: number): MixingEstimate | null {
   const at = (px: number) => {
-    const [first, second] = inputs, wide = first.width >= first.height;
-    const w = wide ? px : Math.max(8, Math.round((px * first.width) / first.height)), h = wide ? Math.max(8, Math.round((px * first.height) / first.width)) : px;
+    const [first, second] = inputs, { width: w, height: h } = fitLongSide(first.width, first.height, px);
     const I1 = resizeImage(toRgb(first), w, h).data, I2 = resizeImage(toRgb(second), w, h).data, D = I1.map((v, i) => v - I2[i]);
     return { D, grads: pyramid(I1, D, w, h) };
   };

@@ -46,7 +46,7 @@ export const SEPARATE_RECIPE = {
   coefficientPullUntil: 1000,
   /** Below this gap between the two learned coefficients the solve is ill-conditioned: the DIP layers are kept. */
   minCoefficientGap: 0.15,
-  /** Estimated coefficients: the search's side in px (about 1-2 s; exact mixtures of the dev set solve to 46-62 dB at 128). */
+  /** Estimated coefficients: the search's long side in px (about 1 s on an idle core; exact mixtures of the dev set solve to 46-62 dB at 128). */
   estimateSide: 128,
   /** Estimated coefficients closer than this are refused: the solve divides by the gap, which would amplify 1% noise 20x or more. */
   minEstimatedGap: 0.05,
