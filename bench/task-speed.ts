@@ -2,6 +2,7 @@
 // (working size, networks, batch), and the projected wall time of a default-length run. A few
 // iterations of each task are timed after a warm-up; the projection is s/it x default iterations
 // (every iteration of a recipe costs the same, bar augmentation, which the even count averages).
+// A task that trains nothing at its defaults (two mixtures) is one whole call, timed.
 // Uses only the images in examples/, so it runs on a fresh clone; run it on an idle machine.
 //   node bin/fast-node.mjs dist/bench/task-speed.js [--iterations 40] [--warmup 10] [--tasks segment,separate2,...]
 import { parseArgs } from 'node:util';
@@ -19,7 +20,7 @@ import type { TaskOptions } from '../src/tasks/common.js';
 
 const { values } = parseArgs({ options: {
   iterations: { type: 'string', default: '40' }, warmup: { type: 'string', default: '10' },
-  tasks: { type: 'string', default: 'segment,separate2,separate1,dehaze,watermark1,watermark3,video8' },
+  tasks: { type: 'string', default: 'segment,separate2,separate2net,separate1,dehaze,watermark1,watermark3,video8' },
 } });
 const timed = Number(values.iterations), warmup = Number(values.warmup);
 const chelsea = await readImage('examples/chelsea.png'), coffee = resizeImage(await readImage('examples/coffee.png'), chelsea.width, chelsea.height);
@@ -29,7 +30,10 @@ const seg = SEGMENT_ITERATIONS.hints + SEGMENT_ITERATIONS.joint;
 type Run = (o: TaskOptions) => Promise<{ report: { processedSize: { width: number; height: number } } }>;
 const TASKS: Record<string, { label: string; defaultIterations: number; frames?: number; run: Run }> = {
   segment: { label: 'segment (3 x config A)', defaultIterations: seg, run: (o) => segment(chelsea, o) },
-  separate2: { label: 'separate, two mixtures (2 x C + coefficients)', defaultIterations: SEPARATE_ITERATIONS.two, run: (o) => separate([mix(chelsea, coffee, 0.3), mix(chelsea, coffee, 0.7)], o) },
+  // At its defaults two mixtures trains nothing (estimated coefficients, solved layers): timed whole.
+  separate2: { label: 'separate, two mixtures (estimated coefficients, no training)', defaultIterations: 0, run: (o) => separate([mix(chelsea, coffee, 0.3), mix(chelsea, coffee, 0.7)], o) },
+  separate2net: { label: 'separate, two mixtures, --layers net (2 x C + coefficients)', defaultIterations: SEPARATE_ITERATIONS.two,
+    run: (o) => separate([mix(chelsea, coffee, 0.3), mix(chelsea, coffee, 0.7)], { ...o, layers: 'net' }) },
   separate1: { label: 'separate, one image (2 x C + coefficient)', defaultIterations: SEPARATE_ITERATIONS.single, run: (o) => separate([mix(chelsea, coffee, 0.5)], o) },
   dehaze: { label: 'dehaze (3 x config B)', defaultIterations: DEHAZE_ITERATIONS, run: (o) => dehaze(chelsea, o) },
   watermark1: { label: 'watermark, one image + box (C + D, W given)', defaultIterations: WATERMARK_ITERATIONS.hint + WATERMARK_ITERATIONS.joint,
@@ -46,10 +50,11 @@ for (const name of values.tasks!.split(',')) {
   if (!t) throw new Error(`Unknown task ${name}: use ${Object.keys(TASKS).join(', ')}`);
   let start = 0, end = 0;
   const onProgress = (p: Progress) => { if (p.iteration === warmup) start = p.elapsed; if (p.iteration === warmup + timed) end = p.elapsed; };
-  const r = await t.run({ iterations: warmup + timed, onProgress });
-  const perIt = (end - start) / timed, total = perIt * t.defaultIterations;
+  const called = performance.now();
+  const r = await t.run(t.defaultIterations === 0 ? {} : { iterations: warmup + timed, onProgress });
+  const perIt = (end - start) / timed, total = t.defaultIterations === 0 ? (performance.now() - called) / 1000 : perIt * t.defaultIterations;
   const { width, height } = r.report.processedSize;
-  rows.push(`| ${t.label} | ${width}x${height} | ${perIt.toFixed(3)} | ${t.defaultIterations} | ${(total / 60).toFixed(1)} |` +
+  rows.push(`| ${t.label} | ${width}x${height} | ${t.defaultIterations === 0 ? '-' : perIt.toFixed(3)} | ${t.defaultIterations} | ${(total / 60).toFixed(t.defaultIterations === 0 ? 3 : 1)} |` +
     (t.frames ? ` ${(total / t.frames).toFixed(0)} s/frame |` : ' |'));
   process.stderr.write(rows[rows.length - 1] + '\n');
 }

@@ -6,6 +6,7 @@ import { segment, segmentation } from '../src/tasks/segment.js';
 import * as torch from '../src/tensor/index.js';
 import { MIN_COEFFICIENT_GAP, separate } from '../src/tasks/separate.js';
 import { solveTwoMixtures } from '../src/image/solve.js';
+import { psnr } from '../src/image/compare.js';
 import { estimateMixing } from '../src/image/mixing.js';
 import { complexity } from '../src/tasks/complexity.js';
 import { hintsFromBox, parseBox } from '../src/tasks/hints.js';
@@ -139,16 +140,29 @@ describe('separate', () => {
     }
     assert.equal(estimateMixing([mix(0.4), mix(0.4)], 64), null, 'identical inputs: nothing to measure');
   });
-  test('two mixtures at the defaults: estimated coefficients solve the layers even when the DIPs have not learned them', async () => {
-    const r = await separate([mix(0.35), mix(0.55)], { size: 128, iterations: 2 });
+  test('two mixtures at the defaults: estimated coefficients solve the layers without training the DIPs', async () => {
+    const progress: number[] = [];
+    const r = await separate([mix(0.35), mix(0.55)], { size: 128, iterations: 50, onProgress: (p) => progress.push(p.iteration) });
     assert.equal(r.report.coefficientsFrom, 'estimated');
     assert.equal(r.report.layers, 'solved');
     assert.equal(r.report.confidence, 'high');
+    assert.equal(r.report.trained, false);
+    assert.equal(r.report.iterations, 0);
+    assert.deepEqual(progress, [], 'no training, no progress');
+    assert.equal(r.report.learnedCoefficients, null);
+    assert.equal(r.images['layer1-net'], undefined);
     const [l1, l2] = [r.images.layer1, r.images.layer2];
     // Working-size estimate, full-size solve: each layer within a few grey levels of its truth.
     const err = (x: Image, t: Image) => Math.max(...x.data.map((v, i) => Math.abs(v - t.data[i])));
     assert.ok(Math.max(err(l1, pb), err(l2, pa)) < 0.03 || Math.max(err(l1, pa), err(l2, pb)) < 0.03, `layer errors ${err(l1, pb)}, ${err(l2, pa)}`);
-    const learned = r.report.learnedCoefficients as number[];
+    // The reconstructions mix the solved layers with the estimated coefficients: the inputs back.
+    assert.ok(r.report.psnr > 35, `reconstruction ${r.report.psnr} dB`);
+    assert.ok(psnr((r.images as Record<string, Image>)['reconstruction-1'], mix(0.35)) > 35);
+    // The DIPs train when their output is asked for, and are then kept beside the solved layers.
+    const withNets = await separate([mix(0.35), mix(0.55)], { size: 128, iterations: 2, layers: 'net' });
+    assert.equal(withNets.report.trained, true);
+    assert.equal(withNets.report.iterations, 2);
+    const learned = withNets.report.learnedCoefficients as number[];
     assert.ok(Math.abs(learned[0] - learned[1]) < MIN_COEFFICIENT_GAP, 'after 2 iterations the learned ones are still together');
   });
   test('two mixtures: learned coefficients too close to solve with keep the DIP layers; a bad choice is refused before training', async () => {

@@ -30,8 +30,9 @@ export async function runTask(label: string, dir: string, ctx: CliContext, optio
     const written = await writeTaskResult(dir, result, { inputs: inputs.map((path, i) => ({ path, ...result.report.inputs[i] })) });
     if (ctx.json) process.stdout.write(JSON.stringify({ type: 'result', outputs: written, report: result.report }) + '\n');
     else if (!ctx.quiet) {
-      process.stderr.write(`${label}: ${result.report.iterations} iterations in ${result.report.seconds.toFixed(1)} s, ` +
-        `reconstruction ${result.report.psnr.toFixed(2)} dB (${result.report.stopReason})\n`);
+      const { iterations, plannedIterations, seconds, psnr, stopReason } = result.report;
+      process.stderr.write(plannedIterations === 0 ? `${label}: solved from the inputs in ${seconds.toFixed(1)} s, no training needed\n`
+        : `${label}: ${iterations} iterations in ${seconds.toFixed(1)} s, reconstruction ${psnr.toFixed(2)} dB (${stopReason})\n`);
       for (const p of written) process.stderr.write(`  wrote ${p}\n`);
     }
     // A result the task doubts is said even with --quiet (it is what to act on); --json has it in the report.

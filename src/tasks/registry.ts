@@ -65,16 +65,17 @@ reconstruction.png, hints.png (the hints used, in --hint format), loss.png and r
 Two images of the same two layers mixed differently (e.g. a reflection photographed twice):
             I_k = m_k * layer1 + (1 - m_k) * layer2; recovers both layers and both m_k.
             --layers solved (default): the layers are solved from the two inputs with the m_k
-            (exact, full resolution; the DIP outputs are kept as layer1-net.png, layer2-net.png);
-            --layers net: the DIP outputs, as the authors' code.
+            (exact, full resolution); --layers net: the DIP outputs, as the authors' code.
             --coefficients estimated (default): the m_k are measured from the inputs (those whose
-            solved layers share the fewest edges); --coefficients learned: the coefficient DIP's,
-            as the paper. When the m_k are too close (learned: 0.15, estimated: 0.05) the solve
-            is ill-conditioned and the DIP outputs are used.
+            solved layers share the fewest edges), in about a second and with no DIP trained;
+            --coefficients learned: the coefficient DIP's, as the paper. The DIPs train when
+            their output is used (--layers net, --coefficients learned, or m_k too close to
+            solve with: learned 0.15, estimated 0.05, when the DIP outputs are the layers);
+            beside solved layers they are kept as layer1-net.png, layer2-net.png.
 
-Writes DIR/layer1.png, layer2.png, reconstruction(-k).png, loss.png and report.json (the
-coefficients used are in report.json as "coefficients", with "learnedCoefficients" and
-"estimatedCoefficients").`,
+Writes DIR/layer1.png, layer2.png, reconstruction(-k).png, loss.png (when trained) and
+report.json (the coefficients used are in report.json as "coefficients", with
+"learnedCoefficients", "estimatedCoefficients" and "trained").`,
     inputs: { kind: 'images', min: 1, max: 2, usage: 'IMAGE [IMAGE2]' }, imageOptions: [],
     outputs: ['layer1', 'layer2', 'reconstruction'],
     run: async (input, o) => (await import('./separate.js')).separate(images(input), o),

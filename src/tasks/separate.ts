@@ -6,10 +6,13 @@ import type { Image } from '../image/image.js';
 import { solveTwoMixtures } from '../image/solve.js';
 import { estimateMixing } from '../image/mixing.js';
 import { toRgb } from '../image/resize.js';
+import { mapRows } from '../image/lazy-image.js';
 import { resizeImage } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
-import { run, type Plan } from '../core/run.js';
+import { DEFAULT_SEED, run, type Plan, type RunResult } from '../core/run.js';
+import { meanSquaredError, psnrOf } from '../image/compare.js';
+import { getNumThreads } from '../tensor/index.js';
 import { makeReport } from '../core/report.js';
 import { coefficientsTooClose, judge, layerNearlyFlat, layersAlike } from '../image/checks.js';
 import { workingSize } from '../core/working-size.js';
@@ -113,21 +116,27 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   const size = separateSize(first.width, first.height, o.size);
   const model = images.length === 2 ? 'two' : o.model ?? 'blend';
   const plan = separation(images.map((img) => resizeImage(img, size.width, size.height)), model, o);
-  const r = await run(plan, o);
-  const out = (img: Image) => toOutput(img, first.width, first.height);
-  const learned = r.layers.m ? r.layers.m.map((m) => m.data[0]) as [number, number] : undefined;
+  const started = performance.now();
   // Two mixtures: the coefficients measured from the inputs, unless asked for the learned ones.
   const estimate = model === 'two' && (o.coefficients ?? 'estimated') === 'estimated' ? estimateMixing(images as [Image, Image], SEPARATE_RECIPE.estimateSide) : null;
   const fromData = estimate !== null;
+  // When the estimate solves the layers the DIPs would only feed layer*-net, so they train only for
+  // --layers net, --coefficients learned or an unusable estimate: minutes become about a second.
+  const trained = !(model === 'two' && want === 'solved' && fromData && gapOf(estimate!.coefficients) >= SEPARATE_RECIPE.minEstimatedGap);
+  const r = trained ? await run(plan, o) : solvedRun(plan, estimate!.coefficients, o, started);
+  const out = (img: Image) => toOutput(img, first.width, first.height);
+  const learned = trained && r.layers.m ? r.layers.m.map((m) => m.data[0]) as [number, number] : undefined;
   const coefficients = fromData ? estimate!.coefficients : learned;
   const minGap = fromData ? SEPARATE_RECIPE.minEstimatedGap : MIN_COEFFICIENT_GAP;
   const images_: Record<string, Image> = { layer1: out(r.layers.y1[0]), layer2: out(r.layers.y2[0]) };
-  const solved = model === 'two' && want === 'solved' && Math.abs(coefficients![0] - coefficients![1]) >= minGap;
+  const solved = model === 'two' && want === 'solved' && gapOf(coefficients!) >= minGap;
   if (solved) {
     // Given the coefficients, eq. 6 fixes both layers at every pixel, at full resolution and
     // without the DIPs' blur (as the authors solve J* in dehazing).
-    images_['layer1-net'] = images_.layer1;
-    images_['layer2-net'] = images_.layer2;
+    if (trained) {
+      images_['layer1-net'] = images_.layer1;
+      images_['layer2-net'] = images_.layer2;
+    }
     [images_.layer1, images_.layer2] = solveTwoMixtures(images.map(toRgb) as [Image, Image], coefficients as [number, number]);
   }
   // The result's own checks, at the working size, where the layers were learned.
@@ -145,8 +154,31 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
     verdict.concerns[verdict.concerns.length - 1] += ' Both layers returned are the input itself; the networks\' split is kept as layer1-net and layer2-net.';
   }
   r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
+  if (!trained) {
+    // Untrained, the reconstructions are the solved layers mixed again, at full resolution like them.
+    const [l1, l2] = [images_.layer1, images_.layer2];
+    coefficients!.forEach((m, k) => { images_[`reconstruction-${k + 1}`] = mapRows([l1, l2], 3, ([a, b], o) => { for (let i = 0; i < o.length; i++) o[i] = m * a[i] + (1 - m) * b[i]; }); });
+  }
   const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { ...verdict, model, coefficients: coefficients ?? null,
-    ...(model === 'two' ? { layers: solved ? 'solved' : 'net', coefficientsFrom: fromData ? 'estimated' : 'learned', learnedCoefficients: learned, estimatedCoefficients: estimate?.coefficients ?? null } : {}),
+    ...(model === 'two' ? { layers: solved ? 'solved' : 'net', coefficientsFrom: fromData ? 'estimated' : 'learned', learnedCoefficients: learned ?? null,
+      estimatedCoefficients: estimate?.coefficients ?? null, trained } : {}),
     recipe: SEPARATE_RECIPE });
   return { task: 'separate', images: images_ as SeparateResult['images'], report, history: r.history };
+}
+
+const gapOf = ([a, b]: [number, number]) => Math.abs(a - b);
+
+/**
+ * Two mixtures solved from estimated coefficients, without training: the run's result with the
+ * layers and reconstructions at the working size (eq. 6 exactly) and no iterations.
+ */
+function solvedRun(plan: Plan, [a, b]: [number, number], o: SeparateOptions, started: number): RunResult {
+  const [y1, y2] = solveTwoMixtures(plan.inputs.map(toRgb) as [Image, Image], [a, b]);
+  const reconstructions: Image[] = [a, b].map((m) => ({ width: y1.width, height: y1.height, channels: 3, data: y1.data.map((v, i) => m * v + (1 - m) * y2.data[i]) }));
+  const mse = reconstructions.reduce((s, rec, k) => s + meanSquaredError(rec, toRgb(plan.inputs[k])), 0) / reconstructions.length;
+  return {
+    layers: { y1: [y1, y1], y2: [y2, y2] }, reconstructions, psnr: psnrOf(mse), iterations: 0, plannedIterations: 0,
+    seconds: (performance.now() - started) / 1000, stopReason: 'completed', history: [],
+    device: o.device ?? 'cpu', threads: o.threads ?? getNumThreads(), seed: o.seed ?? DEFAULT_SEED,
+  };
 }
