@@ -8,7 +8,7 @@
 // seconds per frame, and for segmentation the frame-by-frame single-image baseline (segment()).
 // Iterations default to the product's (the same recipe length for the video and the per-frame baseline).
 //   node bin/fast-node.mjs dist/bench/quality-video.js [--cases seg,sep,truck] [--frames 8] [--iterations N]
-//     [--baseline-iterations N] [--size 128] [--batch 4] [--threads N] [--hints first|each|none] [--baseline yes|no]
+//     [--baseline-iterations N] [--size 128] [--batch 4] [--threads N] [--hints first|each|none] [--baseline yes|no] [--seed S]
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { iou, ncc, psnr, ssim } from './metrics.js';
 const { values } = parseArgs({ options: {
   cases: { type: 'string', default: 'seg,sep,truck,haze' }, frames: { type: 'string', default: '8' }, iterations: { type: 'string' },
   'baseline-iterations': { type: 'string' }, size: { type: 'string', default: '128' }, batch: { type: 'string', default: '4' },
-  threads: { type: 'string' }, hints: { type: 'string' }, baseline: { type: 'string', default: 'yes' },
+  threads: { type: 'string' }, hints: { type: 'string' }, baseline: { type: 'string', default: 'yes' }, seed: { type: 'string' },
 } });
 const shared = join(process.cwd(), '..', 'shared', 'data');
 const sharedAbs = existsSync(shared) ? shared : '/work/shared/data';
@@ -32,13 +32,13 @@ if (!existsSync(sharedAbs)) { console.log(`bench/quality-video: ${shared} not fo
 const dev = (p: string) => join(sharedAbs, 'dev', p);
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const N = Number(values.frames), size = Number(values.size), threads = num(values.threads);
-const opts: VideoOptions = { iterations: num(values.iterations), size, batch: Number(values.batch), threads, hints: values.hints as VideoOptions['hints'],
+const opts: VideoOptions = { iterations: num(values.iterations), size, batch: Number(values.batch), threads, seed: num(values.seed), hints: values.hints as VideoOptions['hints'],
   onProgress: (p) => { if (p.iteration % 100 === 0) process.stderr.write(`  ${p.iteration}/${p.total} (${p.phase}) psnr ${p.psnr.toFixed(2)} ${p.elapsed.toFixed(0)} s\n`); } };
 const baselineIterations = num(values['baseline-iterations']);
 const cases = new Set(values.cases!.split(','));
 const rows: string[] = [];
 const row = (r: string) => { rows.push(r); process.stderr.write(r + '\n'); };
-const results: Record<string, unknown> = { settings: { frames: N, size, iterations: opts.iterations, baselineIterations, batch: opts.batch, threads } };
+const results: Record<string, unknown> = { settings: { frames: N, size, iterations: opts.iterations, baselineIterations, batch: opts.batch, threads, seed: opts.seed } };
 const f = (v: number, d = 2) => v.toFixed(d);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const list = (xs: number[], d = 3) => xs.map((x) => f(x, d)).join(' ');
@@ -72,7 +72,7 @@ async function segmentationCase(name: string, frames: Image[], truths: Image[]) 
   const base: Image[] = [];
   let bSec = 0, baseIt = 0;
   for (const im of values.baseline === 'no' ? [] : frames) {
-    const r = await segment(im, { size, iterations: baselineIterations, threads });
+    const r = await segment(im, { size, iterations: baselineIterations, threads, seed: opts.seed });
     base.push(r.images.mask);
     bSec += r.report.seconds;
     baseIt = r.report.iterations;
