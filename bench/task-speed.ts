@@ -11,11 +11,11 @@ import { resizeImage } from '../src/image/resize.js';
 import type { Image } from '../src/image/image.js';
 import * as torch from '../src/tensor/index.js';
 import type { Progress } from '../src/core/trainer.js';
-import { SEGMENT_ITERATIONS, segment } from '../src/tasks/segment.js';
+import { SEGMENT_RECIPE, segment } from '../src/tasks/segment.js';
 import { SEPARATE_ITERATIONS, separate } from '../src/tasks/separate.js';
 import { DEHAZE_ITERATIONS, dehaze } from '../src/tasks/dehaze.js';
-import { WATERMARK_ITERATIONS, removeWatermark } from '../src/tasks/watermark.js';
-import { videoSegment } from '../src/tasks/video.js';
+import { ONE_IMAGE_RUNS, WATERMARK_ITERATIONS, removeWatermark } from '../src/tasks/watermark.js';
+import { VIDEO_RECIPE, videoSegment } from '../src/tasks/video.js';
 import type { TaskOptions } from '../src/tasks/common.js';
 
 const { values } = parseArgs({ options: {
@@ -25,22 +25,21 @@ const { values } = parseArgs({ options: {
 const timed = Number(values.iterations), warmup = Number(values.warmup);
 const chelsea = await readImage('examples/chelsea.png'), coffee = resizeImage(await readImage('examples/coffee.png'), chelsea.width, chelsea.height);
 const mix = (a: Image, b: Image, m: number): Image => ({ ...a, data: a.data.map((v, i) => m * v + (1 - m) * b.data[i]) });
-const seg = SEGMENT_ITERATIONS.hints + SEGMENT_ITERATIONS.joint;
 
 type Run = (o: TaskOptions) => Promise<{ report: { processedSize: { width: number; height: number } } }>;
 const TASKS: Record<string, { label: string; defaultIterations: number; frames?: number; run: Run }> = {
-  segment: { label: 'segment (3 x config A)', defaultIterations: seg, run: (o) => segment(chelsea, o) },
+  segment: { label: 'segment (3 x config A)', defaultIterations: SEGMENT_RECIPE.imageIterations, run: (o) => segment(chelsea, o) },
   // At its defaults two mixtures trains nothing (estimated coefficients, solved layers): timed whole.
   separate2: { label: 'separate, two mixtures (estimated coefficients, no training)', defaultIterations: 0, run: (o) => separate([mix(chelsea, coffee, 0.3), mix(chelsea, coffee, 0.7)], o) },
   separate2net: { label: 'separate, two mixtures, --layers net (2 x C + coefficients)', defaultIterations: SEPARATE_ITERATIONS.two,
     run: (o) => separate([mix(chelsea, coffee, 0.3), mix(chelsea, coffee, 0.7)], { ...o, layers: 'net' }) },
   separate1: { label: 'separate, one image (2 x C + coefficient)', defaultIterations: SEPARATE_ITERATIONS.single, run: (o) => separate([mix(chelsea, coffee, 0.5)], o) },
   dehaze: { label: 'dehaze (3 x config B)', defaultIterations: DEHAZE_ITERATIONS, run: (o) => dehaze(chelsea, o) },
-  watermark1: { label: 'watermark, one image + box (C + D, W given)', defaultIterations: WATERMARK_ITERATIONS.hint + WATERMARK_ITERATIONS.joint,
+  watermark1: { label: 'watermark, one image + box (C + D, W given; 3 runs)', defaultIterations: ONE_IMAGE_RUNS * (WATERMARK_ITERATIONS.hint + WATERMARK_ITERATIONS.joint),
     run: (o) => removeWatermark([chelsea], { ...o, box: { x: 100, y: 100, width: 200, height: 60 } }) },
   watermark3: { label: 'watermark, three images (3 x C + 2 x B)', defaultIterations: WATERMARK_ITERATIONS.multi,
     run: (o) => removeWatermark([chelsea, coffee, mix(chelsea, coffee, 0.5)], o) },
-  video8: { label: 'video segment, 8 frames, batch 4', defaultIterations: seg, frames: 8,
+  video8: { label: 'video segment, 8 frames, batch 4', defaultIterations: VIDEO_RECIPE.segmentIterations, frames: 8,
     run: async (o) => { const v = await videoSegment(Array.from({ length: 8 }, (_, k) => mix(chelsea, coffee, 1 - k / 20)), o); v.dispose(); return v; } },
 };
 
