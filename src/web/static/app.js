@@ -402,7 +402,9 @@ function renderJob(job) {
   if (FINAL.has(job.state)) {
     if (state.events) { state.events.close(); state.events = null; }
     if (job.result) {
-      $('#stats').textContent = `${job.state === 'stopped' ? 'Stopped' : 'Finished'} after ${job.result.iterations} iterations in ${fmtTime(job.result.seconds)}` +
+      // No iterations: a method that does not train (the dark channel prior, two mixtures solved from the inputs).
+      $('#stats').textContent = job.result.iterations === 0 && job.state === 'done' ? `Finished in ${fmtTime(job.result.seconds)}, no training needed`
+        : `${job.state === 'stopped' ? 'Stopped' : 'Finished'} after ${job.result.iterations} iterations in ${fmtTime(job.result.seconds)}` +
         ` · reconstruction PSNR ${job.result.psnr.toFixed(2)} dB (${job.result.stopReason})`;
       if (job.state === 'done') $('#progress-bar').style.width = '100%';
       renderConcerns(job.result.concerns ?? []);
@@ -523,7 +525,7 @@ function drawPlot() {
   const pts = state.history.filter(([, l]) => Number.isFinite(l) && l > 0);
   c.dataset.points = String(pts.length);
   if (pts.length < 2) {
-    // A finished job without a history did not train (dehaze with the dark channel prior).
+    // A finished job without a history did not train (dehaze with the dark channel prior, two mixtures solved).
     const untrained = state.job && FINAL.has(state.job.state) && state.job.result && state.job.result.iterations === 0;
     g.fillText(untrained ? 'No loss curve: this method does not train.' : 'The loss curve appears here while training.', L, H / 2);
     return;
