@@ -11,7 +11,7 @@ import { readImage, writeImage } from '../src/io/image-file.js';
 import { writeVideo } from '../src/io/video-file.js';
 import { main } from '../src/cli/main.js';
 import { parseFrameRange } from '../src/cli/commands/video.js';
-import { MAX_FRAMES, VIDEO_RECIPE, flicker, imageFrames, videoDehaze, videoSegment } from '../src/tasks/video.js';
+import { MAX_FRAMES, VIDEO_RECIPE, flicker, imageFrames, videoDehaze, videoSegment, videoSeparate } from '../src/tasks/video.js';
 import { T_MIN } from '../src/tasks/dehaze.js';
 
 const W = 80, H = 64, N = 5;
@@ -194,7 +194,7 @@ describe('double-dip video', () => {
     assert.throws(() => imageFrames([]), /no frames/);
     await assert.rejects(videoSegment(Array(MAX_FRAMES + 1).fill(tiny)), /301 frames, more than the maximum of 300/);
   });
-  test('video segmentation plans the video recipe\'s iterations by default, and what is asked for otherwise', async () => {
+  test('video segmentation and separation plan the video recipe\'s iterations by default, and what is asked for otherwise', async () => {
     const frames = [frame(0), frame(1)];
     const byDefault = await videoSegment(frames, { size: 64, maxSeconds: 0.2 });
     assert.equal(byDefault.report.plannedIterations, VIDEO_RECIPE.segmentIterations);
@@ -202,5 +202,7 @@ describe('double-dip video', () => {
     const asked = await videoSegment(frames, { size: 64, iterations: 3 });
     assert.equal(asked.report.plannedIterations, 3);
     assert.equal(asked.report.iterations, 3);
+    const separated = await videoSeparate(frames.map((f) => ({ ...f, data: f.data.map((v) => 0.5 * v + 0.25) })), { size: 128, maxSeconds: 0.2 });
+    assert.equal(separated.report.plannedIterations, VIDEO_RECIPE.separateIterations);
   });
 });
