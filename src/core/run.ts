@@ -54,6 +54,12 @@ export interface RunResult {
   seed: number;
 }
 
+/** A result reached without training (a recipe that solves its plan directly): no iterations, the run's settings as they would have been. */
+export function untrainedResult(r: Pick<RunResult, 'layers' | 'reconstructions' | 'psnr' | 'seconds'>, s: RunSettings = {}): RunResult {
+  return { ...r, iterations: 0, plannedIterations: 0, stopReason: 'completed', history: [],
+    device: s.device ?? 'cpu', threads: s.threads ?? torch.getNumThreads(), seed: s.seed ?? DEFAULT_SEED };
+}
+
 // libtorch's thread count, RNG and default device are process-wide: runs take turns, so two
 // calls at once (a library user's, the web server's) cannot change them under each other.
 let turn: Promise<unknown> = Promise.resolve();

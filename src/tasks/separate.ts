@@ -10,9 +10,8 @@ import { mapRows } from '../image/lazy-image.js';
 import { resizeImage } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
-import { DEFAULT_SEED, run, type Plan, type RunResult } from '../core/run.js';
+import { run, untrainedResult, type Plan, type RunResult } from '../core/run.js';
 import { meanSquaredError, psnrOf } from '../image/compare.js';
-import { getNumThreads } from '../tensor/index.js';
 import { makeReport } from '../core/report.js';
 import { coefficientsTooClose, judge, layerNearlyFlat, layersAlike } from '../image/checks.js';
 import { workingSize } from '../core/working-size.js';
@@ -157,7 +156,7 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   if (!trained) {
     // Untrained, the reconstructions are the solved layers mixed again, at full resolution like them.
     const [l1, l2] = [images_.layer1, images_.layer2];
-    coefficients!.forEach((m, k) => { images_[`reconstruction-${k + 1}`] = mapRows([l1, l2], 3, ([a, b], o) => { for (let i = 0; i < o.length; i++) o[i] = m * a[i] + (1 - m) * b[i]; }); });
+    coefficients!.forEach((m, k) => { images_[`reconstruction-${k + 1}`] = mapRows([l1, l2], 3, ([a, b], mixed) => { for (let i = 0; i < mixed.length; i++) mixed[i] = m * a[i] + (1 - m) * b[i]; }); });
   }
   const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { ...verdict, model, coefficients: coefficients ?? null,
     ...(model === 'two' ? { layers: solved ? 'solved' : 'net', coefficientsFrom: fromData ? 'estimated' : 'learned', learnedCoefficients: learned ?? null,
@@ -176,9 +175,5 @@ function solvedRun(plan: Plan, [a, b]: [number, number], o: SeparateOptions, sta
   const [y1, y2] = solveTwoMixtures(plan.inputs.map(toRgb) as [Image, Image], [a, b]);
   const reconstructions: Image[] = [a, b].map((m) => ({ width: y1.width, height: y1.height, channels: 3, data: y1.data.map((v, i) => m * v + (1 - m) * y2.data[i]) }));
   const mse = reconstructions.reduce((s, rec, k) => s + meanSquaredError(rec, toRgb(plan.inputs[k])), 0) / reconstructions.length;
-  return {
-    layers: { y1: [y1, y1], y2: [y2, y2] }, reconstructions, psnr: psnrOf(mse), iterations: 0, plannedIterations: 0,
-    seconds: (performance.now() - started) / 1000, stopReason: 'completed', history: [],
-    device: o.device ?? 'cpu', threads: o.threads ?? getNumThreads(), seed: o.seed ?? DEFAULT_SEED,
-  };
+  return untrainedResult({ layers: { y1: [y1, y1], y2: [y2, y2] }, reconstructions, psnr: psnrOf(mse), seconds: (performance.now() - started) / 1000 }, o);
 }
