@@ -6,7 +6,7 @@ import type { Image } from '../image/image.js';
 import { solveTwoMixtures } from '../image/solve.js';
 import { estimateMixing } from '../image/mixing.js';
 import { toRgb } from '../image/resize.js';
-import { mapRows } from '../image/lazy-image.js';
+import { blend } from '../image/pixel.js';
 import { resizeImage } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
 import { referencePerturbation } from '../core/schedule.js';
@@ -77,10 +77,10 @@ export function separation(inputs: Image[], model: 'two' | 'blend' | 'sum', o: T
   const K = inputs.length;
   const layer = (name: string): LayerSpec => ({ name, net: SEPARATE_RECIPE.net, channels: 3, noise: { channels: model === 'sum' ? 3 : 2, scale: 0.1 },
     perturb: model === 'two' ? undefined : referencePerturbation });
-  const blend: Mixture = { kind: 'blend', mask: 'm', a: 'y1', b: 'y2' };
+  const mixture: Mixture = { kind: 'blend', mask: 'm', a: 'y1', b: 'y2' };
   if (model === 'two') {
     return {
-      inputs, layers: [layer('y1'), layer('y2'), coefficient(K)], mixtures: Array(K).fill(blend),
+      inputs, layers: [layer('y1'), layer('y2'), coefficient(K)], mixtures: Array(K).fill(mixture),
       phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.two, lr: SEPARATE_RECIPE.lr.two, terms: [
         { kind: 'reconstruction', metric: 'mse' },
         { kind: 'exclusion', layers: ['y1', 'y2'], weight: SEPARATE_RECIPE.exclusion.blend },
@@ -93,7 +93,7 @@ export function separation(inputs: Image[], model: 'two' | 'blend' | 'sum', o: T
   return {
     inputs,
     layers: model === 'sum' ? [layer('y1'), layer('y2')] : [layer('y1'), layer('y2'), coefficient(1)],
-    mixtures: [model === 'sum' ? { kind: 'sum', layers: ['y1', 'y2'] } : blend],
+    mixtures: [model === 'sum' ? { kind: 'sum', layers: ['y1', 'y2'] } : mixture],
     phases: scalePhases([{ name: 'joint', iterations: SEPARATE_ITERATIONS.single, lr: SEPARATE_RECIPE.lr.single, augment: 'even', terms }], o.iterations),
   };
 }
@@ -152,12 +152,9 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
     images_.layer1 = images_.layer2 = toRgb(first);
     verdict.concerns[verdict.concerns.length - 1] += ' Both layers returned are the input itself; the networks\' split is kept as layer1-net and layer2-net.';
   }
-  r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
-  if (!trained) {
-    // Untrained, the reconstructions are the solved layers mixed again, at full resolution like them.
-    const [l1, l2] = [images_.layer1, images_.layer2];
-    coefficients!.forEach((m, k) => { images_[`reconstruction-${k + 1}`] = mapRows([l1, l2], 3, ([a, b], mixed) => { for (let i = 0; i < mixed.length; i++) mixed[i] = m * a[i] + (1 - m) * b[i]; }); });
-  }
+  // Untrained, the reconstructions are the solved layers mixed again, at full resolution like them.
+  if (trained) r.reconstructions.forEach((t, k) => { images_[images.length > 1 ? `reconstruction-${k + 1}` : 'reconstruction'] = out(t); });
+  else coefficients!.forEach((m, k) => { images_[`reconstruction-${k + 1}`] = blend(images_.layer2, images_.layer1, m); });
   const report = makeReport('separate', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, { ...verdict, model, coefficients: coefficients ?? null,
     ...(model === 'two' ? { layers: solved ? 'solved' : 'net', coefficientsFrom: fromData ? 'estimated' : 'learned', learnedCoefficients: learned ?? null,
       estimatedCoefficients: estimate?.coefficients ?? null, trained } : {}),
@@ -173,7 +170,7 @@ const gapOf = ([a, b]: [number, number]) => Math.abs(a - b);
  */
 function solvedRun(plan: Plan, [a, b]: [number, number], o: SeparateOptions, started: number): RunResult {
   const [y1, y2] = solveTwoMixtures(plan.inputs.map(toRgb) as [Image, Image], [a, b]);
-  const reconstructions: Image[] = [a, b].map((m) => ({ width: y1.width, height: y1.height, channels: 3, data: y1.data.map((v, i) => m * v + (1 - m) * y2.data[i]) }));
+  const reconstructions = [a, b].map((m) => blend(y2, y1, m));
   const mse = reconstructions.reduce((s, rec, k) => s + meanSquaredError(rec, toRgb(plan.inputs[k])), 0) / reconstructions.length;
   return untrainedResult({ layers: { y1: [y1, y1], y2: [y2, y2] }, reconstructions, psnr: psnrOf(mse), seconds: (performance.now() - started) / 1000 }, o);
 }
