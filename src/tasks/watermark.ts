@@ -14,14 +14,12 @@
 //              (WATERMARK_DEFAULTS), without which the clean layers keep the mark.
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
 // default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (9 minutes each).
-// The runs train side by side as one (core/replicas.ts), each from its own initial weights.
 import { colourImage, crop, mapPixels, median, paste, type Image, type Rect } from '../image/image.js';
 import { constantImage, mapRows } from '../image/lazy-image.js';
 export { median }; // the runs' per-pixel median
 import { resizeImage, toRgb } from '../image/resize.js';
 import type { LayerSpec, Mixture, Term } from '../core/spec.js';
-import type { Plan, RunResult } from '../core/run.js';
-import { runCopies } from '../core/replicas.js';
+import { repeat, run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
 import { workingSize } from '../core/working-size.js';
 import { REGION_HINT_LEVELS, boxMask, readHintMask, type Box } from '../image/hints.js';
@@ -39,7 +37,7 @@ export interface WatermarkOptions extends TaskOptions {
   box?: Box;
   /** One image: a mask at the image's size, white = the mark's region. Not with `box`. */
   hint?: Image;
-  /** Independent runs, 1-9 (trained side by side, each from its own initial weights), combined by a per-pixel median. Default: 3 for one image, 1 for several. */
+  /** Independent runs, 1-9 (seeds seed, seed + 1, ...), combined by a per-pixel median. Default: 3 for one image, 1 for several. */
   runs?: number;
   /** Weight (0-1000) of the L1 cost on the opacity m. Default 0.05. */
   sparsity?: number;
@@ -203,12 +201,9 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   // on the mark (a thin mark shrunk with a whole large photo loses its edges) and the context.
   const context = region ? markContext(region) : null;
   if (context) { rgb = [crop(whole, context)]; region = crop(region!, context); }
-  // The runs train as one (core/replicas.ts): their DIPs of one shape run as one grouped network.
   const runs = o.runs ?? (images.length === 1 ? ONE_IMAGE_RUNS : 1);
-  const { width, height } = rgb[0], size = watermarkSize(width, height, o.size);
-  const inputs = rgb.map((img) => resizeImage(img, size.width, size.height));
-  const plan = region ? singleWatermark(inputs[0], regionAt(region, size.width, size.height), o) : multiWatermark(inputs, o);
-  const results = (await runCopies(plan, runs, o)).map((r) => finishRun(images, rgb, region, size, plan, r, o));
+  const results = await repeat<TaskResult>(runs, o, 'run', (k, settings) =>
+    watermarkRun(images, rgb, region, { ...o, ...settings, seed: (o.seed ?? DEFAULT_SEED) + k }));
   const result = checked(results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED), rgb, region);
   return context ? toWholeImage(result, whole, context, markColourFor(1, o)) : result;
 }
@@ -248,10 +243,14 @@ function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [numbe
   return { ...r, images, report: { ...r.report, processedRegion: context } };
 }
 
-/** One run's outputs at full resolution, from its layers at the working size. */
-function finishRun(images: Image[], rgb: Image[], region: Image | null, size: { width: number; height: number }, plan: Plan, r: RunResult, o: WatermarkOptions): TaskResult {
+/** One training run on the already checked inputs. */
+async function watermarkRun(images: Image[], rgb: Image[], region: Image | null, o: WatermarkOptions): Promise<TaskResult> {
   const [first] = rgb;
   const { width, height } = first;
+  const size = watermarkSize(width, height, o.size);
+  const inputs = rgb.map((img) => resizeImage(img, size.width, size.height));
+  const plan = region ? singleWatermark(inputs[0], regionAt(region, size.width, size.height), o) : multiWatermark(inputs, o);
+  const r = await run(plan, o);
   const out = (img: Image) => toOutput(img, width, height);
   const outImages: Record<string, Image> = {};
   const colour = markColourFor(images.length, o);
