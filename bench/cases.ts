@@ -183,7 +183,8 @@ export async function devCases(shared: string, groups?: Set<string>): Promise<De
   return out;
 }
 
-export interface Outcome { score: number; seconds: number; iterations: number }
+/** confidence and concerns: the result's own checks (report.confidence, report.concerns), where the task reports them. */
+export interface Outcome { score: number; seconds: number; iterations: number; confidence?: string; concerns?: string[] }
 
 /** One case at the defaults (plus its options and `seed`) through the library of the double-dip checkout at `tree`. */
 export async function runCase(tree: string, c: Pick<DevCase, 'task' | 'inputs' | 'options' | 'score'>, seed: number, extra: Record<string, unknown> = {}): Promise<Outcome> {
@@ -195,5 +196,5 @@ export async function runCase(tree: string, c: Pick<DevCase, 'task' | 'inputs' |
       : c.task === 'dehaze' ? await lib.dehaze(c.inputs[0], o)
         : await lib.removeWatermark(c.inputs, o);
   const seconds = (performance.now() - started) / 1000;
-  return { score: c.score(r.images as Record<string, Image>), seconds, iterations: r.report.iterations };
+  return { score: c.score(r.images as Record<string, Image>), seconds, iterations: r.report.iterations, confidence: r.report.confidence, concerns: r.report.concerns };
 }

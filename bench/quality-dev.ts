@@ -19,7 +19,7 @@ const cases = (await devSet(shared, values.kinds ? new Set(values.kinds.split(',
   .filter((c) => !values.half || c.half === values.half).filter((_, j) => j % shards === shard);
 const f = (v: number, metric: string) => v.toFixed(metric === 'IoU' ? 3 : 2);
 
-interface Row { kind: string; half: string; name: string; metric: string; seed: number; score: number; doNothing: number; dcp?: number; seconds: number }
+interface Row { kind: string; half: string; name: string; metric: string; seed: number; score: number; doNothing: number; dcp?: number; seconds: number; confidence?: string; concerns?: string[] }
 const results: Row[] = [];
 const lines: string[] = [];
 for (const c of cases) {
@@ -27,23 +27,23 @@ for (const c of cases) {
   const dcp = c.task === 'dehaze' ? c.score((await dehaze(c.inputs[0], { method: 'dcp' })).images as never) : undefined;
   for (const seed of seeds) {
     const r = await runCase(process.cwd(), c, seed, values.iterations ? { iterations: Number(values.iterations) } : {});
-    const row: Row = { kind: c.kind, half: c.half, name: c.name, metric: c.metric, seed, score: r.score, doNothing: c.doNothing, dcp, seconds: r.seconds };
+    const row: Row = { kind: c.kind, half: c.half, name: c.name, metric: c.metric, seed, score: r.score, doNothing: c.doNothing, dcp, seconds: r.seconds, confidence: r.confidence, concerns: r.concerns };
     results.push(row);
     const line = `| ${c.half} | ${c.kind} | ${c.name} | ${seed} | ${c.metric} | ${f(r.score, c.metric)} | ${f(c.doNothing, c.metric)} | ${dcp === undefined ? '' : f(dcp, c.metric)} | ` +
-      `${r.score < c.doNothing ? 'below' : ''} | ${r.seconds.toFixed(0)} |`;
+      `${r.score < c.doNothing ? 'below' : ''} | ${r.confidence ?? ''}${r.concerns?.length ? `: ${r.concerns.join('; ').replaceAll('|', '/')}` : ''} | ${r.seconds.toFixed(0)} |`;
     lines.push(line);
     process.stderr.write(line + '\n');
   }
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 1));
-console.log('\n| half | kind | case | seed | metric | double-dip | do nothing | DCP | below floor | seconds |\n|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| half | kind | case | seed | metric | double-dip | do nothing | DCP | below floor | confidence | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|');
 console.log(lines.join('\n'));
-console.log('\n| kind | half | cases x seeds | mean | mean do nothing | mean DCP | below the floor |\n|---|---|---|---|---|---|---|');
+console.log('\n| kind | half | cases x seeds | mean | mean do nothing | mean DCP | below the floor | low confidence (of them below the floor) |\n|---|---|---|---|---|---|---|---|');
 for (const kind of [...new Set(results.map((r) => r.kind))]) for (const half of ['tuning', 'check']) {
   const rs = results.filter((r) => r.kind === kind && r.half === half);
   if (!rs.length) continue;
   const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length, m = rs[0].metric;
   const dcps = rs.filter((r) => r.dcp !== undefined).map((r) => r.dcp!);
   console.log(`| ${kind} | ${half} | ${rs.length} | ${f(mean(rs.map((r) => r.score)), m)} | ${f(mean(rs.map((r) => r.doNothing)), m)} | ${dcps.length ? f(mean(dcps), m) : ''} | ` +
-    `${rs.filter((r) => r.score < r.doNothing).length} |`);
+    `${rs.filter((r) => r.score < r.doNothing).length} | ${rs.filter((r) => r.confidence === 'low').length} (${rs.filter((r) => r.confidence === 'low' && r.score < r.doNothing).length}) |`);
 }
