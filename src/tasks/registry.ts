@@ -110,7 +110,9 @@ than a pixel from the mark's core, and made to follow the mark's edges; free kee
 --exclusion 0 --clean net is the authors' recipe.
 
 Writes DIR/clean.png (or clean-1.png, clean-2.png, ... for several images), watermark.png,
-alpha.png (the mark's opacity), loss.png and report.json.`,
+alpha.png (the mark's opacity), loss.png and report.json. One image: when the result's checks
+doubt it (report.json: confidence low, and why), clean.png is the input itself and the attempt
+is kept as clean-attempt.png.`,
     inputs: { kind: 'images', min: 1, max: 32, usage: 'IMAGE [IMAGE2 ...]' }, imageOptions: ['hint'],
     docs: { hint: "one image: a mask at the image's size, white = the mark's region", box: 'one image: a box around the mark, in pixels of the input' },
     outputs: ['clean', 'watermark', 'alpha'],
