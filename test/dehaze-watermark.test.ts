@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { channelMeans, colourImage, createImage, type Image } from '../src/image/image.js';
 import { writeImage } from '../src/io/image-file.js';
-import { dehaze, dehazing } from '../src/tasks/dehaze.js';
+import { MATCH_UNTIL, dehaze, dehazing } from '../src/tasks/dehaze.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
 import { recoverScene, SOLVE_BELOW, solveClean } from '../src/image/solve.js';
@@ -87,12 +87,15 @@ describe('dehaze', () => {
     assert.ok(terms.some((t) => t.kind === 'dark-channel' && t.layer === 'J' && t.by === 't'), 'the dark channel prior on J, counted by t');
     const everywhere = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannelByT: false }, tDcp).phases[0].terms;
     assert.ok(everywhere.some((t) => t.kind === 'dark-channel' && t.by === undefined));
-    assert.deepEqual(match('A'), { steps: [[0, 1], [100, 1]] });
-    assert.deepEqual(match('t'), { steps: [[0, 1], [100, 0.1]] });
+    assert.deepEqual(match('A'), { steps: [[0, 1], [150, 1]] });
+    assert.deepEqual(match('t'), { steps: [[0, 1], [150, 0.1]] }); // the hint share, 0.375 of the run
+    // Video dehazing passes the reference's quarter.
+    const quarter = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400 }, tDcp, MATCH_UNTIL).phases[0].terms;
+    assert.deepEqual(quarter.find((t) => t.kind === 'match' && t.layer === 't')?.weight, { steps: [[0, 1], [100, 0.1]] });
     const ref = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannel: 0, airlightGrid: 1, airlightPull: 0, transmissionHint: 0 }, tDcp);
     assert.equal(ref.layers.find((l) => l.name === 'A')?.size, undefined);
     assert.ok(!ref.phases[0].terms.some((t) => t.kind === 'dark-channel'));
-    assert.deepEqual(ref.phases[0].terms.filter((t) => t.kind === 'match').map((t) => t.weight), [{ steps: [[0, 1], [100, 0]] }]);
+    assert.deepEqual(ref.phases[0].terms.filter((t) => t.kind === 'match').map((t) => t.weight), [{ steps: [[0, 1], [150, 0]] }]);
   });
 
   test('the transmission hint pulls t to the dark channel prior\'s transmission, on the given schedule', async () => {
@@ -100,7 +103,7 @@ describe('dehaze', () => {
     const d = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, transmissionHint: 2, transmissionHintAfter: 0.5 }, tDcp);
     assert.equal(d.given?.tDcp, tDcp);
     const hint = d.phases[0].terms.find((t) => t.kind === 'match' && t.layer === 't');
-    assert.deepEqual(hint, { kind: 'match', layer: 't', target: 'tDcp', metric: 'mse', weight: { steps: [[0, 2], [100, 0.5]] } });
+    assert.deepEqual(hint, { kind: 'match', layer: 't', target: 'tDcp', metric: 'mse', weight: { steps: [[0, 2], [150, 0.5]] } });
     const off = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, transmissionHint: 0 }, tDcp);
     assert.ok(!off.phases[0].terms.some((t) => t.kind === 'match' && t.layer === 't'));
     assert.equal(off.given, undefined);

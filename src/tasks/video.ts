@@ -25,7 +25,7 @@
 // at a time when written.
 import { channelMeans, colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
-import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
+import { MATCH_UNTIL, airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
 import { checkAirlight } from '../image/dcp.js';
 import type { LayerSpec, Phase } from '../core/spec.js';
 import { run, type Plan, type RunResult } from '../core/run.js';
@@ -199,7 +199,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   const tMaps: Image[] = [];
   for (let k = 0; k < src.count; k++) tMaps.push(dcpTransmissionMap(toRgb(await src.load(k)), A0, size));
   const K = src.count;
-  const base = dehazing(input, A0, { ...o, iterations: o.iterations ?? VIDEO_DEHAZE_ITERATIONS }, tMaps);
+  const base = dehazing(input, A0, { ...o, iterations: o.iterations ?? VIDEO_DEHAZE_ITERATIONS }, tMaps, MATCH_UNTIL);
   const d = miniBatched({
     ...base,
     layers: base.layers.map((l) => perFrame(l, l.name === 'A' ? 'shared' : 'drift')),
