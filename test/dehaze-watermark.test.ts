@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { channelMeans, colourImage, createImage, type Image } from '../src/image/image.js';
 import { writeImage } from '../src/io/image-file.js';
-import { MATCH_UNTIL, dehaze, dehazing } from '../src/tasks/dehaze.js';
+import { dehaze, dehazing } from '../src/tasks/dehaze.js';
+import { VIDEO_RECIPE } from '../src/tasks/video.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
 import { recoverScene, SOLVE_BELOW, solveClean } from '../src/image/solve.js';
@@ -90,7 +91,7 @@ describe('dehaze', () => {
     assert.deepEqual(match('A'), { steps: [[0, 1], [150, 1]] });
     assert.deepEqual(match('t'), { steps: [[0, 1], [150, 0.1]] }); // the hint share, 0.375 of the run
     // Video dehazing passes the reference's quarter.
-    const quarter = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400 }, tDcp, MATCH_UNTIL).phases[0].terms;
+    const quarter = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400 }, tDcp, VIDEO_RECIPE.dehazeMatchUntil).phases[0].terms;
     assert.deepEqual(quarter.find((t) => t.kind === 'match' && t.layer === 't')?.weight, { steps: [[0, 1], [100, 0.1]] });
     const ref = dehazing(input, [0.8, 0.8, 0.8], { iterations: 400, darkChannel: 0, airlightGrid: 1, airlightPull: 0, transmissionHint: 0 }, tDcp);
     assert.equal(ref.layers.find((l) => l.name === 'A')?.size, undefined);

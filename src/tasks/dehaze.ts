@@ -41,9 +41,6 @@ export interface DehazeOptions extends TaskOptions, DehazeRecipe {
   passes?: number;
 }
 
-/** Share of the run during which A is pulled to A0 fully and t to DCP's transmission: the reference's first 1000 of 4000. */
-export const MATCH_UNTIL = 1000 / 4000;
-
 /**
  * A0: the dark-channel estimate (He et al.): among the 0.1% of pixels with the brightest 15 px
  * dark channel, the colour of the brightest input pixel (as DCP). Measured against averaging
@@ -77,8 +74,7 @@ export const DEHAZE_DEFAULTS: Required<DehazeRecipe> = { darkChannel: 0.05, dark
 /** Every tuned number of the dehazing recipe (echoed in report.json). */
 export const DEHAZE_RECIPE = {
   ...DEHAZE_DEFAULTS,
-  /** Iterations (reference: 4000): t and A are smooth and settle early; J* is solved from them, not taken from the J net. The
-   * first 1000 of the former 1500 (hint share kept at 375 iterations): within 0.5 dB of 1500 on every dev and bench case. */
+  /** Iterations (reference: 4000): t and A settle early and J* is solved from them; 1000 kept 1500's quality on the dev set (docs/benchmarks.md, "Dehazing in 1000 iterations"). */
   iterations: 1000,
   /** Adam's learning rate (the reference's). */
   lr: 1e-3,
@@ -87,7 +83,7 @@ export const DEHAZE_RECIPE = {
   /** Smoothness weights on t and A (the reference's). */
   smoothT: 0.005,
   smoothA: 0.1,
-  /** Share of the run during which t is pulled to DCP's transmission fully (and A to A0 before airlightPull): 375 iterations, as in the former 1500-iteration run's first quarter. */
+  /** Share of the run during which t is pulled fully to DCP's transmission (and A to A0 with weight 1): 375 iterations, as the former 1500-iteration run's first quarter. */
   matchUntil: 0.375,
   /** t is kept above this when J* is solved (J* blows up noise near 0). */
   tMin: 0.1,

@@ -25,7 +25,7 @@
 // at a time when written.
 import { channelMeans, colourImage, median, type Image } from '../image/image.js';
 import { resizeImage, toRgb } from '../image/resize.js';
-import { MATCH_UNTIL, airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
+import { airlightEstimate, dcpTransmissionMap, dehazing, solveScene } from './dehaze.js';
 import { checkAirlight } from '../image/dcp.js';
 import type { LayerSpec, Phase } from '../core/spec.js';
 import { run, type Plan, type RunResult } from '../core/run.js';
@@ -47,6 +47,8 @@ export const VIDEO_RECIPE = {
   batch: 4,
   /** Video dehazing's iterations, over all frames. */
   dehazeIterations: 2000,
+  /** Video dehazing's hint share (see DEHAZE_RECIPE.matchUntil): the reference's first 1000 of 4000, not re-measured for video. */
+  dehazeMatchUntil: 1000 / 4000,
   /** Video segmentation's iterations, over all frames: the image recipe's compressed schedule (quality-video, horse and truck, two seeds: IoU within 0.008 of 2000). */
   segmentIterations: 600,
   /** Video separation's iterations, over all frames (quality-video sep, two seeds: 2000 let the coefficients drift, 0.19-0.24 off against 0.08 at 600; layers +0.4-5 dB). */
@@ -199,7 +201,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
   const tMaps: Image[] = [];
   for (let k = 0; k < src.count; k++) tMaps.push(dcpTransmissionMap(toRgb(await src.load(k)), A0, size));
   const K = src.count;
-  const base = dehazing(input, A0, { ...o, iterations: o.iterations ?? VIDEO_DEHAZE_ITERATIONS }, tMaps, MATCH_UNTIL);
+  const base = dehazing(input, A0, { ...o, iterations: o.iterations ?? VIDEO_DEHAZE_ITERATIONS }, tMaps, VIDEO_RECIPE.dehazeMatchUntil);
   const d = miniBatched({
     ...base,
     layers: base.layers.map((l) => perFrame(l, l.name === 'A' ? 'shared' : 'drift')),
