@@ -13,7 +13,7 @@ import { iou, psnr } from './metrics.js';
 import { aloeDepth, blend, boxAround, composite, haze, layerPsnr, regionPsnr, type DevCase } from './cases.js';
 
 export type Half = 'tuning' | 'check';
-export interface SetCase extends Omit<DevCase, 'group'> { half: Half; kind: string }
+export interface SetCase extends Omit<DevCase, 'group'> { half: Half; kind: string; /** Segmentation: the true mask. */ truth?: Image }
 
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
 
@@ -109,6 +109,9 @@ export async function devSet(shared: string, kinds?: Set<string>): Promise<SetCa
       { w: 281, h: 211, scale: 0.7, fx: 1, fy: 0.3, blur: 0 }, { w: 317, h: 238, scale: 0.55, fx: 0.7, fy: 1, blur: 6 },
     ];
     let n = 0;
+    // The box layouts' images again with automatic hints, added after the others so that the
+    // earlier cases keep their halves: objects over defocused backgrounds (issue 23's failure).
+    const defocusedAuto: Omit<SetCase, 'half' | 'kind'>[] = [];
     for (const [oname, obj] of objects) for (const [li, L] of layouts.entries()) {
       const bgPath = photos[(n++ * 3) % photos.length];
       let bg = await photoAt(bgPath, L.w, L.h);
@@ -116,13 +119,15 @@ export async function devSet(shared: string, kinds?: Set<string>): Promise<SetCa
       const p = place(obj, L.w, L.h, L.scale, L.fx, L.fy);
       const image = composite(p.image, bg, p.mask), truth = p.mask;
       const where = `${L.w}x${L.h}, ${L.fx === 1 || L.fy === 1 ? 'at the border' : L.fx === 0.5 ? 'centred' : 'off-centre'}${L.blur ? `, background defocused ${L.blur} px` : ''}`;
-      const base = { task: 'segment' as const, inputs: [image], metric: 'IoU' as const, score: (r: Record<string, Image>) => iou(r.mask, truth),
+      const base = { task: 'segment' as const, inputs: [image], truth, metric: 'IoU' as const, score: (r: Record<string, Image>) => iou(r.mask, truth),
         doNothing: iou(createImage(truth.width, truth.height, 1, 1), truth) };
       const bgName = bgPath.split('/').pop()!.split('.')[0];
       // Odd layouts get a box, even ones automatic hints: every object is seen both ways.
       if (li % 2 === 0 && want('segment-auto')) add('segment-auto', { ...base, name: `${oname} over ${bgName}, ${where} (auto)`, options: {} });
       if (li % 2 === 1 && want('segment-box')) add('segment-box', { ...base, name: `${oname} over ${bgName}, ${where} (box)`, options: { box: boxAround(truth) } });
+      if (li % 2 === 1 && want('segment-auto')) defocusedAuto.push({ ...base, name: `${oname} over ${bgName}, ${where} (auto)`, options: {} });
     }
+    for (const c of defocusedAuto) add('segment-auto', c);
   }
   const pairs = [[0, 4], [1, 7], [2, 6], [3, 8], [5, 9], [4, 1]].map(([i, j]) => [photos[i], photos[j]] as const);
   const short = (p: string) => p.split('/').pop()!.split('.')[0];
