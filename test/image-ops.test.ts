@@ -12,6 +12,7 @@ import { minimumBarrier, saliencyHints, saliencyMap } from '../src/image/salienc
 import { fft1d } from '../src/image/fft.js';
 import { histogramEqualise } from '../src/image/equalise.js';
 import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/image/mask.js';
+import { workingHints } from '../src/tasks/segment.js';
 import { image, rng } from './support/images.js';
 
 
@@ -495,6 +496,36 @@ describe('GrabCut hints', () => {
     assert.equal(count(fromHints, inPatch), 0, 'patch is background');
     assert.equal(count(fromBox, inPatch), 240, 'the box start takes the patch: its colour is only in the fg model');
     for (const label of [fromHints, fromBox]) assert.ok(count(label, inDisc) >= 190, `disc is foreground (${count(label, inDisc)} of 197)`);
+  });
+
+  test('a saliency prior seeds both colour models: a background colour that a stray fg hint touched is not taken for the object', () => {
+    // A red disc (fg hint at its centre) and an orange patch that saliency wrongly hinted in one
+    // 2x2 speck; bg hints only on a thin frame of blue. The prior says the disc is likely, the rest not.
+    const w = 48, h = 40, r = rng(5), img = createImage(w, h, 3), fg = createImage(w, h, 1), bg = createImage(w, h, 1), prior = createImage(w, h, 1);
+    const inDisc = (x: number, y: number) => (x - 30) ** 2 + (y - 20) ** 2 < 64, inPatch = (x: number, y: number) => x >= 4 && x < 16 && y >= 10 && y < 30;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x, c = inDisc(x, y) ? [0.85, 0.15, 0.1] : inPatch(x, y) ? [0.9, 0.55, 0.15] : [0.1, 0.5, 0.7];
+      for (let k = 0; k < 3; k++) img.data[i * 3 + k] = c[k] + 0.04 * (r() - 0.5);
+      if (x < 2 || y < 2 || x >= w - 2 || y >= h - 2) bg.data[i] = 1;
+      if ((x - 30) ** 2 + (y - 20) ** 2 < 9 || (x >= 9 && x < 11 && y >= 19 && y < 21)) fg.data[i] = 1;
+      prior.data[i] = inDisc(x, y) ? 0.9 : inPatch(x, y) ? 0.1 : 0.2;
+    }
+    const count = (label: Image, inside: (x: number, y: number) => boolean) => {
+      let n = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inside(x, y)) n += label.data[y * w + x];
+      return n;
+    };
+    const hintsOnly = grabCut(img, fg, bg, { start: 'hints' }), withPrior = grabCut(img, fg, bg, { start: 'hints', prior });
+    assert.ok(count(hintsOnly, inPatch) > 200, `from the hints alone the speck takes the patch (${count(hintsOnly, inPatch)} of 240)`);
+    assert.equal(count(withPrior, inPatch), 0, 'with the prior the patch is background');
+    assert.ok(count(withPrior, inDisc) >= 190, `disc is foreground (${count(withPrior, inDisc)} of 197)`);
+    // The prior only seeds the models: the box start ignores it.
+    assert.deepEqual(grabCut(img, fg, bg, { start: 'box', prior }).data, grabCut(img, fg, bg, { start: 'box' }).data);
+    assert.throws(() => grabCut(img, fg, bg, { start: 'hints', prior: createImage(4, 4, 1) }), /prior is 4x4x1 but the image is 48x40/);
+    // Automatic hints carry their saliency map, which segment's hint growing equalises into this prior.
+    const auto = workingHints(img, { fg, bg, source: 'saliency', saliency: prior }, { width: w, height: h }, true);
+    assert.equal(count(auto.fg, inPatch), 0, 'automatic hints: no fg hint on the patch');
+    assert.ok(count(auto.bg, inPatch) > 100, `automatic hints: the patch is hinted background (${count(auto.bg, inPatch)} of 240)`);
   });
 
   test('a box centre grows to the object rim, leaving a band along the cut unknown', () => {

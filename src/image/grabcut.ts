@@ -22,6 +22,13 @@ export interface GrabCutOptions {
   keepFg?: boolean;
   /** First colour models: from everything not known to be bg ('box', GrabCut's) or from the hints alone. */
   start?: 'box' | 'hints';
+  /**
+   * With start 'hints': how likely each pixel is foreground, 0..1 (equalised saliency), at the
+   * image's size. The first models then weigh every unhinted pixel by it (fg) and by 1 - it (bg):
+   * saliency's extremes alone leave the bg model a strip of border colours, and the first cut
+   * gives the fg every other background colour (dev set, docs/benchmarks.md).
+   */
+  prior?: Image;
 }
 
 /**
@@ -46,7 +53,7 @@ export function contrastEdges(img: Image, gamma: number): (i: number, j: number)
 
 /** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
 export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
-  const { iterations = 5, gamma = 25, keepFg = false, start = 'box' } = o;
+  const { iterations = 5, gamma = 25, keepFg = false, start = 'box', prior } = o;
   const { width: w, height: h } = img;
   const n = w * h;
   const bin = colourBins(img);
@@ -56,8 +63,11 @@ export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}
   // counted double. 'hints': each model from its own hints only, the unknown pixels undecided.
   let label: Uint8Array = new Uint8Array(n);
   for (let i = 0; i < n; i++) label[i] = isBg(i) ? 0 : 1;
-  let fgWeight = Float32Array.from(label, (v, i) => (isFg(i) ? 2 : start === 'box' ? v : 0));
-  let bgWeight = Float32Array.from(label, (v) => 1 - v);
+  if (prior && (prior.width !== w || prior.height !== h || prior.channels !== 1))
+    throw new Error(`grabCut: the prior is ${prior.width}x${prior.height}x${prior.channels} but the image is ${w}x${h}: give a 1-channel map at the image's size.`);
+  const p = start === 'hints' && prior ? prior.data : null;
+  let fgWeight = Float32Array.from(label, (v, i) => (isFg(i) ? 2 : start === 'box' ? v : p ? p[i] : 0));
+  let bgWeight = Float32Array.from(label, (v, i) => (p && !isBg(i) ? 1 - p[i] : 1 - v));
   for (let it = 0; it < iterations; it++) {
     if (it > 0) bgWeight = Float32Array.from(label, (v) => 1 - v);
     const hf = histogram(bin, fgWeight), hb = histogram(bin, bgWeight);

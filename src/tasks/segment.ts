@@ -4,6 +4,7 @@
 import { createImage, mapPixels, type Image } from '../image/image.js';
 import { resizeImage, resizeLazily } from '../image/resize.js';
 import { grabCutHints } from '../image/grabcut.js';
+import { histogramEqualise } from '../image/equalise.js';
 import { referencePerturbation } from '../core/schedule.js';
 import { run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
@@ -56,6 +57,8 @@ export const SEGMENT_RECIPE = {
   net: 'A' as const,
   /** Smallest working side, px: below it the mask has too few pixels to place an object. */
   minSide: 64,
+  /** Automatic hints: GrabCut's first colour models weigh every pixel by its equalised saliency (dev set, check half: IoU 0.677 -> 0.804, no row down by more than 0.003). */
+  saliencyPrior: true,
 };
 
 export const SEGMENT_ITERATIONS = SEGMENT_RECIPE.iterations;
@@ -114,7 +117,8 @@ export function segmentation(inputs: Image[], hints: { fg: Image[]; bg: Image[] 
  * rim unknown). Measured on bench/quality, box IoU of the final mask: horse 0.68 with colour-posterior
  * growing, 0.909 with GrabCut (0.929 with the cut binarisation, image/mask.ts); VOC 0.58, 0.520 (0.538).
  */
-export function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean): Hints & { grown: boolean } {
+export function workingHints(image: Image, h: Hints, size: { width: number; height: number }, grow: boolean,
+  saliencyPrior = SEGMENT_RECIPE.saliencyPrior): Hints & { grown: boolean } {
   const binary = (m: Image) => threshold(resizeImage(m, size.width, size.height));
   const fg = binary(h.fg), bg = binary(h.bg);
   if (h.source !== 'saliency') {
@@ -128,7 +132,9 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   // GrabCut's start (every pixel inside the box may be fg) needs a tight box; the unknown region
   // left by saliency or a drawn mask is not one, so there the colour models start from the hints.
   const start = h.source === 'box' ? 'box' : 'hints';
-  return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start }), source: h.source, grown: true };
+  // Automatic hints: the whole saliency map, equalised, seeds the colour models (SEGMENT_RECIPE.saliencyPrior).
+  const prior = h.saliency && saliencyPrior ? histogramEqualise(resizeImage(h.saliency, size.width, size.height)) : undefined;
+  return { ...grabCutHints(resizeImage(image, size.width, size.height), fg, bg, { keepFg: h.source === 'mask', start, prior }), source: h.source, grown: true };
 }
 
 /**
