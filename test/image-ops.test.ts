@@ -522,10 +522,12 @@ describe('GrabCut hints', () => {
     // The prior only seeds the models: the box start ignores it.
     assert.deepEqual(grabCut(img, fg, bg, { start: 'box', prior }).data, grabCut(img, fg, bg, { start: 'box' }).data);
     assert.throws(() => grabCut(img, fg, bg, { start: 'hints', prior: createImage(4, 4, 1) }), /prior is 4x4x1 but the image is 48x40/);
-    // Automatic hints carry their saliency map, which segment's hint growing equalises into this prior.
-    const auto = workingHints(img, { fg, bg, source: 'saliency', saliency: prior }, { width: w, height: h }, true);
+    // Automatic hints carry their saliency map, which segment's hint growing equalises into this prior when asked.
+    const auto = workingHints(img, { fg, bg, source: 'saliency', saliency: prior }, { width: w, height: h }, true, true);
     assert.equal(count(auto.fg, inPatch), 0, 'automatic hints: no fg hint on the patch');
     assert.ok(count(auto.bg, inPatch) > 100, `automatic hints: the patch is hinted background (${count(auto.bg, inPatch)} of 240)`);
+    const off = workingHints(img, { fg, bg, source: 'saliency', saliency: prior }, { width: w, height: h }, true, false);
+    assert.ok(count(off.fg, inPatch) > 100, `without the prior the speck's colour grows over the patch (${count(off.fg, inPatch)} of 240)`);
   });
 
   test('a box centre grows to the object rim, leaving a band along the cut unknown', () => {

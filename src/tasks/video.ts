@@ -51,8 +51,6 @@ export const VIDEO_RECIPE = {
   dehazeMatchUntil: 1000 / 4000,
   /** Video segmentation's iterations, over all frames: the image recipe's compressed schedule (quality-video, horse and truck, two seeds: IoU within 0.008 of 2000). */
   segmentIterations: 600,
-  /** Video segmentation's automatic hints do not use SEGMENT_RECIPE.saliencyPrior (quality-video, two seeds: truck IoU +0.04/+0.08 but horse -0.03/-0.04: mixed). */
-  saliencyPrior: false,
   /** Video separation's iterations, over all frames (quality-video sep, two seeds: 2000 let the coefficients drift, 0.19-0.24 off against 0.08 at 600; layers +0.4-5 dB). */
   separateIterations: 600,
 };
@@ -142,7 +140,7 @@ export async function videoSegment(frames: Image[] | FrameSource, o: VideoOption
   const input = await loadClip(src, size, (_small, k, full) => {
     if (mode === 'each' || (mode === 'first' && k === 0)) {
       // Saliency on the full frame, as the single-image task: its filters are scale-dependent.
-      const h = workingHints(full, saliencyHintsFor(full), size, grow, VIDEO_RECIPE.saliencyPrior);
+      const h = workingHints(full, saliencyHintsFor(full), size, grow);
       fgs.push(h.fg);
       bgs.push(h.bg);
     }
