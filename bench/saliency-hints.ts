@@ -1,8 +1,9 @@
 // How good are the automatic segmentation hints? On composites of an object (the horse
 // silhouette filled with one photo, at three sizes and places) over other photos, plus two real
 // photos with masks, the saliency hints are grown by GrabCut as segment() does, and the
-// labelling's IoU with the truth is printed as segment() grows them (the border cue, the first
-// colour models weighted by the saliency map), from the hints alone, and without the border cue. No training:
+// labelling's IoU with the truth is printed with the first colour models weighted by the saliency
+// map (SEGMENT_RECIPE.saliencyPrior, off by default), from the hints alone (segment's default), and
+// without the border cue. No training:
 // seconds. Needs ../shared/data beside the clone.
 //   node bin/fast-node.mjs dist/bench/saliency-hints.js
 import { existsSync } from 'node:fs';
@@ -48,7 +49,7 @@ cases.push({ name: 'voc 2011_000003 (every object)', image: toRgb(await readImag
 // The plant's alpha matte is OpenCV's result, not a ground truth; thresholded it is close enough here.
 cases.push({ name: 'plant (alpha matte > 0.5)', image: toRgb(await readImage(dev('gt_masks/opencv_alphamat_plant.jpg'))), truth: binary(await readImage(dev('gt_masks/opencv_alphamat_plant_result_NOT_GT.png'), { channels: 1 })) });
 
-/** GrabCut labelling from the saliency hints, at SIZE px wide, against the truth; prior: its first models weighted by the equalised saliency (segment()'s SEGMENT_RECIPE.saliencyPrior). */
+/** GrabCut labelling from the saliency hints, at SIZE px wide, against the truth; prior: its first models weighted by the equalised saliency (SEGMENT_RECIPE.saliencyPrior). */
 function hintIou(image: Image, truth: Image, borderCue: boolean, prior: boolean): number {
   const size = { width: SIZE, height: Math.round((SIZE * image.height) / image.width) };
   const saliency = saliencyMap(image, { borderCue });
@@ -57,7 +58,7 @@ function hintIou(image: Image, truth: Image, borderCue: boolean, prior: boolean)
     { start: 'hints', ...(prior ? { prior: histogramEqualise(resizeImage(saliency, size.width, size.height)) } : {}) }), resizeImage(truth, size.width, size.height));
 }
 
-console.log('| case | IoU with border cue and the saliency prior (segment) | border cue, hints alone | neither |\n|---|---|---|---|');
+console.log('| case | IoU with border cue and the saliency prior | border cue, hints alone (segment) | neither |\n|---|---|---|---|');
 const sums = [0, 0, 0];
 for (const c of cases) {
   const r = [hintIou(c.image, c.truth, true, true), hintIou(c.image, c.truth, true, false), hintIou(c.image, c.truth, false, false)];
