@@ -49,10 +49,9 @@ cases.push({ name: 'voc 2011_000003 (every object)', image: toRgb(await readImag
 // The plant's alpha matte is OpenCV's result, not a ground truth; thresholded it is close enough here.
 cases.push({ name: 'plant (alpha matte > 0.5)', image: toRgb(await readImage(dev('gt_masks/opencv_alphamat_plant.jpg'))), truth: binary(await readImage(dev('gt_masks/opencv_alphamat_plant_result_NOT_GT.png'), { channels: 1 })) });
 
-/** GrabCut labelling from the saliency hints, at SIZE px wide, against the truth; prior: its first models weighted by the equalised saliency (SEGMENT_RECIPE.saliencyPrior). */
-function hintIou(image: Image, truth: Image, borderCue: boolean, prior: boolean): number {
+/** GrabCut labelling from the hints of a saliency map, at SIZE px wide, against the truth; prior: its first models weighted by the equalised saliency (SEGMENT_RECIPE.saliencyPrior). */
+function hintIou(image: Image, truth: Image, saliency: Image, prior: boolean): number {
   const size = { width: SIZE, height: Math.round((SIZE * image.height) / image.width) };
-  const saliency = saliencyMap(image, { borderCue });
   const h = workingHints(image, { ...saliencyHints(saliency), source: 'saliency' }, size, false);
   return iou(grabCut(resizeImage(image, size.width, size.height), h.fg, h.bg,
     { start: 'hints', ...(prior ? { prior: histogramEqualise(resizeImage(saliency, size.width, size.height)) } : {}) }), resizeImage(truth, size.width, size.height));
@@ -61,7 +60,8 @@ function hintIou(image: Image, truth: Image, borderCue: boolean, prior: boolean)
 console.log('| case | IoU with border cue and the saliency prior | border cue, hints alone (segment) | neither |\n|---|---|---|---|');
 const sums = [0, 0, 0];
 for (const c of cases) {
-  const r = [hintIou(c.image, c.truth, true, true), hintIou(c.image, c.truth, true, false), hintIou(c.image, c.truth, false, false)];
+  const withCue = saliencyMap(c.image), withoutCue = saliencyMap(c.image, { borderCue: false });
+  const r = [hintIou(c.image, c.truth, withCue, true), hintIou(c.image, c.truth, withCue, false), hintIou(c.image, c.truth, withoutCue, false)];
   r.forEach((v, k) => { sums[k] += v; });
   console.log(`| ${c.name} | ${r.map((v) => v.toFixed(3)).join(' | ')} |`);
 }
