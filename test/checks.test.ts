@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { createImage, type Image } from '../src/image/image.js';
 import { saliencyHintsFor } from '../src/image/hints.js';
 import {
-  clippedShare, coefficientsTooClose, judge, layerNearlyFlat, layersAlike, markRemains, maskContradictsHints, noClearObject,
+  clippedShare, coefficientsTooClose, implausibleOpacity, judge, layerNearlyFlat, layersAlike, markRemains, maskContradictsHints, noClearObject,
   nothingRemoved, transmissionUniform, unexplainedChange,
 } from '../src/image/checks.js';
 import { SEPARATE_RECIPE } from '../src/tasks/separate.js';
@@ -78,6 +78,14 @@ describe('checks: watermark', () => {
     // A dark mark taken for a white one: its solve darkens the strokes further.
     const imprint = make(3, (x, y, c) => Math.max(0, C.data[(y * W + x) * 3 + c] - 1.5 * alpha.data[y * W + x]));
     assert.notEqual(markRemains(I, imprint, alpha, region, WATERMARK_RECIPE.maxMarkCorrelationRatio), null);
+  });
+
+  test('an opacity level no removable mark has: at the floor (a colour that explains no mark) or near 1', () => {
+    const range = WATERMARK_RECIPE.opacityLevelRange;
+    for (const level of [null, range[0], 0.45, range[1]]) assert.equal(implausibleOpacity(level, range, false), null);
+    assert.match(implausibleOpacity(0.11, range, false) ?? '', /opacity came out at 0\.11 \(under 0\.25\): the white mark assumed explains no mark.*--mark-colour R,G,B/);
+    assert.match(implausibleOpacity(0.11, range, true) ?? '', /the colour given explains no mark.*Check the colour given/);
+    assert.match(implausibleOpacity(0.97, range, false) ?? '', /at 0\.97 \(over 0\.9\): parts of the image were taken for an opaque mark.*tighter box/);
   });
 
   test('a change the opacity cannot explain', () => {

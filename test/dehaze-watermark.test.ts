@@ -13,7 +13,7 @@ import { VIDEO_RECIPE } from '../src/tasks/video.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
 import { recoverScene, SOLVE_BELOW, solveClean } from '../src/image/solve.js';
-import { WATERMARK_DEFAULTS, WHITE, median, multiWatermark, removeWatermark, singleWatermark } from '../src/tasks/watermark.js';
+import { WATERMARK_DEFAULTS, WATERMARK_RECIPE, WHITE, median, multiWatermark, removeWatermark, singleWatermark } from '../src/tasks/watermark.js';
 import { CORE_FRACTION, OPACITY_FLOOR, coreThickness, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, opacityLevel } from '../src/image/opacity.js';
 import { markContext } from '../src/image/mask.js';
 import { boxMask } from '../src/image/hints.js';
@@ -353,6 +353,18 @@ describe('watermark', () => {
     assert.match(r.report.concerns!.join(' '), /nothing was removed.*The clean image returned is the input itself; the attempted removal is kept as clean-attempt/);
     assert.deepEqual([...r.images.clean.data], [...img.data]);
     assert.deepEqual([r.images['clean-attempt'].width, r.images['clean-attempt'].height], [64, 64]);
+  });
+
+  test('one image, an opacity level no white mark has: input returned, the reason names --mark-colour', async () => {
+    // A region at 0.15 everywhere: a white mark of opacity a leaves every pixel at a or above, so
+    // the opacity is held to 0.15 (opacityBound) and its level falls under the plausible range.
+    const img = scene(64, 64, 6), box = { x: 16, y: 16, width: 24, height: 20 };
+    for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) img.data.fill(0.15, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
+    const r = await removeWatermark([img], { box, iterations: 2, size: 64, runs: 1 });
+    assert.ok((r.report.opacityLevel as number) < WATERMARK_RECIPE.opacityLevelRange[0], `level ${r.report.opacityLevel}`);
+    assert.equal(r.report.confidence, 'low');
+    assert.match(r.report.concerns!.join(' '), /opacity came out at 0\.\d+ \(under 0\.25\): the white mark assumed explains no mark.*--mark-colour R,G,B.*returned is the input itself/);
+    assert.deepEqual([...r.images.clean.data], [...img.data]);
   });
 
   test('median of runs: per pixel, and the report counts every run', async () => {

@@ -123,6 +123,22 @@ export function nothingRemoved(alpha: Image, region: Image | null, floor: number
 }
 
 /**
+ * The mark's one opacity level (opacityLevel) outside [low, high]. A mark of the colour assumed is
+ * learned at the opacity it was drawn with; one that colour cannot explain (a dark or coloured mark
+ * taken for white cannot be added by any white opacity) leaves only faint opacity on bright image
+ * detail, its level at the floor, and near 1 the mask took part of the image for an opaque mark,
+ * under which nothing is recovered. null: no level (nothing above the floor, or `opacity: 'free'`).
+ */
+export function implausibleOpacity(level: number | null, [low, high]: readonly [number, number], colourGiven: boolean): string | null {
+  if (level === null || (level >= low && level <= high)) return null;
+  return level < low
+    ? `The mark's opacity came out at ${num(level)} (under ${low}): the ${colourGiven ? 'colour given' : 'white mark assumed'} explains no mark in the region, ` +
+      `only faint opacity on bright image detail. ${colourGiven ? 'Check the colour given with --mark-colour' : 'A dark or coloured mark looks like this: give its colour with --mark-colour R,G,B'}.`
+    : `The mark's opacity came out at ${num(level)} (over ${high}): parts of the image were taken for an opaque mark, under which nothing can be recovered. ` +
+      'Try a tighter box, or --opacity free.';
+}
+
+/**
  * Mark-shaped structure left in the clean image: |corr(luminance, opacity)| over the region, for
  * the clean image and for the input. The marked input correlates with its opacity (the mark adds
  * to it); a clean image should not. At `maxRatio` times the input's or more, the clean image shows

@@ -24,7 +24,7 @@ import { makeReport } from '../core/report.js';
 import { workingSize } from '../core/working-size.js';
 import { REGION_HINT_LEVELS, boxMask, readHintMask, type Box } from '../image/hints.js';
 import { markContext } from '../image/mask.js';
-import { judge, markRemains, nothingRemoved, unexplainedChange } from '../image/checks.js';
+import { implausibleOpacity, judge, markRemains, nothingRemoved, unexplainedChange } from '../image/checks.js';
 import { CORE_FRACTION, CORE_THICKNESS, EDGE_RADIUS, OPACITY_FLOOR, coreThickness, fillCore, followMarkEdges, keepNearCore, opacityBound, opacityLevel } from '../image/opacity.js';
 import { atMost, composite, multiply as times } from '../image/pixel.js';
 import { solveClean } from '../image/solve.js';
@@ -85,6 +85,8 @@ export const WATERMARK_RECIPE = {
   /** One image: a pixel changed by more than its opacity plus this cannot be the mark's doing; over maxUnexplainedShare of the region, the result is invented (checks.ts). */
   unexplainedTolerance: 0.02,
   maxUnexplainedShare: 0.01,
+  /** One image: a mark's opacity level outside this range is no mark removed (checks.ts, implausibleOpacity; dev set, 24 runs: rows below the input 14 -> 0, one white mark refused). */
+  opacityLevelRange: [0.25, 0.9] as const,
   /** One image: when a check fires, return the input as the clean image (the attempt as clean-attempt); the dev set's false-alarm rate decides. */
   inputWhenDoubtful: true,
   /** Config C for the clean layers, D (one image) or B (several) for the mark; working side at least 96 px. */
@@ -206,7 +208,7 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
   const runs = o.runs ?? (images.length === 1 ? ONE_IMAGE_RUNS : 1);
   const results = await repeat<TaskResult>(runs, o, 'run', (k, settings) =>
     watermarkRun(images, rgb, region, { ...o, ...settings, seed: (o.seed ?? DEFAULT_SEED) + k }));
-  const result = checked(results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED), rgb, region);
+  const result = checked(results.length === 1 ? results[0] : medianOfRuns(results, o.seed ?? DEFAULT_SEED), rgb, region, o.markColour !== undefined);
   return context ? toWholeImage(result, whole, context, markColourFor(1, o)) : result;
 }
 
@@ -216,15 +218,24 @@ export async function removeWatermark(images: Image[], o: WatermarkOptions = {})
  * returned is the input (never worse than doing nothing; the dev set's rows in docs/benchmarks.md)
  * and the attempt is kept as clean-attempt. Several images: reported only.
  */
-function checked(result: TaskResult, rgb: Image[], region: Image | null): TaskResult {
+function checked(result: TaskResult, rgb: Image[], region: Image | null, colourGiven: boolean): TaskResult {
   const R = WATERMARK_RECIPE, alpha = result.images.alpha;
   if (!region) return { ...result, report: { ...result.report, ...judge([nothingRemoved(alpha, null, OPACITY_FLOOR, R.minMarkedShare)]) } };
   const [input] = rgb, clean = result.images.clean;
   const verdict = judge([nothingRemoved(alpha, region, OPACITY_FLOOR, R.minMarkedShare), markRemains(input, clean, alpha, region, R.maxMarkCorrelationRatio),
-    unexplainedChange(input, clean, alpha, region, R.unexplainedTolerance, R.maxUnexplainedShare)]);
+    unexplainedChange(input, clean, alpha, region, R.unexplainedTolerance, R.maxUnexplainedShare),
+    implausibleOpacity(medianLevel(result.report.opacityLevel), R.opacityLevelRange, colourGiven)]);
   if (verdict.confidence === 'high' || !R.inputWhenDoubtful) return { ...result, report: { ...result.report, ...verdict } };
   verdict.concerns[verdict.concerns.length - 1] += ' The clean image returned is the input itself; the attempted removal is kept as clean-attempt.';
   return { ...result, images: { ...result.images, clean: input, 'clean-attempt': clean }, report: { ...result.report, ...verdict } };
+}
+
+/** The opacity level of one run, or the median of the runs' levels (null: none has one). */
+function medianLevel(level: unknown): number | null {
+  const levels = (Array.isArray(level) ? level : [level]).filter((v): v is number => typeof v === 'number');
+  if (levels.length === 0) return null;
+  const sorted = [...levels].sort((a, b) => a - b), mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Runs combined by a per-pixel median of every output; the report counts every run. */
