@@ -29,7 +29,8 @@ export function refineMask(guide: Image, mask: Image, radius = GUIDED_RADIUS, ep
  * Weight of the hints in the mask that is cut: p = (1 - w) soft + w hint, the hint 1 on fg, 0 on bg,
  * 0.5 where unknown. At 0.25 a hint cannot overturn a confident DIP (soft 0 stays below 0.5) but
  * settles the pixels it is unsure of; at 0.5 a wrong automatic hint could never be corrected
- * (measurements: docs/benchmarks.md, segmentation).
+ * (measurements: docs/benchmarks.md, segmentation). Video segmentation only: a photo's mask is cut
+ * without it since it lost on the dev set's check half.
  */
 export const HINT_WEIGHT = 0.25;
 
