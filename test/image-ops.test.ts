@@ -12,7 +12,8 @@ import { minimumBarrier, saliencyHints, saliencyMap } from '../src/image/salienc
 import { fft1d } from '../src/image/fft.js';
 import { histogramEqualise } from '../src/image/equalise.js';
 import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/image/mask.js';
-import { workingHints } from '../src/tasks/segment.js';
+import { SEGMENT_RECIPE, workingHints } from '../src/tasks/segment.js';
+import { focusRatio } from '../src/image/focus.js';
 import { image, rng } from './support/images.js';
 
 
@@ -528,6 +529,51 @@ describe('GrabCut hints', () => {
     assert.ok(count(auto.bg, inPatch) > 100, `automatic hints: the patch is hinted background (${count(auto.bg, inPatch)} of 240)`);
     const off = workingHints(img, { fg, bg, source: 'saliency', saliency: prior }, { width: w, height: h }, true, false);
     assert.ok(count(off.fg, inPatch) > 100, `without the prior the speck's colour grows over the patch (${count(off.fg, inPatch)} of 240)`);
+  });
+
+  test('the focus ratio: an object in focus over a defocused background scores high, a sharp scene about 1', () => {
+    const w = 40, h = 32, r = rng(9), fg = createImage(w, h, 1), bg = createImage(w, h, 1);
+    const scene = (bgNoise: number) => {
+      const img = createImage(w, h, 3);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        const i = y * w + x, inside = x >= 12 && x < 28 && y >= 8 && y < 24;
+        const v = 0.5 + (inside ? 0.4 : bgNoise) * (r() - 0.5);
+        for (let k = 0; k < 3; k++) img.data[i * 3 + k] = v;
+        fg.data[i] = inside ? 1 : 0; bg.data[i] = x < 6 || x >= 34 || y < 4 || y >= 28 ? 1 : 0;
+      }
+      return img;
+    };
+    assert.ok(focusRatio(scene(0.01), fg, bg) > 20, `defocused background: ${focusRatio(scene(0.01), fg, bg)}`);
+    const sharp = focusRatio(scene(0.4), fg, bg);
+    assert.ok(sharp > 0.7 && sharp < 1.4, `sharp scene: ${sharp}`);
+    assert.equal(focusRatio(scene(0.4), createImage(w, h, 1), bg), 0, 'no fg hint: 0');
+    assert.throws(() => focusRatio(scene(0.4), createImage(8, 8, 1), bg), /hints 8x8 and 40x32 for a 40x32 image/);
+  });
+
+  test('automatic hints use the saliency prior by default only when the object is in focus over a defocused background', () => {
+    // The prior test's scene: a red disc hinted at its centre, an orange patch saliency wrongly hinted
+    // in one speck, a blue background hinted on a thin frame; the prior says the disc is likely.
+    const w = 48, h = 40, inDisc = (x: number, y: number) => (x - 30) ** 2 + (y - 20) ** 2 < 64, inPatch = (x: number, y: number) => x >= 4 && x < 16 && y >= 10 && y < 30;
+    const scene = (discTexture: number) => {
+      const r = rng(5), img = createImage(w, h, 3), fg = createImage(w, h, 1), bg = createImage(w, h, 1), saliency = createImage(w, h, 1);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        const i = y * w + x, c = inDisc(x, y) ? [0.85, 0.15, 0.1] : inPatch(x, y) ? [0.9, 0.55, 0.15] : [0.1, 0.5, 0.7];
+        const noise = inDisc(x, y) ? discTexture : 0.01;
+        for (let k = 0; k < 3; k++) img.data[i * 3 + k] = c[k] + noise * (r() - 0.5);
+        if (x < 2 || y < 2 || x >= w - 2 || y >= h - 2) bg.data[i] = 1;
+        if ((x - 30) ** 2 + (y - 20) ** 2 < 9 || (x >= 9 && x < 11 && y >= 19 && y < 21)) fg.data[i] = 1;
+        saliency.data[i] = inDisc(x, y) ? 0.9 : inPatch(x, y) ? 0.1 : 0.2;
+      }
+      return { img, hints: { fg, bg, source: 'saliency' as const, saliency } };
+    };
+    const size = { width: w, height: h };
+    for (const [texture, expectPrior] of [[0.3, true], [0.01, false]] as const) {
+      const { img, hints } = scene(texture);
+      const auto = workingHints(img, hints, size, true), forced = workingHints(img, hints, size, true, expectPrior);
+      assert.equal(auto.focus! >= SEGMENT_RECIPE.saliencyPriorFocus, expectPrior, `focus ratio ${auto.focus}`);
+      assert.deepEqual([auto.fg.data, auto.bg.data], [forced.fg.data, forced.bg.data], `texture ${texture}: the default is the prior ${expectPrior ? 'on' : 'off'}`);
+      assert.notDeepEqual(auto.fg.data, workingHints(img, hints, size, true, !expectPrior).fg.data, 'the two growings differ on this scene');
+    }
   });
 
   test('a box centre grows to the object rim, leaving a band along the cut unknown', () => {

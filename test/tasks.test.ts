@@ -78,6 +78,8 @@ describe('segment', () => {
     const r = await segment(scene(64, 64), { size: 64, iterations: 3 });
     assert.equal(r.report.hints, 'saliency');
     assert.equal(r.report.grownHints, true);
+    // How much sharper the hinted object is than the background: it decides GrabCut's start (SEGMENT_RECIPE.saliencyPriorFocus).
+    assert.ok(Number.isFinite(r.report.hintFocusRatio) && (r.report.hintFocusRatio as number) >= 0, `hintFocusRatio ${r.report.hintFocusRatio}`);
   });
   test("a user's hint mask is used as drawn, not grown", async () => {
     const hint = createImage(64, 64, 1, 0.5);
