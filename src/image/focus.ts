@@ -1,6 +1,7 @@
 // How much sharper the hinted object is than the hinted background: the mean Laplacian magnitude
 // of the grey image over each hint. An object in focus over a defocused background scores tens
-// (a Gaussian defocus of 4-6 px: 7-220 on the dev set and its composites); a sharp scene ~0.5-8.
+// (composites, background defocused 4-6 px: 7-220); a sharp scene 0.5-8, up to 19 over smooth
+// snow or sky; the real photos in ../shared 0.55-19 (docs/benchmarks.md).
 import type { Image } from './image.js';
 
 /** Mean |Laplacian| of the grey image over the fg hint divided by its mean over the bg hint (0 if either hint is empty). */

@@ -140,7 +140,7 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   const small = resizeImage(image, size.width, size.height);
   // Automatic hints: the whole saliency map, equalised, seeds the colour models when asked, or by
   // default when the object is in focus over a defocused background (SEGMENT_RECIPE.saliencyPriorFocus):
-  // there saliency is right where its extremes are too thin a start; on sharp photos it misleads as often.
+  // there the map is mostly right and its extremes alone too thin a start; on sharp photos it misleads as often as not.
   const focus = h.saliency ? focusRatio(small, fg, bg) : undefined;
   const usePrior = saliencyPrior === 'when-defocused' ? focus !== undefined && focus >= SEGMENT_RECIPE.saliencyPriorFocus : saliencyPrior;
   const prior = h.saliency && usePrior ? histogramEqualise(resizeImage(h.saliency, size.width, size.height)) : undefined;
