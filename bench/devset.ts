@@ -20,7 +20,7 @@ const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
 /** A photo at w x h (RGB). */
 const photoAt = async (p: string, w: number, h: number) => resizeImage(toRgb(await readImage(p)), w, h);
 /** Gaussian defocus of sigma px: a background out of focus. */
-function defocus(img: Image, sigma: number): Image {
+export function defocus(img: Image, sigma: number): Image {
   const k = gaussianKernel(Math.ceil(2.5 * sigma), sigma);
   return { ...img, data: Float32Array.from(separableBlur(img.data, img.width, img.height, img.channels, k)) };
 }

@@ -17,7 +17,7 @@ import { createImage, type Image } from '../src/image/image.js';
 import { saliencyHints, saliencyMap } from '../src/image/saliency.js';
 import { SEGMENT_RECIPE, segmentSize, workingHints } from '../src/tasks/segment.js';
 import { focusRatio } from '../src/image/focus.js';
-import { gaussianKernel, separableBlur } from '../src/image/filters.js';
+import { defocus } from './devset.js';
 import { grabCut } from '../src/image/grabcut.js';
 import { histogramEqualise } from '../src/image/equalise.js';
 import { iou } from './metrics.js';
@@ -41,12 +41,6 @@ function composite(object: Image, background: Image, m: Image): Image {
   const out = createImage(W, H, 3);
   for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) out.data[i * 3 + c] = m.data[i] * object.data[i * 3 + c] + (1 - m.data[i]) * background.data[i * 3 + c];
   return out;
-}
-
-/** Gaussian defocus of sigma px: a background out of focus. */
-function defocus(img: Image, sigma: number): Image {
-  const k = gaussianKernel(Math.ceil(2.5 * sigma), sigma);
-  return { ...img, data: Float32Array.from(separableBlur(img.data, img.width, img.height, img.channels, k)) };
 }
 
 const cases: { set: string; name: string; image: Image; truth: Image }[] = [];
