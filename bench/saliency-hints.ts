@@ -3,7 +3,7 @@
 // background defocused, plus two real photos with masks, the saliency hints are grown by GrabCut at
 // segment()'s working size and the labelling's IoU with the truth is printed: with the first colour
 // models weighted by the saliency map (the prior), from the hints alone, as segment() does by
-// default (the prior only when the focus ratio reaches SEGMENT_RECIPE.saliencyPriorFocus), and from
+// default (the prior only when the focus ratio reaches SEGMENT_RECIPE.saliencyPriorFocus: inFocusOverDefocused), and from
 // the hints alone without the border cue. The first set (fruits, baboon, spiff over four photos,
 // sharp and defocused 4 px) chose the focus threshold with the dev set's tuning half; the second
 // (apple, astronaut, riaphotographs over four others, defocused 0, 2, 4, 6 px) was held back.
@@ -15,7 +15,7 @@ import { readImage } from '../src/io/image-file.js';
 import { resizeImage, toRgb } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { saliencyHints, saliencyMap } from '../src/image/saliency.js';
-import { SEGMENT_RECIPE, segmentSize, workingHints } from '../src/tasks/segment.js';
+import { inFocusOverDefocused, segmentSize, workingHints } from '../src/tasks/segment.js';
 import { focusRatio } from '../src/image/focus.js';
 import { defocus } from './devset.js';
 import { grabCut } from '../src/image/grabcut.js';
@@ -64,7 +64,7 @@ function hintIou(image: Image, truth: Image, saliency: Image, prior: boolean | '
   const hints = { ...saliencyHints(saliency), source: 'saliency' as const, saliency };
   const h = workingHints(image, hints, size, false), small = resizeImage(image, size.width, size.height);
   const focus = focusRatio(small, h.fg, h.bg);
-  const on = prior === 'when-defocused' ? focus >= SEGMENT_RECIPE.saliencyPriorFocus : prior;
+  const on = prior === 'when-defocused' ? inFocusOverDefocused(focus) : prior;
   return { focus, iou: iou(grabCut(small, h.fg, h.bg, { start: 'hints', ...(on ? { prior: histogramEqualise(resizeImage(saliency, size.width, size.height)) } : {}) }), resizeImage(truth, size.width, size.height)) };
 }
 

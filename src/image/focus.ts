@@ -9,6 +9,8 @@ export function focusRatio(img: Image, fg: Image, bg: Image): number {
   const { width: w, height: h, channels: c } = img;
   if (fg.width !== w || fg.height !== h || bg.width !== w || bg.height !== h)
     throw new Error(`focusRatio: hints ${fg.width}x${fg.height} and ${bg.width}x${bg.height} for a ${w}x${h} image: give hints at the image's size.`);
+  // The channels' plain mean, not toGrey's BT.601 weights: the threshold was measured with it, and
+  // the weights move the ratio up to 18% (6 of 240 measured images across 20).
   const grey = new Float32Array(w * h);
   for (let i = 0; i < w * h; i++) {
     let s = 0;

@@ -142,11 +142,14 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   // default when the object is in focus over a defocused background (SEGMENT_RECIPE.saliencyPriorFocus):
   // there the map is mostly right and its extremes alone too thin a start; on sharp photos it misleads as often as not.
   const focus = h.saliency ? focusRatio(small, fg, bg) : undefined;
-  const usePrior = saliencyPrior === 'when-defocused' ? focus !== undefined && focus >= SEGMENT_RECIPE.saliencyPriorFocus : saliencyPrior;
+  const usePrior = saliencyPrior === 'when-defocused' ? inFocusOverDefocused(focus) : saliencyPrior;
   const prior = h.saliency && usePrior ? histogramEqualise(resizeImage(h.saliency, size.width, size.height)) : undefined;
   return { ...grabCutHints(small, fg, bg, { keepFg: h.source === 'mask', start, prior }), source: h.source, grown: true,
     ...(focus !== undefined ? { focus } : {}) };
 }
+
+/** segment's default for automatic hints: the saliency prior when the hinted object is this much sharper than the background (SEGMENT_RECIPE.saliencyPriorFocus). */
+export const inFocusOverDefocused = (focus: number | undefined) => focus !== undefined && focus >= SEGMENT_RECIPE.saliencyPriorFocus;
 
 /**
  * The working hints for segment's options: the given or automatic full-resolution ones, resized
