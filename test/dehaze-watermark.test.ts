@@ -13,7 +13,7 @@ import { VIDEO_RECIPE } from '../src/tasks/video.js';
 import * as torch from '../src/tensor/index.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
 import { recoverScene, SOLVE_BELOW, solveClean } from '../src/image/solve.js';
-import { WATERMARK_DEFAULTS, WATERMARK_RECIPE, WHITE, median, multiWatermark, removeWatermark, singleWatermark } from '../src/tasks/watermark.js';
+import { KEEP_BELOW, WATERMARK_DEFAULTS, WATERMARK_RECIPE, WHITE, median, multiWatermark, removeWatermark, singleWatermark } from '../src/tasks/watermark.js';
 import { CORE_FRACTION, OPACITY_FLOOR, coreThickness, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, opacityLevel } from '../src/image/opacity.js';
 import { markContext } from '../src/image/mask.js';
 import { boxMask } from '../src/image/hints.js';
@@ -401,6 +401,23 @@ describe('watermark', () => {
     const black = await removeWatermark(imgs, { iterations: 2, size: 64, markColour: [0, 0, 0] });
     assert.ok(black.images.watermark.data.every((v) => v === 0));
     assert.ok(black.images['clean-1'].data.some((v, i) => Math.abs(v - imgs[0].data[i]) > 1e-3), 'a dark mark is removed too');
+  });
+
+  test('several images: the input is kept exactly where the learned opacity is under KEEP_BELOW, whatever the learned colour', async () => {
+    // Dark images make a dark learned mark, whose m * W (the reference's rule) is under KEEP_BELOW
+    // where m is not: such pixels were kept as the input, so a dark mark was never removed.
+    const imgs = [scene(64, 64, 11), scene(64, 64, 12)].map((img) => ({ ...img, data: img.data.map((v) => 0.05 + 0.1 * v) }));
+    const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
+    const alpha = r.images.alpha.data, W = r.images.watermark.data, out = r.images['clean-1'].data, input = imgs[0].data;
+    let changed = 0, dim = 0;
+    for (let i = 0; i < alpha.length; i++) {
+      const same = [0, 1, 2].every((c) => out[i * 3 + c] === input[i * 3 + c]);
+      if (alpha[i] < KEEP_BELOW) { assert.ok(same, `pixel ${i}: opacity ${alpha[i]} under ${KEEP_BELOW}, kept`); continue; }
+      assert.ok(!same, `pixel ${i}: opacity ${alpha[i]}, solved`);
+      changed++;
+      if ((alpha[i] * (W[i * 3] + W[i * 3 + 1] + W[i * 3 + 2])) / 3 < KEEP_BELOW) dim++;
+    }
+    assert.ok(changed > 0 && dim > 0, `pixels at opacity >= ${KEEP_BELOW}: ${changed}, of them under it once weighted by the mark's colour: ${dim}`);
   });
 
   test('the clean image solved from the mark inverts I = m W + (1 - m) C; the net is kept where m is near 1', () => {

@@ -74,7 +74,7 @@ export const WATERMARK_RECIPE = {
   reconstruction: 0.5,
   /** sparsity: L1 cost on the opacity; exclusion: clean vs W (one image), every pair of clean layers (several). */
   weights: { single: { sparsity: 0.05, exclusion: 0 }, multi: { sparsity: 0.05, exclusion: 0.1 } },
-  /** Several images: where the mark adds less than this (m * W, or m for a given colour), the input pixel is kept. */
+  /** Several images: where the mark's opacity m is under this, the input pixel is kept (m, not the reference's m * W: a dark mark was kept whole). */
   keepBelow: 0.1,
   /** One image, default runs: the median of 3 spares a bad seed (as the authors). */
   oneImageRuns: 3,
@@ -295,15 +295,10 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
     outImages.clean = composite(first, solved ? solveClean(first, alpha, mark, net) : net, region);
     if (solved) outImages['clean-net'] = composite(first, net, region);
   } else {
-    // Where the mark adds little, the input pixel is kept untouched: m * W for a learned W (as the
-    // reference; away from the mark a learned W goes dark, so m alone there would measure leaks),
-    // m alone for a given colour (a dark mark changes the image as much as a bright one).
-    const marked = mapRows([alpha, mark], 1, ([a, M], out) => {
-      for (let i = 0; i < out.length; i++) {
-        const w = colour === 'learn' ? (M[i * 3] + M[i * 3 + 1] + M[i * 3 + 2]) / 3 : 1;
-        out[i] = a[i] * w >= KEEP_BELOW ? 1 : 0;
-      }
-    });
+    // Where the mark's opacity is low, the input pixel is kept untouched. By m alone, whatever the
+    // colour: a dark mark changes the image as much as a bright one. (The reference's m * W, for a
+    // learned W, kept every pixel of a dark mark as the input: docs/benchmarks.md, "several images".)
+    const marked = mapRows([alpha], 1, ([a], out) => { for (let i = 0; i < out.length; i++) out[i] = a[i] >= KEEP_BELOW ? 1 : 0; });
     rgb.forEach((img, k) => {
       const net = out(r.layers[`clean${k + 1}`][k]);
       outImages[`clean-${k + 1}`] = composite(img, solved ? solveClean(img, alpha, mark, net) : net, marked);
