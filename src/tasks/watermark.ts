@@ -297,7 +297,8 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
   } else {
     // Where the mark's opacity is low, the input pixel is kept untouched. By m alone, whatever the
     // colour: a dark mark changes the image as much as a bright one. (The reference's m * W, for a
-    // learned W, kept every pixel of a dark mark as the input: docs/benchmarks.md, "several images".)
+    // learned W, kept every pixel of a dark mark as the input: docs/benchmarks.md, "Watermark, several
+    // images: the input kept where the opacity is low".)
     const marked = mapRows([alpha], 1, ([a], out) => { for (let i = 0; i < out.length; i++) out[i] = a[i] >= KEEP_BELOW ? 1 : 0; });
     rgb.forEach((img, k) => {
       const net = out(r.layers[`clean${k + 1}`][k]);
