@@ -71,7 +71,7 @@ const cases: [string[], RegExp][] = [
   // Words.
   [['separate', img, '--model', 'mix'], /Expected one of blend, sum for --model but received "mix"/],
   [['dehaze', img, '--method', 'magic'], /Expected one of double-dip, dcp for --method but received "magic"/],
-  [['watermark', img, img2, '--clean', 'both'], /Expected one of solved, net for --clean but received "both"/],
+  [['watermark', img, img2, '--clean', 'both'], /Expected one of solved, net, refit for --clean but received "both"/],
   [['video', 'segment', clip, '--hints', 'some'], /Expected one of each, first, none for --hints but received "some"/],
   [['segment', img, '--grow-hints', 'maybe'], /Expected yes or no for --grow-hints but received "maybe"/],
 
@@ -114,6 +114,7 @@ const cases: [string[], RegExp][] = [
   [['separate', img, img2, '--model', 'sum'], /--model applies to one image/],
   [['separate', img, '--layers', 'net'], /--layers applies to two images/],
   [['watermark', img, img2, '--opacity', 'free'], /--opacity applies to one image/],
+  [['watermark', img, '--box', '1,1,10,10', '--clean', 'refit'], /--clean refit applies to several images sharing a mark/],
   [['watermark', img, img2, '--box', '1,1,10,10'], /--box applies to one image; several images sharing a mark need no region/],
   [['watermark', img], /One image needs the watermark region: give --box or --hint/],
   [['segment', img, '--runs', '3'], /Unknown option --runs/],

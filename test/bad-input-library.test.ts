@@ -111,6 +111,7 @@ const cases: Case[] = [
   { name: 'a box with several images', call: () => removeWatermark([img, img], { box, onProgress }), code: 'ERR_OPTION_CONFLICT', option: 'box', message: /box applies to one image/ },
   { name: 'one image without a region', call: () => removeWatermark([img], { onProgress }), code: 'ERR_OPTION_MISSING', option: 'box', message: /One image needs the watermark region: give box or hint/ },
   { name: 'markColour out of range', call: () => removeWatermark([img], { box, markColour: [2, 0, 0], onProgress }), code: 'ERR_OPTION_RANGE', option: 'markColour', message: /received \[2, 0, 0\]/ },
+  { name: 'clean refit with one image', call: () => removeWatermark([img], { box, clean: 'refit', onProgress }), code: 'ERR_OPTION_CONFLICT', option: 'clean', message: /clean refit applies to several images/ },
   { name: 'opacity with several images', call: () => removeWatermark([img, img], { opacity: 'free', onProgress }), code: 'ERR_OPTION_CONFLICT', option: 'opacity', message: /opacity applies to one image/ },
   { name: 'sparsity NaN', call: () => removeWatermark([img], { box, sparsity: NaN, onProgress }), code: 'ERR_OPTION_TYPE', option: 'sparsity', message: /from 0 to 1000 for sparsity but received NaN/ },
 

@@ -16,6 +16,7 @@ import { recoverScene, SOLVE_BELOW, solveClean } from '../src/image/solve.js';
 import { KEEP_BELOW, WATERMARK_DEFAULTS, WATERMARK_RECIPE, WHITE, median, multiWatermark, removeWatermark, singleWatermark } from '../src/tasks/watermark.js';
 import { CORE_FRACTION, OPACITY_FLOOR, coreThickness, fillCore, followMarkEdges, keepNearCore, markCore, opacityBound, opacityLevel } from '../src/image/opacity.js';
 import { markContext } from '../src/image/mask.js';
+import { fitMark, markColours, opacityFor } from '../src/image/mark-refit.js';
 import { boxMask } from '../src/image/hints.js';
 
 const A_TRUE: [number, number, number] = [0.8, 0.85, 0.9];
@@ -390,13 +391,13 @@ describe('watermark', () => {
     const recipe = r.report.recipe as Record<string, unknown>;
     assert.deepEqual({ sparsity: recipe.sparsity, exclusion: recipe.exclusion }, WATERMARK_DEFAULTS.multi, 'the weights in effect');
     assert.equal(recipe.lr, 1e-3, 'and the rest of the recipe');
-    assert.equal(r.report.clean, 'solved');
+    assert.equal(r.report.clean, 'refit', 'several images refit the learned mark as one colour');
     assert.equal(r.report.markColour, 'learn', 'several images learn the mark colour');
     for (const term of ['exclusion(clean1,clean2)', 'match(m)']) assert.ok(term in r.report.finalLosses, `${term} in ${Object.keys(r.report.finalLosses)}`);
     const net = await removeWatermark(imgs, { iterations: 2, size: 64, clean: 'net' });
     assert.deepEqual(Object.keys(net.images).sort(), ['alpha', 'clean-1', 'clean-2', 'watermark']);
     assert.deepEqual(net.images['clean-1'].data, r.images['clean-1-net'].data, 'same seed: the net choice is the DIP output');
-    await assert.rejects(removeWatermark(imgs, { iterations: 2, size: 64, clean: 'both' as never }), /Expected one of solved, net for clean but received "both"/);
+    await assert.rejects(removeWatermark(imgs, { iterations: 2, size: 64, clean: 'both' as never }), /Expected one of solved, net, refit for clean but received "both"/);
     // A given black mark: it darkens the images, so where it is opaque the output is not the input.
     const black = await removeWatermark(imgs, { iterations: 2, size: 64, markColour: [0, 0, 0] });
     assert.ok(black.images.watermark.data.every((v) => v === 0));
@@ -407,7 +408,7 @@ describe('watermark', () => {
     // Dark images make a dark learned mark, whose m * W (the reference's rule) is under KEEP_BELOW
     // where m is not: such pixels were kept as the input, so a dark mark was never removed.
     const imgs = [scene(64, 64, 11), scene(64, 64, 12)].map((img) => ({ ...img, data: img.data.map((v) => 0.05 + 0.1 * v) }));
-    const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
+    const r = await removeWatermark(imgs, { iterations: 2, size: 64, clean: 'solved' }); // alpha: the learned opacity itself
     const alpha = r.images.alpha.data, W = r.images.watermark.data, out = r.images['clean-1'].data, input = imgs[0].data;
     let changed = 0, dim = 0;
     for (let i = 0; i < alpha.length; i++) {
@@ -418,6 +419,60 @@ describe('watermark', () => {
       if ((alpha[i] * (W[i * 3] + W[i * 3 + 1] + W[i * 3 + 2])) / 3 < KEEP_BELOW) dim++;
     }
     assert.ok(changed > 0 && dim > 0, `pixels at opacity >= ${KEEP_BELOW}: ${changed}, of them under it once weighted by the mark's colour: ${dim}`);
+  });
+
+  test('the mark refit: from clean layers near the truth, its colours (one, or two) and every pixel\'s opacity come back', () => {
+    // I_k = m W + (1 - m) C_k over three images; the fit starts from a blurred, weakened opacity and
+    // a noisy learned colour map, and sees the clean layers with noise, as it sees the DIPs' outputs.
+    const w = 48, h = 32, R = WATERMARK_RECIPE.refit;
+    let s = 7;
+    const noise = (a: number) => a * (((s = (s * 69069 + 1) % 4294967296) / 4294967296) - 0.5);
+    const m = createImage(w, h, 1);
+    m.data.forEach((_, i) => { const x = i % w, y = Math.floor(i / w); m.data[i] = (x % 12 < 4 || (y > 12 && y < 18)) && x > 6 && x < 42 ? 0.5 : 0; });
+    const m0 = { ...m, data: m.data.map((v, i) => 0.6 * (v + m.data[Math.max(0, i - 1)] + m.data[Math.min(m.data.length - 1, i + 1)]) / 3) };
+    const Cs = [0, 1, 2].map((k) => scene(w, h, 21 + k));
+    const noisy = Cs.map((C) => ({ ...C, data: C.data.map((v) => v + noise(0.02)) }));
+    for (const truth of [[[0.85, 0.15, 0.1]], [[0.95, 0.55, 0.1], [0.15, 0.35, 0.9]]]) {
+      const colourAt = (i: number) => truth[truth.length > 1 && i % w >= w / 2 ? 1 : 0]; // two colours: left and right halves
+      const W = { width: w, height: h, channels: 3, data: Float32Array.from({ length: w * h * 3 }, (_, j) => colourAt(Math.floor(j / 3))[j % 3]) };
+      const Is = Cs.map((C) => ({ ...C, data: C.data.map((v, j) => { const a = m.data[Math.floor(j / 3)]; return a * W.data[j] + (1 - a) * v; }) }));
+      const W0 = { ...W, data: W.data.map((v) => v + noise(0.2)) };
+      const fit = fitMark(Is, noisy, m0, W0, R)!;
+      assert.equal(fit.colours.length, truth.length, `${truth.length} colour(s) found`);
+      for (const t of truth) assert.ok(fit.colours.some((c) => c.every((v, ch) => Math.abs(v - t[ch]) < 0.02)), `${t} among the fitted ${JSON.stringify(fit.colours)}`);
+      const mark = markColours(W0, fit).data;
+      mark.forEach((v, j) => assert.ok(Math.abs(v - W.data[j]) < 0.02, `the mark's colour at ${j}: ${v} against ${W.data[j]}`));
+      opacityFor(Is, Cs, W).data.forEach((v, i) => assert.ok(Math.abs(v - m.data[i]) < 1e-4, `pixel ${i}: ${v} against ${m.data[i]}`));
+      const refit = opacityFor(Is, noisy, markColours(W0, fit)).data;
+      let err = 0, err0 = 0;
+      refit.forEach((v, i) => { err += Math.abs(v - m.data[i]); err0 += Math.abs(m0.data[i] - m.data[i]); });
+      assert.ok(err < err0 / 4, `mean opacity error ${err / refit.length} against the start's ${err0 / refit.length}`);
+      assert.equal(fitMark(Is, Cs, createImage(w, h, 1), W0, R), null, 'no pixel opaque enough: no colour');
+    }
+  });
+
+  test('several images: refit (the default) makes the mark one or two colours and solves with its opacity; solved keeps the learned map', async () => {
+    const imgs = [scene(64, 64, 11), scene(64, 64, 12)];
+    const r = await removeWatermark(imgs, { iterations: 2, size: 64 });
+    const fitted = r.report.fittedColours as number[][];
+    assert.ok(fitted.length === 1 || fitted.length === 2, `one or two colours: ${JSON.stringify(fitted)}`);
+    const W = r.images.watermark.data;
+    for (let i = 0; i < W.length / 3; i++) {
+      const px = [W[i * 3], W[i * 3 + 1], W[i * 3 + 2]];
+      assert.ok(fitted.some((c) => c.every((v, ch) => Math.abs(v - px[ch]) < 1e-4)), `pixel ${i}: ${px} is one of the fitted colours`);
+    }
+    const solved = await removeWatermark(imgs, { iterations: 2, size: 64, clean: 'solved' });
+    assert.ok(!('fittedColours' in solved.report));
+    assert.ok(solved.images.watermark.data.some((v, j) => Math.abs(v - solved.images.watermark.data[j % 3]) > 1e-3), 'solved: the learned map');
+    // Same seed, same training: the two differ only after it, and only where the mark is kept.
+    let differ = 0;
+    r.images['clean-1'].data.forEach((v, j) => {
+      const kept = solved.images.alpha.data[Math.floor(j / 3)] < KEEP_BELOW;
+      if (kept) assert.equal(v, imgs[0].data[j], 'kept as the input in both');
+      else if (Math.abs(v - solved.images['clean-1'].data[j]) > 1e-4) differ++;
+    });
+    assert.ok(differ > 0, 'refit changes the solved pixels');
+    await assert.rejects(removeWatermark([imgs[0]], { box: { x: 8, y: 8, width: 20, height: 10 }, clean: 'refit' }), /clean refit applies to several images/);
   });
 
   test('the clean image solved from the mark inverts I = m W + (1 - m) C; the net is kept where m is near 1', () => {
@@ -474,7 +529,7 @@ describe('CLI', () => {
       [['dehaze', a, '--airlight', 'white', '-o', join(tmp, 'o8')], /R,G,B with each from 1 to 255 for --airlight/],
       [['dehaze', a, '--airlight', '200,200', '-o', join(tmp, 'o8')], /R,G,B with each from 1 to 255 for --airlight/],
       [['watermark', a, a, '--exclusion', 'lots', '-o', join(tmp, 'o9')], /a number from 0 to 1000 for --exclusion/],
-      [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /one of solved, net for --clean/],
+      [['watermark', a, a, '--clean', 'both', '-o', join(tmp, 'o10')], /one of solved, net, refit for --clean/],
       [['watermark', a, '--box', '1,1,8,8', '--mark-colour', 'pink', '-o', join(tmp, 'o11')], /white, learn or R,G,B with each from 0 to 255 for --mark-colour/],
       [['watermark', a, '--box', '1,1,8,8', '--opacity', 'any', '-o', join(tmp, 'o12')], /one of uniform, free for --opacity/],
       [['watermark', a, a, '--opacity', 'free', '-o', join(tmp, 'o13')], /--opacity applies to one image/],
