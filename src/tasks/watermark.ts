@@ -87,7 +87,7 @@ export const WATERMARK_RECIPE = {
    * pixels of opacity >= minOpacity (a faint one says little of them); two colours when the learned ones fall in two
    * clusters the smaller of which holds >= minShare (tuning half: a red mark's stray dark cluster at 0.30 gains from two,
    * at 0.12 loses) and whose centres are minDistance apart (one colour's noise splits into near ones). Dev set, check
-   * half 27.28 -> 29.85 dB (docs/benchmarks.md, "the mark refit as one colour").
+   * half 27.28 -> 29.84 dB (docs/benchmarks.md, "Watermark, several images: the mark refit as one colour").
    */
   refit: { rounds: 10, minOpacity: 0.3, minShare: 0.2, minDistance: 0.3 },
   /** One image, default runs: the median of 3 spares a bad seed (as the authors). */
