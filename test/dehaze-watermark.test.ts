@@ -451,6 +451,18 @@ describe('watermark', () => {
     }
   });
 
+  test('several images work at WATERMARK_RECIPE.multiSize unless --size is given; one image at 256', async () => {
+    const imgs = [scene(200, 150, 11), scene(200, 150, 12)];
+    const r = await removeWatermark(imgs, { iterations: 1 });
+    assert.equal(WATERMARK_RECIPE.multiSize, 160);
+    assert.deepEqual(r.report.processedSize, { width: 160, height: 128 });
+    assert.equal((r.report.settings as { size: number }).size, 160);
+    const given = await removeWatermark(imgs, { iterations: 1, size: 128 });
+    assert.deepEqual(given.report.processedSize, { width: 128, height: 96 });
+    const one = await removeWatermark([imgs[0]], { iterations: 1, runs: 1, box: { x: 20, y: 20, width: 160, height: 110 } });
+    assert.ok(Math.max((one.report.processedSize as { width: number }).width, (one.report.processedSize as { height: number }).height) === 256, JSON.stringify(one.report.processedSize));
+  });
+
   test('several images: refit (the default) makes the mark one or two colours and solves with its opacity; solved keeps the learned map', async () => {
     const imgs = [scene(64, 64, 11), scene(64, 64, 12)];
     const r = await removeWatermark(imgs, { iterations: 2, size: 64 });

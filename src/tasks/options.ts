@@ -256,6 +256,7 @@ export const TASK_OPTIONS = {
   },
   watermark: {
     options: [...COMMON, 'box', 'hint', 'runs', 'sparsity', 'exclusion', 'clean', 'markColour', 'opacity'], exclusive: [['box', 'hint']],
+    limits: { size: int(MIN_SIZE, MAX_SIZE, { doc: OPTION_SPECS.size.doc, unit: 'px', default: '256 for one image, 160 for several' }) },
     check: (o, { images }) => {
       if (images === 1 && o.box === undefined && o.hint === undefined)
         return new OptionError('ERR_OPTION_MISSING', 'box', undefined,

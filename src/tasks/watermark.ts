@@ -105,6 +105,8 @@ export const WATERMARK_RECIPE = {
   inputWhenDoubtful: true,
   /** Config C for the clean layers, D (one image) or B (several) for the mark; working side at least 96 px. */
   minSize: 96,
+  /** Several images: the working size unless --size (2.4x fewer pixels than 256; with the refit, m is solved per pixel at full resolution: dev set, docs/benchmarks.md, "Several images at 160 px"). */
+  multiSize: 160,
 };
 
 export const WATERMARK_ITERATIONS = WATERMARK_RECIPE.iterations;
@@ -150,6 +152,9 @@ function regionAt(region: Image, w: number, h: number): Image {
   for (let i = 0; i < small.data.length; i++) small.data[i] = small.data[i] > 1e-3 ? 1 : 0;
   return small;
 }
+
+/** The working size when --size is not given: several images take WATERMARK_RECIPE.multiSize. */
+export const defaultSize = (images: number) => (images > 1 ? WATERMARK_RECIPE.multiSize : DEFAULT_SIZE);
 
 /** Config C makes the clean layers, D or B the mark: a working side of at least 96 px (C's 5x5 kernels at 5 levels). */
 export const watermarkSize = (width: number, height: number, size = DEFAULT_SIZE) => workingSize(width, height, Math.max(WATERMARK_RECIPE.minSize, size), ['C', 'D']);
@@ -281,7 +286,7 @@ function toWholeImage(r: TaskResult, whole: Image, context: Rect, colour: [numbe
 async function watermarkRun(images: Image[], rgb: Image[], region: Image | null, o: WatermarkOptions): Promise<TaskResult> {
   const [first] = rgb;
   const { width, height } = first;
-  const size = watermarkSize(width, height, o.size);
+  const size = watermarkSize(width, height, o.size ?? defaultSize(images.length));
   const inputs = rgb.map((img) => resizeImage(img, size.width, size.height));
   const plan = region ? singleWatermark(inputs[0], regionAt(region, size.width, size.height), o) : multiWatermark(inputs, o);
   const r = await run(plan, o);
@@ -340,7 +345,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
   }
   outImages.watermark = mark;
   outImages.alpha = alpha;
-  const report = makeReport('watermark', images, size, r, plan, { ...o, size: o.size ?? DEFAULT_SIZE }, {
+  const report = makeReport('watermark', images, size, r, plan, { ...o, size: o.size ?? defaultSize(images.length) }, {
     mode: region ? (o.box ? 'box' : 'hint') : 'multi',
     box: o.box ?? null,
     clean: cleanMode, markColour: colour, ...(cleanMode === 'refit' ? { fittedColours: fitted && fitted.colours.map((c) => c.map((v) => Math.round(v * 1e4) / 1e4)) } : {}),
