@@ -176,7 +176,7 @@ const OPTION_SPECS = {
   runs: int(1, 9, { doc: 'independent runs combined by a per-pixel median', default: '3 for one image, 1 for several' }),
   sparsity: weight({ doc: 'L1 cost on the opacity', default: 0.05 }),
   exclusion: weight({ doc: 'exclusion loss: clean vs mark (one image), every pair of clean images (several)', default: '0 for one image, 0.1 for several' }),
-  clean: oneOf(['solved', 'net', 'refit'], { doc: "clean images solved from the learned mark, the clean DIPs' outputs, or (several images) solved with the mark refit as one colour", default: 'refit for several images with a learned mark colour, else solved' }),
+  clean: oneOf(['solved', 'net', 'refit'], { doc: "clean images solved from the learned mark, the clean DIPs' outputs, or (several images) solved with the mark refit as one colour (or two)", default: 'refit for several images with a learned mark colour, else solved' }),
   markColour: {
     schema: z.union([z.literal('learn'), rgb.refine((c) => c.every((v) => v >= 0 && v <= 1))]), expects: "'learn' or [r, g, b] with each from 0 to 1",
     doc: "the mark's colour: white, R,G,B (each 0-255), or learn it (a DIP)", default: 'white for one image, learn for several', value: 'white|R,G,B|learn',

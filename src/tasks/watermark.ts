@@ -14,7 +14,7 @@
 //              (WATERMARK_DEFAULTS), without which the clean layers keep the mark. The clean
 //              images are solved with the mark refit as one colour (mark-refit.ts).
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
-// default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (9 minutes each).
+// default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (~5 minutes each).
 import { colourImage, crop, mapPixels, median, paste, type Image, type Rect } from '../image/image.js';
 import { constantImage, mapRows } from '../image/lazy-image.js';
 export { median }; // the runs' per-pixel median
@@ -334,7 +334,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
       if (fitted) {
         mark = fitted.colours.length === 1 ? constantImage(width, height, fitted.colours[0]) : markColours(mark, fitted);
         const refit = opacityFor(rgb, nets, mark);
-        alpha = mapRows([marked, refit, alpha], 1, ([k, a, m], o) => { for (let i = 0; i < o.length; i++) o[i] = k[i] > 0.5 ? a[i] : m[i]; });
+        alpha = mapRows([marked, refit, alpha], 1, ([k, a, m], px) => { for (let i = 0; i < px.length; i++) px[i] = k[i] > 0.5 ? a[i] : m[i]; });
       }
     }
     rgb.forEach((img, k) => {
