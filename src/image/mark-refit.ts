@@ -40,19 +40,11 @@ function opacityAt(I: Float32Array[], C: Float32Array[], W: ArrayLike<number>, w
   return den > 1e-6 ? clamp01(num / den) : 0;
 }
 
-/** The learned colours' mean over pixels of opacity >= minOpacity, each counted by its opacity. */
-function meanColour(W: Float32Array, m: Float32Array, minOpacity: number): Rgb {
-  const s = [0, 0, 0];
-  let n = 0;
-  for (let i = 0; i < m.length; i++) if (m[i] >= minOpacity) { for (let c = 0; c < 3; c++) s[c] += m[i] * W[i * 3 + c]; n += m[i]; }
-  return s.map((v) => v / n) as Rgb;
-}
-
 /**
  * Two clusters of the learned colours (2-means from the mean and the farthest colour), each pixel
- * counted by its opacity; the pixels are those of opacity >= minOpacity.
+ * counted by its opacity; the pixels are those of opacity >= minOpacity. Also their mean.
  */
-function twoClusters(W: Float32Array, m: Float32Array, minOpacity: number): { centres: [Rgb, Rgb]; share: number } {
+function twoClusters(W: Float32Array, m: Float32Array, minOpacity: number): { mean: Rgb; centres: [Rgb, Rgb]; share: number } {
   const ids: number[] = [];
   for (let i = 0; i < m.length; i++) if (m[i] >= minOpacity) ids.push(i);
   const meanOf = (members: number[]): Rgb => {
@@ -72,7 +64,7 @@ function twoClusters(W: Float32Array, m: Float32Array, minOpacity: number): { ce
     const weight = (g: number[]) => g.reduce((s, i) => s + m[i], 0);
     share = Math.min(weight(groups[0]), weight(groups[1])) / (weight(groups[0]) + weight(groups[1]));
   }
-  return { centres, share };
+  return { mean: all, centres, share };
 }
 
 /**
@@ -87,7 +79,7 @@ export function fitMark(inputs: Image[], cleans: Image[], m0: Image, W0: Image, 
   const I = inputs.map((img) => rowsOf(img, 0, img.height)), C = cleans.map((img) => rowsOf(img, 0, img.height));
   const split = twoClusters(W, m, r.minOpacity);
   const apart = Math.sqrt(dist2(split.centres[0], 0, split.centres[1]));
-  const centres: Rgb[] = split.share >= r.minShare && apart >= r.minDistance ? split.centres : [meanColour(W, m, r.minOpacity)];
+  const centres: Rgb[] = split.share >= r.minShare && apart >= r.minDistance ? split.centres : [split.mean];
   const label = Uint8Array.from({ length: m.length }, (_, i) => nearest(W, i, centres));
   let colours = centres.map((c) => [...c] as Rgb);
   for (let round = 0; round < r.rounds; round++) {
