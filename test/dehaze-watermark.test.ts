@@ -439,6 +439,11 @@ describe('watermark', () => {
       const W0 = { ...W, data: W.data.map((v) => v + noise(0.2)) };
       const fit = fitMark(Is, noisy, m0, W0, R)!;
       assert.equal(fit.colours.length, truth.length, `${truth.length} colour(s) found`);
+      // One stray learned colour far from both (green) must not decide the split: a 2-means started
+      // from the farthest colour put it alone in a cluster and kept one colour.
+      const stray = { ...W0, data: W0.data.slice() }, at = m0.data.findIndex((v) => v >= R.minOpacity);
+      stray.data.set([0, 1, 0], at * 3);
+      assert.equal(fitMark(Is, noisy, m0, stray, R)!.colours.length, truth.length, `${truth.length} colour(s) found with a stray learned colour`);
       for (const t of truth) assert.ok(fit.colours.some((c) => c.every((v, ch) => Math.abs(v - t[ch]) < 0.02)), `${t} among the fitted ${JSON.stringify(fit.colours)}`);
       const mark = markColours(W0, fit).data;
       mark.forEach((v, j) => assert.ok(Math.abs(v - W.data[j]) < 0.02, `the mark's colour at ${j}: ${v} against ${W.data[j]}`));

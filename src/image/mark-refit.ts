@@ -41,8 +41,10 @@ function opacityAt(I: Float32Array[], C: Float32Array[], W: ArrayLike<number>, w
 }
 
 /**
- * Two clusters of the learned colours (2-means from the mean and the farthest colour), each pixel
- * counted by its opacity; the pixels are those of opacity >= minOpacity. Also their mean.
+ * Two clusters of the learned colours (2-means started from a split across their principal axis),
+ * each pixel counted by its opacity; the pixels are those of opacity >= minOpacity. Also their mean.
+ * (A start from the farthest colour hung on one stray pixel: a held-back two-colour logo at 160 px
+ * stayed one cluster; docs/benchmarks.md, "Several images at 160 px".)
  */
 function twoClusters(W: Float32Array, m: Float32Array, minOpacity: number): { mean: Rgb; centres: [Rgb, Rgb]; share: number } {
   const ids: number[] = [];
@@ -54,8 +56,10 @@ function twoClusters(W: Float32Array, m: Float32Array, minOpacity: number): { me
     return s.map((v) => v / n) as Rgb;
   };
   const all = meanOf(ids);
-  const far = ids.reduce((b, i) => (dist2(W, i, all) > dist2(W, b, all) ? i : b), ids[0]);
-  let centres: [Rgb, Rgb] = [all, [W[far * 3], W[far * 3 + 1], W[far * 3 + 2]]];
+  const axis = principalAxis(W, m, ids, all);
+  const side = (i: number) => (W[i * 3] - all[0]) * axis[0] + (W[i * 3 + 1] - all[1]) * axis[1] + (W[i * 3 + 2] - all[2]) * axis[2] > 0;
+  const start = [ids.filter((i) => !side(i)), ids.filter(side)];
+  let centres = start.map((g) => (g.length ? meanOf(g) : all)) as [Rgb, Rgb];
   let share = 0;
   for (let t = 0; t < 20; t++) {
     const groups: [number[], number[]] = [[], []];
@@ -65,6 +69,20 @@ function twoClusters(W: Float32Array, m: Float32Array, minOpacity: number): { me
     share = Math.min(weight(groups[0]), weight(groups[1])) / (weight(groups[0]) + weight(groups[1]));
   }
   return { mean: all, centres, share };
+}
+
+/** The first principal axis of the colours W at pixels ids about their mean, each weighted by its opacity (power iteration on the 3x3 covariance). */
+function principalAxis(W: Float32Array, m: Float32Array, ids: number[], mean: Rgb): Rgb {
+  const S = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (const i of ids) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) S[a * 3 + b] += m[i] * (W[i * 3 + a] - mean[a]) * (W[i * 3 + b] - mean[b]);
+  let v: Rgb = [1, 1, 1];
+  for (let t = 0; t < 50; t++) {
+    const u = [0, 1, 2].map((a) => S[a * 3] * v[0] + S[a * 3 + 1] * v[1] + S[a * 3 + 2] * v[2]);
+    const norm = Math.hypot(...u);
+    if (norm < 1e-12) break;
+    v = u.map((x) => x / norm) as Rgb;
+  }
+  return v;
 }
 
 /**
