@@ -1,8 +1,8 @@
 // Several images sharing one mark, I_k = m W + (1 - m) C_k: the mark refit as one colour (or two)
 // with a per-pixel opacity, fitted to every image at once (the colours by least squares, the final
-// opacity robustly), the clean DIPs' outputs standing in for C_k. The DIPs learn m and W as smooth maps, and a map W absorbs part of what m
-// gets wrong; a colour fitted to all K images pins m down pixel by pixel (docs/benchmarks.md,
-// "Watermark, several images: the mark refit as one colour").
+// opacity robustly), the clean DIPs' outputs standing in for C_k. The DIPs learn m and W as smooth
+// maps, and a map W absorbs part of what m gets wrong; a colour fitted to all K images pins m down
+// pixel by pixel (docs/benchmarks.md, "Watermark, several images: the mark refit as one colour").
 import type { Image } from './image.js';
 import { mapRows, rowsOf } from './lazy-image.js';
 import { clamp01 } from './pixel.js';
