@@ -459,6 +459,9 @@ describe('watermark', () => {
       const blockError = (a: Image) => a.data.reduce((e, v, i) => e + (i % w < 24 ? Math.abs(v - m.data[i]) : 0), 0);
       const robust = blockError(opacityFor(Is, wrong, W, R.robust)), plain = blockError(opacityFor(Is, wrong, W, { rounds: 0, eps: 0 }));
       assert.ok(robust < plain / 2, `opacity error where one clean layer is wrong: robust ${robust}, least squares ${plain}`);
+      // Only where asked: the same values there, 0 elsewhere.
+      const where = { ...m, data: m.data.map((_, i) => (i % 2 ? 1 : 0)) }, all = opacityFor(Is, wrong, W, R.robust).data;
+      opacityFor(Is, wrong, W, R.robust, where).data.forEach((v, i) => assert.equal(v, i % 2 ? all[i] : 0, `pixel ${i}`));
     }
   });
 

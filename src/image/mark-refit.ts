@@ -147,11 +147,15 @@ export function markColours(W: Image, fit: MarkFit): Image {
   });
 }
 
-/** The per-pixel opacity for a mark of these colours over every image (lazy: a strip of rows at a time; full resolution). */
-export function opacityFor(inputs: Image[], cleans: Image[], mark: Image, robust: RobustFit): Image {
+/**
+ * The per-pixel opacity for a mark of these colours over every image (lazy: a strip of rows at a
+ * time; full resolution); with `where`, only at its pixels of value > 0.5 (0 elsewhere: the task
+ * keeps the input there, and the robust fit is most of the solve's time on a large photo).
+ */
+export function opacityFor(inputs: Image[], cleans: Image[], mark: Image, robust: RobustFit, where?: Image): Image {
   const K = inputs.length;
-  return mapRows([...inputs, ...cleans, mark], 1, (rows, out) => {
-    const I = rows.slice(0, K), C = rows.slice(K, 2 * K), W = rows[2 * K];
-    for (let i = 0; i < out.length; i++) out[i] = opacityAt(I, C, W, i * 3, i, robust);
+  return mapRows([...inputs, ...cleans, mark, ...(where ? [where] : [])], 1, (rows, out) => {
+    const I = rows.slice(0, K), C = rows.slice(K, 2 * K), W = rows[2 * K], at = where ? rows[2 * K + 1] : null;
+    for (let i = 0; i < out.length; i++) out[i] = !at || at[i] > 0.5 ? opacityAt(I, C, W, i * 3, i, robust) : 0;
   });
 }

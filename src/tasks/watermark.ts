@@ -340,7 +340,7 @@ async function watermarkRun(images: Image[], rgb: Image[], region: Image | null,
         : { centres: [colour], colours: [colour] };
       if (fitted) {
         mark = fitted.colours.length === 1 ? constantImage(width, height, fitted.colours[0]) : markColours(mark, fitted);
-        const refit = opacityFor(rgb, nets, mark, WATERMARK_RECIPE.refit.robust);
+        const refit = opacityFor(rgb, nets, mark, WATERMARK_RECIPE.refit.robust, marked);
         alpha = mapRows([marked, refit, alpha], 1, ([k, a, m], px) => { for (let i = 0; i < px.length; i++) px[i] = k[i] > 0.5 ? a[i] : m[i]; });
       }
     }
