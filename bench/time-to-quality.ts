@@ -4,7 +4,7 @@
 // IoU / 0.5 dB). The baseline is another checkout of double-dip, built (dist/), e.g. a worktree of
 // main as an issue starts:
 //   git worktree add --detach ../base <commit> && (cd ../base && ln -s ../main/node_modules && npm run build)
-//   node bin/fast-node.mjs dist/bench/time-to-quality.js --baseline ../base [--seeds 0,1] [--groups seg,two,...] [--cases NAME,...]
+//   node bin/fast-node.mjs dist/bench/time-to-quality.js --baseline ../base [--seeds 0,1] [--groups seg,two,...] [--cases NAME [--cases NAME ...]]
 //       [--set bench|dev] [--half tuning|check] [--kinds segment-auto,two,...]
 // --set bench (default): the quality benches' cases (bench/cases.ts); --set dev: the dev set (bench/devset.ts).
 // Run it alone on the machine: the seconds are wall time.
@@ -16,7 +16,7 @@ import { dataDir, devCases, runCase, type DevCase, type Outcome } from './cases.
 import { devSet } from './devset.js';
 
 const { values } = parseArgs({ options: {
-  baseline: { type: 'string' }, seeds: { type: 'string', default: '0,1' }, groups: { type: 'string' }, cases: { type: 'string' },
+  baseline: { type: 'string' }, seeds: { type: 'string', default: '0,1' }, groups: { type: 'string' }, cases: { type: 'string', multiple: true },
   child: { type: 'boolean' }, tree: { type: 'string' }, case: { type: 'string' }, seed: { type: 'string' },
   set: { type: 'string', default: 'bench' }, half: { type: 'string' }, kinds: { type: 'string' },
 } });
@@ -41,8 +41,10 @@ if (!values.baseline) throw new Error('Give --baseline DIR: a built checkout of 
 const trees = { baseline: resolve(values.baseline), new: process.cwd() };
 if (!existsSync(resolve(trees.baseline, 'dist/src/index.js'))) throw new Error(`${trees.baseline} has no dist/src/index.js: build it first (npm run build)`);
 const seeds = values.seeds!.split(',').map(Number);
-const wanted = values.cases ? new Set(values.cases.split(',')) : undefined;
+// One --cases per name: names hold commas ("one image + box, skimage_chelsea, opacity 0.6").
+const wanted = values.cases ? new Set(values.cases) : undefined;
 const cases = (await caseList()).filter((c) => !wanted || wanted.has(c.name));
+if (wanted && cases.length < wanted.size) throw new Error(`No case named ${[...wanted].filter((n) => !cases.some((c) => c.name === n)).map((n) => `"${n}"`).join(', ')} in --set ${values.set}${values.groups ? ` --groups ${values.groups}` : ''}`);
 
 function child(tree: string, c: { name: string }, seed: number): Outcome {
   const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--child', '--tree', tree, '--case', c.name, '--seed', String(seed),
