@@ -14,7 +14,7 @@
 //              (WATERMARK_DEFAULTS), without which the clean layers keep the mark. The clean
 //              images are solved with the mark refit as one colour (mark-refit.ts).
 // The reference repeats each run 3 times and takes a per-pixel median of the outputs: `runs`,
-// default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (~5 minutes each).
+// default 3 for one image (the median spares a bad seed; see ONE_IMAGE_RUNS), 1 for several (~3.5 minutes each on two cores).
 import { colourImage, crop, mapPixels, median, paste, type Image, type Rect } from '../image/image.js';
 import { constantImage, mapRows } from '../image/lazy-image.js';
 export { median }; // the runs' per-pixel median
