@@ -1,7 +1,7 @@
 // The dev set (bench/devset.ts) at the defaults through this tree's library: every case of both
 // halves, each seed, beside the do-nothing floor (and the dark channel prior for dehazing); then
 // per kind and half the mean score and the cases below the floor. Tune on the tuning half only.
-//   node bin/fast-node.mjs dist/bench/quality-dev.js [--seeds 0,1] [--kinds segment-auto,two,...] [--half tuning|check] [--json FILE] [--iterations N (not the defaults: for sweeps)]
+//   node bin/fast-node.mjs dist/bench/quality-dev.js [--seeds 0,1] [--kinds segment-auto,two,...] [--half tuning|check] [--json FILE] [--iterations N] [--size N] (not the defaults: for sweeps)
 //       [--shard i/n: every n-th case from the i-th, so that n processes with DOUBLE_DIP_THREADS=1 share the cores (quality only: not for timings)]
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { dataDir, runCase } from './cases.js';
 import { devSet } from './devset.js';
 import { dehaze } from '../src/tasks/dehaze.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1' }, kinds: { type: 'string' }, half: { type: 'string' }, json: { type: 'string' }, iterations: { type: 'string' }, shard: { type: 'string' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1' }, kinds: { type: 'string' }, half: { type: 'string' }, json: { type: 'string' }, iterations: { type: 'string' }, size: { type: 'string' }, shard: { type: 'string' } } });
 const shared = dataDir();
 if (!existsSync(shared)) { console.log(`bench/quality-dev: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const seeds = values.seeds!.split(',').map(Number);
@@ -26,7 +26,8 @@ for (const c of cases) {
   // The dark channel prior is deterministic: once per case.
   const dcp = c.task === 'dehaze' ? c.score((await dehaze(c.inputs[0], { method: 'dcp' })).images as never) : undefined;
   for (const seed of seeds) {
-    const r = await runCase(process.cwd(), c, seed, values.iterations ? { iterations: Number(values.iterations) } : {});
+    const sweep = { ...(values.iterations ? { iterations: Number(values.iterations) } : {}), ...(values.size ? { size: Number(values.size) } : {}) };
+    const r = await runCase(process.cwd(), c, seed, sweep);
     const row: Row = { kind: c.kind, half: c.half, name: c.name, metric: c.metric, seed, score: r.score, doNothing: c.doNothing, dcp, seconds: r.seconds, confidence: r.confidence, concerns: r.concerns };
     results.push(row);
     const line = `| ${c.half} | ${c.kind} | ${c.name} | ${seed} | ${c.metric} | ${f(r.score, c.metric)} | ${f(c.doNothing, c.metric)} | ${dcp === undefined ? '' : f(dcp, c.metric)} | ` +

@@ -248,6 +248,7 @@ export const TASK_OPTIONS = {
   complexity: { options: [...COMMON, 'net'], limits: SIZE_128 },
   dehaze: {
     options: [...COMMON, 'method', 'airlight', 'dcp', ...DEHAZE_RECIPE],
+    limits: { size: int(MIN_SIZE, MAX_SIZE, { doc: OPTION_SPECS.size.doc, unit: 'px', default: '128 (method dcp: the whole image)' }) },
     check: (o) => {
       const method = o.method ?? 'double-dip';
       const other = method === 'dcp' ? DEHAZE_RECIPE.find((k) => o[k] !== undefined) : o.dcp !== undefined ? 'dcp' : undefined;
