@@ -64,6 +64,17 @@ describe('dehaze', () => {
     assert.equal(r.images.transmission.channels, 1);
   });
 
+  test('dehazing works at DEHAZE_RECIPE.size unless --size is given, and solves J* at the input size', async () => {
+    const J = scene(200, 150, 7), { I } = hazy(J);
+    const r = await dehaze(I, { iterations: 1 });
+    assert.equal(DEHAZE_RECIPE.size, 128);
+    assert.deepEqual(r.report.processedSize, { width: 128, height: 96 });
+    assert.equal((r.report.settings as { size: number }).size, 128);
+    assert.deepEqual([r.images.dehazed.width, r.images.dehazed.height], [200, 150]);
+    const given = await dehaze(I, { iterations: 1, size: 192 });
+    assert.deepEqual(given.report.processedSize, { width: 192, height: 160 });
+  });
+
   test('double-dip runs a few iterations and writes outputs at the input size, A0 near the true airlight', async () => {
     const J = scene(80, 72, 7), { I } = hazy(J);
     const r = await dehaze(I, { iterations: 2, size: 64 });
@@ -463,17 +474,6 @@ describe('watermark', () => {
       const where = { ...m, data: m.data.map((_, i) => (i % 2 ? 1 : 0)) }, all = opacityFor(Is, wrong, W, R.robust).data;
       opacityFor(Is, wrong, W, R.robust, where).data.forEach((v, i) => assert.equal(v, i % 2 ? all[i] : 0, `pixel ${i}`));
     }
-  });
-
-  test('dehazing works at DEHAZE_RECIPE.size unless --size is given, and solves J* at the input size', async () => {
-    const J = scene(200, 150, 7), { I } = hazy(J);
-    const r = await dehaze(I, { iterations: 1 });
-    assert.equal(DEHAZE_RECIPE.size, 128);
-    assert.deepEqual(r.report.processedSize, { width: 128, height: 96 });
-    assert.equal((r.report.settings as { size: number }).size, 128);
-    assert.deepEqual([r.images.dehazed.width, r.images.dehazed.height], [200, 150]);
-    const given = await dehaze(I, { iterations: 1, size: 192 });
-    assert.deepEqual(given.report.processedSize, { width: 192, height: 160 });
   });
 
   test('several images work at WATERMARK_RECIPE.multiSize unless --size is given; one image at 256', async () => {
