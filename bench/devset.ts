@@ -78,6 +78,41 @@ function markWith(C: Image, matte: Image, box: Box, opacity: number, colour: num
   return out;
 }
 
+/** The backgrounds and layers of the dev set (../shared/data/dev/natural). */
+const PHOTOS = ['skimage_coffee.png', 'opencv_fruits.jpg', 'skimage_chelsea.png', 'kpa_snow.jpg', 'jxl_wesaturate_u76c0g_bliznaca.png',
+  'opencv_butterfly.jpg', 'skimage_rocket.jpg', 'jxl_wesaturate_cvo9xd_keong_macan.png', 'kpa_spiff.jpg', 'opencv_apple.jpg'];
+/**
+ * The dehazing scenes at w x h: real depth (Middlebury aloe, its own photo) and smooth synthetic depth under
+ * other photos; uniform and varying airlight. The dev set's dehaze cases, and bench/quality-video's clips
+ * panning over them; in order, so even indices are the tuning half.
+ */
+export async function hazeScenes(shared: string, w = 250, h = 216): Promise<{ name: string; J: Image; hazy: Image }[]> {
+  const dev = (p: string) => join(shared, 'dev', p);
+  const short = (p: string) => p.split('/').pop()!.split('.')[0];
+  const photos = PHOTOS.map((p) => dev(`natural/${p}`));
+  const real = await aloeDepth(shared, w, h);
+  const smooth = (k: number) => {
+    const d = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++)
+      d[y * w + x] = 0.15 + 0.6 * (k % 2 ? x / (w - 1) : 1 - y / (h - 1)) + 0.12 * Math.sin((2 * Math.PI * (x + 40 * k)) / w) * Math.cos((Math.PI * y) / h);
+    return d;
+  };
+  const uniform = (c: number[]) => () => c;
+  const varying = (c0: number[], c1: number[]) => (x: number) => { const s = x / (w - 1); return c0.map((v, i) => v + (c1[i] - v) * s); };
+  const scenes: [string, string, Float32Array, number, (x: number, y: number) => number[], string][] = [
+    ['aloe', dev('gt_depth/middlebury2006_aloe_left.jpg'), real, 1.2, uniform([0.8, 0.82, 0.86]), 'real depth, A uniform'],
+    ['aloe', dev('gt_depth/middlebury2006_aloe_left.jpg'), real, 1.6, varying([0.7, 0.75, 0.85], [0.95, 0.9, 0.8]), 'real depth, A varies'],
+    ...[0, 1, 2, 3, 4, 5].map((k): [string, string, Float32Array, number, (x: number, y: number) => number[], string] => [short(photos[k + 2]), photos[k + 2], smooth(k), 1.4 + 0.2 * (k % 3),
+      k % 2 ? varying([0.65, 0.7, 0.8], [0.92, 0.9, 0.85]) : uniform([0.75 + 0.03 * k, 0.78 + 0.02 * k, 0.85]), `smooth depth, A ${k % 2 ? 'varies' : 'uniform'}`]),
+  ];
+  const out: { name: string; J: Image; hazy: Image }[] = [];
+  for (const [name, path, d, beta, A, what] of scenes) {
+    const J = await photoAt(path, w, h);
+    out.push({ name: `${name}, ${what}, beta ${beta.toFixed(1)}`, J, hazy: haze(J, d, beta, A) });
+  }
+  return out;
+}
+
 /** The dev set, both halves (each case's `half`), optionally only some kinds (segment-auto, segment-box, two, one, dehaze, watermark-box, watermark-multi). */
 export async function devSet(shared: string, kinds?: Set<string>): Promise<SetCase[]> {
   const dev = (p: string) => join(shared, 'dev', p);
@@ -90,8 +125,7 @@ export async function devSet(shared: string, kinds?: Set<string>): Promise<SetCa
     counters.set(kind, n + 1);
     out.push({ ...c, kind, half: n % 2 === 0 ? 'tuning' : 'check' });
   };
-  const photos = ['skimage_coffee.png', 'opencv_fruits.jpg', 'skimage_chelsea.png', 'kpa_snow.jpg', 'jxl_wesaturate_u76c0g_bliznaca.png',
-    'opencv_butterfly.jpg', 'skimage_rocket.jpg', 'jxl_wesaturate_cvo9xd_keong_macan.png', 'kpa_spiff.jpg', 'opencv_apple.jpg'].map((p) => dev(`natural/${p}`));
+  const photos = PHOTOS.map((p) => dev(`natural/${p}`));
 
   if (want('segment-auto') || want('segment-box')) {
     // Objects: two real photographed ones with their masks (a person from VOC, the labelme truck and car), and
@@ -151,30 +185,8 @@ export async function devSet(shared: string, kinds?: Set<string>): Promise<SetCa
         metric: 'layer PSNR dB', score: (r) => mean(layerPsnr(r.layer1, r.layer2, [a, b])), doNothing: mean([psnr(input, a), psnr(input, b)]) });
     }
   }
-  if (want('dehaze')) {
-    // Real depth (Middlebury aloe, its own photo) and smooth synthetic depth under other photos; uniform and varying airlight.
-    const w = 250, h = 216;
-    const real = await aloeDepth(shared, w, h);
-    const smooth = (k: number) => {
-      const d = new Float32Array(w * h);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++)
-        d[y * w + x] = 0.15 + 0.6 * (k % 2 ? x / (w - 1) : 1 - y / (h - 1)) + 0.12 * Math.sin((2 * Math.PI * (x + 40 * k)) / w) * Math.cos((Math.PI * y) / h);
-      return d;
-    };
-    const uniform = (c: number[]) => () => c;
-    const varying = (c0: number[], c1: number[]) => (x: number) => { const s = x / (w - 1); return c0.map((v, i) => v + (c1[i] - v) * s); };
-    const scenes: [string, string, Float32Array, number, (x: number, y: number) => number[], string][] = [
-      ['aloe', dev('gt_depth/middlebury2006_aloe_left.jpg'), real, 1.2, uniform([0.8, 0.82, 0.86]), 'real depth, A uniform'],
-      ['aloe', dev('gt_depth/middlebury2006_aloe_left.jpg'), real, 1.6, varying([0.7, 0.75, 0.85], [0.95, 0.9, 0.8]), 'real depth, A varies'],
-      ...[0, 1, 2, 3, 4, 5].map((k): [string, string, Float32Array, number, (x: number, y: number) => number[], string] => [short(photos[k + 2]), photos[k + 2], smooth(k), 1.4 + 0.2 * (k % 3),
-        k % 2 ? varying([0.65, 0.7, 0.8], [0.92, 0.9, 0.85]) : uniform([0.75 + 0.03 * k, 0.78 + 0.02 * k, 0.85]), `smooth depth, A ${k % 2 ? 'varies' : 'uniform'}`]),
-    ];
-    for (const [name, path, d, beta, A, what] of scenes) {
-      const J = await photoAt(path, w, h), hazy = haze(J, d, beta, A);
-      add('dehaze', { name: `${name}, ${what}, beta ${beta.toFixed(1)}`, task: 'dehaze', inputs: [hazy], options: {}, metric: 'PSNR dB',
-        score: (r) => psnr(r.dehazed, J), doNothing: psnr(hazy, J) });
-    }
-  }
+  if (want('dehaze')) for (const { name, J, hazy } of await hazeScenes(shared))
+    add('dehaze', { name, task: 'dehaze', inputs: [hazy], options: {}, metric: 'PSNR dB', score: (r) => psnr(r.dehazed, J), doNothing: psnr(hazy, J) });
   const text = await readImage(dev('watermarks/text_matte.png'), { channels: 1 });
   const colours: [string, number[]][] = [['white', [1, 1, 1]], ['dark', [0.05, 0.05, 0.08]], ['red', [0.85, 0.15, 0.1]]];
   if (want('watermark-box')) {

@@ -4,11 +4,13 @@
 //   truck  the labelled labelme truck sequence (frames + masks)
 //   haze   a static scene under haze (Middlebury Aloe, haze from its true depth), the camera panning;
 //          video dehazing against DCP frame by frame
+//   hazedev the dev set's eight dehazing scenes (bench/devset.ts: real and smooth depth, uniform and
+//          varying airlight) at 200x144, the camera panning over each; halves as the dev set's
 // Reports per-frame IoU / PSNR, mask flicker (mean |m_{i+1} - m_i|, against the ground truth's),
 // seconds per frame, and for segmentation the frame-by-frame single-image baseline (segment()).
 // Iterations default to the product's (the same recipe length for the video and the per-frame baseline).
 //   node bin/fast-node.mjs dist/bench/quality-video.js [--cases seg,sep,truck] [--frames 8] [--iterations N]
-//     [--baseline-iterations N] [--size 128] [--batch 4] [--threads N] [--hints first|each|none] [--baseline yes|no] [--seed S]
+//     [--scenes 0,2,...: hazedev's scenes] [--baseline-iterations N] [--size 128] [--batch 4] [--threads N] [--hints first|each|none] [--baseline yes|no] [--seed S]
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,9 +22,10 @@ import { segment } from '../src/tasks/segment.js';
 import { flicker, videoDehaze, videoSegment, videoSeparate, type VideoOptions } from '../src/tasks/video.js';
 import { dehazeDcp } from '../src/tasks/dcp.js';
 import { iou, ncc, psnr, ssim } from './metrics.js';
+import { hazeScenes } from './devset.js';
 
 const { values } = parseArgs({ options: {
-  cases: { type: 'string', default: 'seg,sep,truck,haze' }, frames: { type: 'string', default: '8' }, iterations: { type: 'string' },
+  cases: { type: 'string', default: 'seg,sep,truck,haze' }, scenes: { type: 'string' }, frames: { type: 'string', default: '8' }, iterations: { type: 'string' },
   'baseline-iterations': { type: 'string' }, size: { type: 'string', default: '128' }, batch: { type: 'string', default: '4' },
   threads: { type: 'string' }, hints: { type: 'string' }, baseline: { type: 'string', default: 'yes' }, seed: { type: 'string' },
 } });
@@ -153,6 +156,28 @@ if (cases.has('truck')) {
   await segmentationCase(`labelme truck (${frames.length} frames)`, frames, truths);
 }
 
+/** Video dehazing of frames with known clean frames, against DCP frame by frame; `name` labels the rows and results. */
+async function hazeCase(name: string, frames: Image[], truths: Image[]) {
+  process.stderr.write(`${name}: video dehazing of ${frames.length} frames\n`);
+  const v = await videoDehaze(frames, { ...opts, hints: undefined });
+  const both = frames.map((im, k) => v.frame(k, im));
+  const outs = both.map((o) => o.dehazed), nets = both.map((o) => o['J-net']);
+  v.dispose();
+  const pn = nets.map((o, k) => psnr(o, truths[k])), qn = nets.map((o, k) => ssim(o, truths[k]));
+  const p = outs.map((o, k) => psnr(o, truths[k])), q = outs.map((o, k) => ssim(o, truths[k]));
+  const dcp = frames.map((im) => dehazeDcp(im).images.dehazed);
+  const pd = dcp.map((o, k) => psnr(o, truths[k])), qd = dcp.map((o, k) => ssim(o, truths[k]));
+  const pin = frames.map((im, k) => psnr(im, truths[k]));
+  // Temporal consistency: mean |change| between consecutive frames' outputs, where the truth changes only by the pan.
+  const change = (xs: Image[]) => mean(xs.slice(1).map((x, k) => mean(Array.from(x.data, (val, i) => Math.abs(val - xs[k].data[i])))));
+  const vSec = v.report.seconds as number / frames.length;
+  row(`| ${name} | video dehaze (${v.report.iterations} it) | ${f(mean(p))} dB, SSIM ${f(mean(q), 3)} | ${list(p, 1)} | ${f(change(outs), 4)} | truth ${f(change(truths), 4)}; hazy input ${f(mean(pin))} dB | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
+  row(`| ${name} | video dehaze, J net output | ${f(mean(pn))} dB, SSIM ${f(mean(qn), 3)} | ${list(pn, 1)} | ${f(change(nets), 4)} | | | |`);
+  row(`| ${name} | DCP frame by frame | ${f(mean(pd))} dB, SSIM ${f(mean(qd), 3)} | ${list(pd, 1)} | ${f(change(dcp), 4)} | | | < 1 |`);
+  results[name] = { video: { psnr: p, ssim: q, change: change(outs), secondsPerFrame: vSec, iterations: v.report.iterations, size: v.report.size }, jNet: { psnr: pn, ssim: qn, change: change(nets) },
+    dcp: { psnr: pd, ssim: qd, change: change(dcp) }, inputPsnr: pin, truthChange: change(truths) };
+}
+
 if (cases.has('haze')) {
   // I = t J + (1 - t) A, t = exp(-1.5 d), d from the true disparity (far = 1), A uniform.
   const W = 160, H = 128, wide = W + 4 * N;
@@ -169,23 +194,19 @@ if (cases.has('haze')) {
   const y0 = Math.round((J.height - H) / 2);
   const frames = Array.from({ length: N }, (_, k) => crop(hazy, 4 * k, y0, W, H)); // the camera pans 4 px per frame
   const truths = Array.from({ length: N }, (_, k) => crop(J, 4 * k, y0, W, H));
-  process.stderr.write(`haze: video dehazing of ${N} frames\n`);
-  const v = await videoDehaze(frames, { ...opts, hints: undefined });
-  const both = frames.map((im, k) => v.frame(k, im));
-  const outs = both.map((o) => o.dehazed), nets = both.map((o) => o['J-net']);
-  v.dispose();
-  const pn = nets.map((o, k) => psnr(o, truths[k])), qn = nets.map((o, k) => ssim(o, truths[k]));
-  const p = outs.map((o, k) => psnr(o, truths[k])), q = outs.map((o, k) => ssim(o, truths[k]));
-  const dcp = frames.map((im) => dehazeDcp(im).images.dehazed);
-  const pd = dcp.map((o, k) => psnr(o, truths[k])), qd = dcp.map((o, k) => ssim(o, truths[k]));
-  const pin = frames.map((im, k) => psnr(im, truths[k]));
-  // Temporal consistency: mean |change| between consecutive frames' outputs, where the truth changes only by the pan.
-  const change = (xs: Image[]) => mean(xs.slice(1).map((x, k) => mean(Array.from(x.data, (val, i) => Math.abs(val - xs[k].data[i])))));
-  const vSec = v.report.seconds as number / N;
-  row(`| haze: aloe, static scene, panning | video dehaze (${v.report.iterations} it) | ${f(mean(p))} dB, SSIM ${f(mean(q), 3)} | ${list(p, 1)} | ${f(change(outs), 4)} | truth ${f(change(truths), 4)}; hazy input ${f(mean(pin))} dB | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
-  row(`| haze: aloe, static scene, panning | video dehaze, J net output | ${f(mean(pn))} dB, SSIM ${f(mean(qn), 3)} | ${list(pn, 1)} | ${f(change(nets), 4)} | | | |`);
-  row(`| haze: aloe, static scene, panning | DCP frame by frame | ${f(mean(pd))} dB, SSIM ${f(mean(qd), 3)} | ${list(pd, 1)} | ${f(change(dcp), 4)} | | | < 1 |`);
-  results.haze = { video: { psnr: p, ssim: q, change: change(outs), secondsPerFrame: vSec }, jNet: { psnr: pn, ssim: qn, change: change(nets) }, dcp: { psnr: pd, ssim: qd, change: change(dcp) }, inputPsnr: pin, truthChange: change(truths) };
+  await hazeCase('haze: aloe, static scene, panning', frames, truths);
+}
+
+if (cases.has('hazedev')) {
+  // The camera pans 4 px a frame over each scene; scenes were not tuned on for video (the image recipe's dev set).
+  const scenes = await hazeScenes(sharedAbs, 200, 144);
+  const W = 200 - 4 * (N - 1), H = 144;
+  const pick = values.scenes ? values.scenes.split(',').map(Number) : scenes.map((_, i) => i);
+  for (const i of pick) {
+    const { name, J, hazy } = scenes[i];
+    await hazeCase(`hazedev ${i} (${i % 2 ? 'check' : 'tuning'}): ${name}`, Array.from({ length: N }, (_, k) => crop(hazy, 4 * k, 0, W, H)),
+      Array.from({ length: N }, (_, k) => crop(J, 4 * k, 0, W, H)));
+  }
 }
 
 console.log(`\nsettings: ${JSON.stringify(results.settings)}\n`);

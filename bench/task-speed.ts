@@ -15,12 +15,12 @@ import { SEGMENT_RECIPE, segment } from '../src/tasks/segment.js';
 import { SEPARATE_ITERATIONS, separate } from '../src/tasks/separate.js';
 import { DEHAZE_ITERATIONS, dehaze } from '../src/tasks/dehaze.js';
 import { ONE_IMAGE_RUNS, WATERMARK_ITERATIONS, removeWatermark } from '../src/tasks/watermark.js';
-import { VIDEO_RECIPE, videoSegment } from '../src/tasks/video.js';
+import { VIDEO_RECIPE, videoDehaze, videoSegment } from '../src/tasks/video.js';
 import type { TaskOptions } from '../src/tasks/common.js';
 
 const { values } = parseArgs({ options: {
   iterations: { type: 'string', default: '40' }, warmup: { type: 'string', default: '10' },
-  tasks: { type: 'string', default: 'segment,separate2,separate2net,separate1,dehaze,watermark1,watermark3,video8' },
+  tasks: { type: 'string', default: 'segment,separate2,separate2net,separate1,dehaze,watermark1,watermark3,video8,videohaze8' },
 } });
 const timed = Number(values.iterations), warmup = Number(values.warmup);
 const chelsea = await readImage('examples/chelsea.png'), coffee = resizeImage(await readImage('examples/coffee.png'), chelsea.width, chelsea.height);
@@ -41,6 +41,8 @@ const TASKS: Record<string, { label: string; defaultIterations: number; frames?:
     run: (o) => removeWatermark([chelsea, coffee, mix(chelsea, coffee, 0.5)], o) },
   video8: { label: 'video segment, 8 frames, batch 4', defaultIterations: VIDEO_RECIPE.segmentIterations, frames: 8,
     run: async (o) => { const v = await videoSegment(Array.from({ length: 8 }, (_, k) => mix(chelsea, coffee, 1 - k / 20)), o); v.dispose(); return v; } },
+  videohaze8: { label: 'video dehaze, 8 frames, batch 4', defaultIterations: VIDEO_RECIPE.dehazeIterations, frames: 8,
+    run: async (o) => { const v = await videoDehaze(Array.from({ length: 8 }, (_, k) => mix(chelsea, coffee, 1 - k / 20)), o); v.dispose(); return v; } },
 };
 
 const rows: string[] = [];

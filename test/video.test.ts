@@ -119,6 +119,23 @@ describe('double-dip video', () => {
     assert.match(r.stderr, /R,G,B with each from 1 to 255 for --airlight/);
   });
 
+  test('video dehaze works at VIDEO_RECIPE.dehazeSize unless --size is given, and solves J* at the frame size', async () => {
+    const frames = [frame(0, 200, 150), frame(1, 200, 150)];
+    assert.equal(VIDEO_RECIPE.dehazeSize, 128);
+    const v = await videoDehaze(frames, { iterations: 1, threads: 1 });
+    try {
+      assert.deepEqual(v.report.processedSize, { width: 128, height: 96 });
+      assert.equal((v.report.settings as { size: number }).size, 128);
+      const out = v.frame(0, frames[0]);
+      assert.deepEqual([out.dehazed.width, out.dehazed.height], [200, 150]);
+    } finally {
+      v.dispose();
+    }
+    const given = await videoDehaze(frames, { iterations: 1, threads: 1, size: 192 });
+    assert.deepEqual(given.report.processedSize, { width: 192, height: 160 });
+    given.dispose();
+  });
+
   test('video dehaze: J* solved from each frame with the refined transmission, as the image task; J net kept', async () => {
     const frames = [frame(0), frame(1), frame(2)];
     const v = await videoDehaze(frames, { iterations: 3, size: 64, batch: 2, threads: 1 });
@@ -194,7 +211,7 @@ describe('double-dip video', () => {
     assert.throws(() => imageFrames([]), /no frames/);
     await assert.rejects(videoSegment(Array(MAX_FRAMES + 1).fill(tiny)), /301 frames, more than the maximum of 300/);
   });
-  test('video segmentation and separation plan the video recipe\'s iterations by default, and what is asked for otherwise', async () => {
+  test('video segmentation, separation and dehazing plan the video recipe\'s iterations by default, and what is asked for otherwise', async () => {
     const frames = [frame(0), frame(1)];
     const byDefault = await videoSegment(frames, { size: 64, maxSeconds: 0.2 });
     assert.equal(byDefault.report.plannedIterations, VIDEO_RECIPE.segmentIterations);
@@ -204,5 +221,8 @@ describe('double-dip video', () => {
     assert.equal(asked.report.iterations, 3);
     const separated = await videoSeparate(frames.map((f) => ({ ...f, data: f.data.map((v) => 0.5 * v + 0.25) })), { size: 128, maxSeconds: 0.2 });
     assert.equal(separated.report.plannedIterations, VIDEO_RECIPE.separateIterations);
+    const dehazed = await videoDehaze(frames, { size: 64, maxSeconds: 0.2 });
+    assert.equal(dehazed.report.plannedIterations, VIDEO_RECIPE.dehazeIterations);
+    assert.equal(VIDEO_RECIPE.dehazeIterations, 1000);
   });
 });

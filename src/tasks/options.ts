@@ -272,7 +272,7 @@ export const TASK_OPTIONS = {
   },
   'video segment': { options: [...COMMON, 'batch', 'hints', 'growHints'] },
   'video separate': { options: [...COMMON, 'batch'], limits: SIZE_128 },
-  'video dehaze': { options: [...COMMON, 'batch', 'airlight'] },
+  'video dehaze': { options: [...COMMON, 'batch', 'airlight'], limits: { size: int(MIN_SIZE, MAX_SIZE, { doc: OPTION_SPECS.size.doc, unit: 'px', default: 128 }) } },
 } satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof TASK_OPTIONS;
