@@ -174,7 +174,7 @@ async function hazeCase(name: string, frames: Image[], truths: Image[]) {
   row(`| ${name} | video dehaze (${v.report.iterations} it) | ${f(mean(p))} dB, SSIM ${f(mean(q), 3)} | ${list(p, 1)} | ${f(change(outs), 4)} | truth ${f(change(truths), 4)}; hazy input ${f(mean(pin))} dB | ${f(v.report.psnr as number)} | ${f(vSec)} |`);
   row(`| ${name} | video dehaze, J net output | ${f(mean(pn))} dB, SSIM ${f(mean(qn), 3)} | ${list(pn, 1)} | ${f(change(nets), 4)} | | | |`);
   row(`| ${name} | DCP frame by frame | ${f(mean(pd))} dB, SSIM ${f(mean(qd), 3)} | ${list(pd, 1)} | ${f(change(dcp), 4)} | | | < 1 |`);
-  results[name] = { video: { psnr: p, ssim: q, change: change(outs), secondsPerFrame: vSec, iterations: v.report.iterations, size: v.report.size }, jNet: { psnr: pn, ssim: qn, change: change(nets) },
+  results[name] = { video: { psnr: p, ssim: q, change: change(outs), secondsPerFrame: vSec, iterations: v.report.iterations, processedSize: v.report.processedSize }, jNet: { psnr: pn, ssim: qn, change: change(nets) },
     dcp: { psnr: pd, ssim: qd, change: change(dcp) }, inputPsnr: pin, truthChange: change(truths) };
 }
 
