@@ -122,11 +122,11 @@ interface Run { r: RunResult; size: { width: number; height: number }; K: number
 
 async function trainVideo(task: string, src: FrameSource, d: Plan, size: { width: number; height: number }, o: VideoOptions,
   extra: (run: Run) => Record<string, unknown>, frame: (run: Run, k: number, input?: Image) => Record<string, Image>,
-  folders: string[], defaultSize = DEFAULT_SIZE): Promise<VideoResult> {
+  folders: string[]): Promise<VideoResult> {
   const K = src.count;
   const r = await run(d, o);
   const result = { r, size, K };
-  const report = makeReport(task, [{ width: src.width, height: src.height }], size, r, d, { ...o, size: o.size ?? defaultSize }, {
+  const report = makeReport(task, [{ width: src.width, height: src.height }], size, r, d, { ...o, size: o.size ?? DEFAULT_SIZE }, {
     frames: K, batch: d.batch, recipe: VIDEO_RECIPE, secondsPerFrame: Math.round((r.seconds / K) * 1000) / 1000, ...extra(result),
   });
   return { task, count: K, folders, report, history: r.history, frame: (k, input) => frame(result, k, input), dispose: () => undefined };
@@ -193,8 +193,9 @@ export const VIDEO_DEHAZE_ITERATIONS = VIDEO_RECIPE.dehazeIterations;
 /** Video dehazing: I_i = t_i J_i + (1 - t_i) A, J and t per frame (drift noise), A shared. */
 export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions = {}): Promise<VideoResult> {
   checkOptions('video dehaze', o);
+  o = { ...o, size: o.size ?? VIDEO_RECIPE.dehazeSize }; // the recipe's size, also as the report's setting
   const src = asSource(frames);
-  const size = dehazeSize(src.width, src.height, o.size ?? VIDEO_RECIPE.dehazeSize);
+  const size = dehazeSize(src.width, src.height, o.size);
   const given = o.airlight ? checkAirlight(o.airlight) : undefined;
   const estimates: [number, number, number][] = [];
   const input = await loadClip(src, size, (_small, _k, full) => { if (!given) estimates.push(airlightEstimate(full)); });
@@ -221,7 +222,7 @@ export async function videoDehaze(frames: Image[] | FrameSource, o: VideoOptions
     if (!full) return { dehazed: jNet, transmission: t, airlight };
     // As the image task (and the authors): t refined at full resolution by the frame, J* solved from it.
     return { ...solveScene(toRgb(full), t, airlight), airlight, 'J-net': jNet };
-  }, ['dehazed', 'transmission'], VIDEO_RECIPE.dehazeSize);
+  }, ['dehazed', 'transmission']);
 }
 
 export type VideoMode = 'segment' | 'separate' | 'dehaze';
