@@ -5,8 +5,12 @@
 // main as an issue starts:
 //   git worktree add --detach ../base <commit> && (cd ../base && ln -s ../main/node_modules && npm run build)
 //   node bin/fast-node.mjs dist/bench/time-to-quality.js --baseline ../base [--seeds 0,1] [--groups seg,two,...] [--cases NAME [--cases NAME ...]]
-//       [--set bench|dev] [--half tuning|check] [--kinds segment-auto,two,...]
-// --set bench (default): the quality benches' cases (bench/cases.ts); --set dev: the dev set (bench/devset.ts).
+//       [--set bench|dev|video] [--half tuning|check] [--kinds segment-auto,two,...] [--frames 8]
+// --set bench (default): the quality benches' cases (bench/cases.ts); --set dev: the dev set (bench/devset.ts);
+// --set video: quality-video's clips (bench/video-cases.ts: --groups seg,sep,truck,haze,hazedev), --frames
+// frames each (8, quality-video's default), at each tree's video defaults (its size and iterations, not
+// quality-video's --size 128); a video case's seconds cover the task call and its per-frame outputs.
+//   node bin/fast-node.mjs dist/bench/time-to-quality.js --baseline ../base --set video [--seeds 0,1] [--groups seg,haze] [--frames 8]
 // Run it alone on the machine: the seconds are wall time.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,18 +18,20 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataDir, devCases, runCase, type DevCase, type Outcome } from './cases.js';
 import { devSet } from './devset.js';
+import { runVideoCase, videoCases, type VideoCase } from './video-cases.js';
 
 const { values } = parseArgs({ options: {
   baseline: { type: 'string' }, seeds: { type: 'string', default: '0,1' }, groups: { type: 'string' }, cases: { type: 'string', multiple: true },
   child: { type: 'boolean' }, tree: { type: 'string' }, case: { type: 'string' }, seed: { type: 'string' },
-  set: { type: 'string', default: 'bench' }, half: { type: 'string' }, kinds: { type: 'string' },
+  set: { type: 'string', default: 'bench' }, half: { type: 'string' }, kinds: { type: 'string' }, frames: { type: 'string', default: '8' },
 } });
 
 const shared = dataDir();
 if (!existsSync(shared)) { console.log(`bench/time-to-quality: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
 const groups = values.groups ? new Set(values.groups.split(',')) : undefined;
 /** The cases of --set (and --groups, --kinds, --half). */
-async function caseList(): Promise<(DevCase | (Awaited<ReturnType<typeof devSet>>[number]))[]> {
+async function caseList(): Promise<(DevCase | (Awaited<ReturnType<typeof devSet>>[number]) | VideoCase)[]> {
+  if (values.set === 'video') return videoCases(shared, Number(values.frames), groups);
   if (values.set === 'dev') return (await devSet(shared, values.kinds ? new Set(values.kinds.split(',')) : undefined)).filter((c) => !values.half || c.half === values.half);
   return devCases(shared, groups);
 }
@@ -33,7 +39,9 @@ async function caseList(): Promise<(DevCase | (Awaited<ReturnType<typeof devSet>
 if (values.child) {
   const [c] = (await caseList()).filter((x) => x.name === values.case);
   if (!c) throw new Error(`No dev case named "${values.case}"`);
-  process.stdout.write(JSON.stringify(await runCase(values.tree!, c, Number(values.seed))) + '\n');
+  // Only the seed: each tree runs at its own defaults.
+  const outcome = 'frames' in c ? await runVideoCase(values.tree!, c, Number(values.seed)) : await runCase(values.tree!, c, Number(values.seed));
+  process.stdout.write(JSON.stringify(outcome) + '\n');
   process.exit(0);
 }
 
@@ -49,7 +57,7 @@ if (wanted && cases.length < wanted.size) throw new Error(`No case named ${[...w
 function child(tree: string, c: { name: string }, seed: number): Outcome {
   const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--child', '--tree', tree, '--case', c.name, '--seed', String(seed),
     '--set', values.set!, ...(values.groups ? ['--groups', values.groups] : []), ...(values.kinds ? ['--kinds', values.kinds] : []),
-    ...(values.half ? ['--half', values.half] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    ...(values.half ? ['--half', values.half] : []), '--frames', values.frames!], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${c.name} (seed ${seed}) in ${tree} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -65,6 +73,6 @@ for (const c of cases) for (const seed of seeds) {
   rows.push(row);
   process.stderr.write(row + '\n');
 }
-console.log(`\nbaseline: ${trees.baseline}; this tree: ${trees.new}; seeds ${seeds.join(', ')}; defaults; wall seconds of the library call.\n`);
+console.log(`\nbaseline: ${trees.baseline}; this tree: ${trees.new}; seeds ${seeds.join(', ')}; defaults${values.set === 'video' ? `, ${values.frames} frames a clip` : ''}; wall seconds of the library call.\n`);
 console.log('| case | seed | metric | do nothing | baseline | baseline s | new | new s | speed-up at baseline quality |\n|---|---|---|---|---|---|---|---|---|');
 console.log(rows.join('\n'));
