@@ -5,6 +5,8 @@ import { estimateAirlight, darkChannel } from '../src/image/dark-channel.js';
 import { minCut } from '../src/image/graph-cut.js';
 import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
+import { layersAtSize } from '../src/image/layer-upsample.js';
+import { psnr } from '../src/image/compare.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { dilate, erode, open } from '../src/image/morphology.js';
 import { fitLongSide, resizeImage, toGrey, toRgb } from '../src/image/resize.js';
@@ -190,6 +192,34 @@ describe('guided filter', () => {
     assert.throws(() => guidedFilter(a, createImage(10, 10, 1), -1, 0.01), /radius must be a non-negative integer/);
     assert.throws(() => guidedFilter(a, createImage(10, 10, 1), 2, 0), /eps must be positive/);
     assert.throws(() => guidedFilter(createImage(10, 10, 2), createImage(10, 10, 1), 2, 0.01), /Pass a 1-channel or 3-channel guide/);
+  });
+});
+
+describe('layers at the input size (one-image separation)', () => {
+  // Two layers of sharp squares, one image of their blend; the layers known at a quarter of the size.
+  const a = image(96, 64, 3, (x, y, c) => (x % 32 < 16 && y % 32 < 16 ? 0.9 : 0.2) + 0.03 * c);
+  const b = image(96, 64, 3, (x, y, c) => ((x + 8) % 24 < 8 ? 0.7 : 0.3) - 0.02 * c);
+  const m = 0.4, I: Image = { ...a, data: a.data.map((v, i) => m * v + (1 - m) * b.data[i]) };
+  const small = (img: Image) => resizeImage(img, 24, 16);
+  test('the layers mix back to the input exactly; detail of the input comes back in the layer that holds it', () => {
+    const [A, B] = layersAtSize(I, [small(a), small(b)], [m, 1 - m], 4, 1e-4);
+    const mixed: Image = { ...A, data: A.data.map((v, i) => m * v + (1 - m) * B.data[i]) };
+    assert.ok(psnr(mixed, I) > 60, `mix ${psnr(mixed, I).toFixed(1)} dB`);
+    // A flat second layer: all of the input's edges are the first layer's.
+    const flat = image(96, 64, 3, () => 0.5), J: Image = { ...a, data: a.data.map((v, i) => m * v + (1 - m) * flat.data[i]) };
+    const [A2, B2] = layersAtSize(J, [small(a), small(flat)], [m, 1 - m], 4, 1e-4);
+    const plain = resizeImage(small(a), 96, 64);
+    assert.ok(psnr(A2, a) > psnr(plain, a) + 6, `layer 1 ${psnr(A2, a).toFixed(2)} vs resize ${psnr(plain, a).toFixed(2)} dB`);
+    assert.ok(psnr(B2, flat) > 30, `flat layer ${psnr(B2, flat).toFixed(2)} dB`);
+  });
+  test('a sum of layers (weights 1, 1) shares the rest equally; values stay in [0, 1]', () => {
+    const half = (img: Image): Image => ({ ...img, data: img.data.map((v) => v / 2) });
+    const S: Image = { ...a, data: a.data.map((v, i) => (v + b.data[i]) / 2) };
+    const [A, B] = layersAtSize(S, [small(half(a)), small(half(b))], [1, 1], 4, 1e-4);
+    const sum: Image = { ...A, data: A.data.map((v, i) => v + B.data[i]) };
+    assert.ok(psnr(sum, S) > 60, `sum ${psnr(sum, S).toFixed(1)} dB`);
+    assert.ok([...A.data, ...B.data].every((v) => v >= 0 && v <= 1));
+    assert.throws(() => layersAtSize(toGrey(S), [small(a), small(b)], [1, 1], 4, 1e-4), /RGB/);
   });
 });
 

@@ -16,6 +16,7 @@ import { workingSize } from '../src/core/working-size.js';
 import { cutMask, leanOnHints } from '../src/image/mask.js';
 
 const scene = squareScene;
+const mixOf = (a: Image, b: Image, m: number): Image => ({ ...a, data: a.data.map((v, i) => m * v + (1 - m) * b.data[i]) });
 
 describe('working size', () => {
   test('keeps the aspect ratio, uses multiples, never below the minimum', () => {
@@ -199,6 +200,20 @@ describe('separate', () => {
     assert.equal(sum.report.coefficients, null);
     assert.equal(blend.report.confidence, 'high');
     assert.equal(blend.images['layer1-net'], undefined);
+  });
+  test('single image: layers at the input size that mix back to the input (blend and sum)', async () => {
+    const a = scene(300, 200), b = image(300, 200, 3, (x, y, c) => 0.5 + 0.4 * Math.sin(x / 7 + c) * Math.cos(y / 5));
+    const input = mixOf(a, b, 0.5);
+    const r = await separate([input], { iterations: 2 });
+    assert.deepEqual(r.report.processedSize, { width: 256, height: 160 });
+    const [m] = r.report.coefficients as number[], { layer1, layer2 } = r.images;
+    assert.deepEqual([layer1.width, layer1.height, layer2.width, layer2.height], [300, 200, 300, 200]);
+    // Exact but where a layer was clipped to [0, 1]; the DIPs' own reconstruction after 2 steps is far from it.
+    assert.ok(psnr(mixOf(layer1, layer2, m), input) > 40, `${psnr(mixOf(layer1, layer2, m), input).toFixed(1)} dB`);
+    assert.ok(psnr(r.images.reconstruction, input) < 30, `the nets' reconstruction ${psnr(r.images.reconstruction, input).toFixed(1)} dB`);
+    const sum = await separate([input], { iterations: 2, model: 'sum' });
+    const added: Image = { ...sum.images.layer1, data: sum.images.layer1.data.map((v, i) => v + sum.images.layer2.data[i]) };
+    assert.ok(psnr(added, input) > 40, `sum ${psnr(added, input).toFixed(1)} dB`);
   });
   test('single image, no separation found: both layers are the input, the split kept as layer*-net, confidence low', async () => {
     // A full-contrast checkerboard after one iteration: the DIP layers are still nearly flat next to it.
