@@ -6,6 +6,7 @@ import { minCut } from '../src/image/graph-cut.js';
 import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
 import { layersAtSize } from '../src/image/layer-upsample.js';
+import { strip } from '../src/image/lazy-image.js';
 import { psnr } from '../src/image/compare.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { dilate, erode, open } from '../src/image/morphology.js';
@@ -211,6 +212,20 @@ describe('layers at the input size (one-image separation)', () => {
     const plain = resizeImage(small(a), 96, 64);
     assert.ok(psnr(A2, a) > psnr(plain, a) + 6, `layer 1 ${psnr(A2, a).toFixed(2)} vs resize ${psnr(plain, a).toFixed(2)} dB`);
     assert.ok(psnr(B2, flat) > 30, `flat layer ${psnr(B2, flat).toFixed(2)} dB`);
+  });
+  test('made a strip of rows at a time, the same as made whole', () => {
+    const whole = layersAtSize(I, [small(a), small(b)], [m, 1 - m], 1, 1e-4).map((l) => Array.from(l.data));
+    const saved = strip.values;
+    strip.values = 96 * 3 * 2; // 2 rows a strip
+    try {
+      const banded = layersAtSize(I, [small(a), small(b)], [m, 1 - m], 1, 1e-4);
+      // Read as a writer does, a strip at a time, layer 1 then layer 2.
+      banded.forEach((l, k) => {
+        const rows: number[] = [];
+        for (let y = 0; y < 64; y += 3) rows.push(...l.rows(y, Math.min(64, y + 3)));
+        rows.forEach((v, i) => assert.ok(Math.abs(v - whole[k][i]) < 1e-5, `layer ${k + 1} value ${i}: ${v} vs ${whole[k][i]}`));
+      });
+    } finally { strip.values = saved; }
   });
   test('a sum of layers (weights 1, 1) shares the rest equally; values stay in [0, 1]', () => {
     const half = (img: Image): Image => ({ ...img, data: img.data.map((v) => v / 2) });

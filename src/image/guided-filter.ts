@@ -76,13 +76,41 @@ function filterWhole(guide: Image, input: Image, radius: number, eps: number): I
 
   for (let c = 0; c < input.channels; c++) {
     const p = input.channels === 1 ? Float64Array.from(input.data) : channel(input, c);
-    const q = guide.channels === 1 ? greyGuided(box, I[0], p, eps, n) : colourGuided(box, I, p, eps, n);
-    for (let i = 0; i < n; i++) out.data[i * input.channels + c] = q[i];
+    const model = guide.channels === 1 ? greyGuided(box, I[0], p, eps, n) : colourGuided(box, I, p, eps, n);
+    for (let i = 0; i < n; i++) out.data[i * input.channels + c] = applyModel(model, I, i);
   }
   return out;
 }
 
-function greyGuided(box: BoxMean, I: Float64Array, p: Float64Array, eps: number, n: number): Float64Array {
+/** q at pixel i of a model's maps over the guide's channels I: sum_j a_j I_j + b. */
+function applyModel(model: Float64Array[], I: Float64Array[], i: number): number {
+  let q = 0;
+  for (let j = 0; j < I.length; j++) q += model[j][i] * I[j][i];
+  return q + model[I.length][i];
+}
+
+/**
+ * The guided filter's linear model itself, for a small guide (in memory): the window-averaged
+ * a_j (one map per guide channel) and b, each a map with the input's channels, as
+ * [a_1, .., a_G, b]. The fast guided filter (He & Sun 2015) upsamples them and applies them to a
+ * larger guide: q = sum_j a_j I_j + b.
+ */
+export function guidedModel(guide: Image, input: Image, radius: number, eps: number): Image[] {
+  if (guide.width !== input.width || guide.height !== input.height) throw new Error(`guidedModel: guide is ${guide.width}x${guide.height} but input is ${input.width}x${input.height}`);
+  const { width: w, height: h } = guide, n = w * h, C = input.channels;
+  const box = new BoxMean(w, h, radius);
+  const I = splitChannels(guide);
+  const maps = Array.from({ length: guide.channels + 1 }, () => createImage(w, h, C));
+  for (let c = 0; c < C; c++) {
+    const p = C === 1 ? Float64Array.from(input.data) : channel(input, c);
+    const model = guide.channels === 1 ? greyGuided(box, I[0], p, eps, n) : colourGuided(box, I, p, eps, n);
+    model.forEach((values, j) => { for (let i = 0; i < n; i++) maps[j].data[i * C + c] = values[i]; });
+  }
+  return maps;
+}
+
+/** The window-averaged linear model q = a I + b of p on a grey guide: [a, b]. */
+function greyGuided(box: BoxMean, I: Float64Array, p: Float64Array, eps: number, n: number): Float64Array[] {
   const meanI = box.mean(I);
   const meanP = box.mean(p);
   const meanII = box.meanOfProduct(I, I);
@@ -96,14 +124,11 @@ function greyGuided(box: BoxMean, I: Float64Array, p: Float64Array, eps: number,
     b[i] = meanP[i] - a[i] * meanI[i];
   }
   // Each pixel lies in many windows: average their linear models.
-  const meanA = box.mean(a);
-  const meanB = box.mean(b);
-  const q = new Float64Array(n);
-  for (let i = 0; i < n; i++) q[i] = meanA[i] * I[i] + meanB[i];
-  return q;
+  return [box.mean(a), box.mean(b)];
 }
 
-function colourGuided(box: BoxMean, I: Float64Array[], p: Float64Array, eps: number, n: number): Float64Array {
+/** The window-averaged linear model q = aR R + aG G + aB B + b of p on a colour guide: [aR, aG, aB, b]. */
+function colourGuided(box: BoxMean, I: Float64Array[], p: Float64Array, eps: number, n: number): Float64Array[] {
   const [R, G, B] = I;
   const mR = box.mean(R);
   const mG = box.mean(G);
@@ -154,13 +179,7 @@ function colourGuided(box: BoxMean, I: Float64Array[], p: Float64Array, eps: num
     aB[i] = ab;
     b[i] = mP[i] - ar * mr - ag * mg - ab * mb;
   }
-  const maR = box.mean(aR);
-  const maG = box.mean(aG);
-  const maB = box.mean(aB);
-  const mb = box.mean(b);
-  const q = new Float64Array(n);
-  for (let i = 0; i < n; i++) q[i] = maR[i] * R[i] + maG[i] * G[i] + maB[i] * B[i] + mb[i];
-  return q;
+  return [box.mean(aR), box.mean(aG), box.mean(aB), box.mean(b)];
 }
 
 /** Mean over the (2r+1)^2 window clipped to the image, by running sums (float64). */

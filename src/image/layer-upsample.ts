@@ -1,31 +1,50 @@
 // One image's layers brought from the DIPs' working size to the input's.
 //
-// Each layer is upsampled and guided filtered with the input as the guide (joint upsampling: the
-// layer is locally a linear function of the input, so the input's edges come back where the layer
-// follows it and stay out where it does not). What the two still miss of the input, R = I - sum_k
-// w_k Y_k, is added to both, R / sum_k w_k each, so that the layers mix back to the input exactly.
+// Each layer is guided by the input (joint upsampling: the layer locally a linear function of the
+// input, so the input's edges come back where the layer follows it and stay out where it does
+// not). What the two still miss of the input, R = I - sum_k w_k Y_k, is added to both, R / sum_k
+// w_k each, so that the layers mix back to the input exactly.
+//
+// The linear models are fitted at the working size, against the input brought down to it, and
+// applied to the full-size input (the fast guided filter, He & Sun 2015): fitting at full size
+// costs a colour guided filter of a 24 MP photo per layer and its memory. The layers are lazy,
+// made a strip of rows at a time.
 import type { Image } from './image.js';
-import { guidedFilter } from './guided-filter.js';
-import { resizeLazily } from './resize.js';
+import { guidedModel } from './guided-filter.js';
+import { LazyImage, rowsOf } from './lazy-image.js';
+import { resizeImage, resizeLazily } from './resize.js';
 
 /**
- * The layers (at the working size) at the input's size. `weights`: each layer's share of the
- * mixture (blend: m, 1 - m; sum: 1, 1). `radius`: the guided filter's window half-size in working
- * pixels (scaled by the upsampling factor), `eps` its regulariser.
+ * The layers (RGB, at the working size) at the RGB input's size. `weights`: each layer's share of
+ * the mixture (blend: m, 1 - m; sum: 1, 1). `radius` (working pixels) and `eps`: the guided filter's.
  */
-export function layersAtSize(input: Image, layers: Image[], weights: number[], radius: number, eps: number): Image[] {
+export function layersAtSize(input: Image, layers: Image[], weights: number[], radius: number, eps: number): LazyImage[] {
   if (input.channels !== 3 || layers.some((l) => l.channels !== 3)) throw new Error('layersAtSize: the input and the layers must be RGB');
-  const { width, height } = input;
-  const scale = Math.max(width / layers[0].width, height / layers[0].height);
-  const r = Math.max(1, Math.round(radius * scale));
-  const out = layers.map((l) => guidedFilter(input, resizeLazily(l, width, height), r, eps));
-  const total = weights.reduce((s, w) => s + w, 0);
-  const I = input.data, n = width * height * 3;
-  for (let i = 0; i < n; i++) {
-    let mixed = 0;
-    for (let k = 0; k < out.length; k++) mixed += weights[k] * out[k].data[i];
-    const share = (I[i] - mixed) / total;
-    for (const o of out) o.data[i] = Math.min(1, Math.max(0, o.data[i] + share));
-  }
-  return out;
+  const { width, height } = input, [{ width: w, height: h }] = layers;
+  const small = resizeImage(input, w, h);
+  // Per layer: its maps aR, aG, aB, b (RGB each), at full size when read.
+  const models = layers.map((l) => guidedModel(small, l, radius, eps).map((map) => resizeLazily(map, width, height)));
+  const total = weights.reduce((s, v) => s + v, 0), K = layers.length;
+
+  /** Rows [y0, y1) of every layer. */
+  const rowsOfLayers = (y0: number, y1: number): Float32Array[] => {
+    const I = rowsOf(input, y0, y1), M = models.map((maps) => maps.map((map) => rowsOf(map, y0, y1))), n = I.length / 3;
+    const out = layers.map(() => new Float32Array(I.length));
+    for (let p = 0; p < n; p++) {
+      const r = I[3 * p], g = I[3 * p + 1], b = I[3 * p + 2];
+      for (let c = 0; c < 3; c++) {
+        let mixed = 0;
+        for (let k = 0; k < K; k++) {
+          const [aR, aG, aB, b0] = M[k], i = 3 * p + c;
+          out[k][i] = aR[i] * r + aG[i] * g + aB[i] * b + b0[i];
+          mixed += weights[k] * out[k][3 * p + c];
+        }
+        const share = (I[3 * p + c] - mixed) / total;
+        for (let k = 0; k < K; k++) out[k][3 * p + c] = Math.min(1, Math.max(0, out[k][3 * p + c] + share));
+      }
+    }
+    return out;
+  };
+  // Each layer's rows make all layers' (the share needs them): cheap next to reading the input.
+  return layers.map((_, k) => new LazyImage(width, height, 3, (y0, y1) => rowsOfLayers(y0, y1)[k]));
 }
