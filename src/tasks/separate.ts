@@ -62,8 +62,8 @@ export const SEPARATE_RECIPE = {
   minSide: 128,
   /**
    * One image: the layers brought to the input's size by layersAtSize, guided by the input (a fast guided filter:
-   * radius in working px, eps), the rest of the input shared so that they mix back to it: 47 of 48 dev runs gain
-   * 0.1-0.8 dB; radius 2-8 within 0.1 dB on the tuning half, 8 swapped a check row's layers at scale 1, so 4
+   * radius in working px, eps), the rest of the input shared so that they mix back to it: 48 of 48 dev runs gain
+   * 0.1-0.9 dB; radius 2-8 within 0.1 dB on the tuning half, 8 swapped a check row's layers at scale 1, so 4
    * ("One-image separation: 128 px measured and not kept; the layers guided by the input").
    */
   upsample: { radius: 4, eps: 1e-4 },
