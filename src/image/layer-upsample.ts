@@ -28,20 +28,18 @@ export function layersAtSize(input: Image, layers: Image[], weights: number[], r
 
   /** Rows [y0, y1) of every layer. */
   const rowsOfLayers = (y0: number, y1: number): Float32Array[] => {
-    const I = rowsOf(input, y0, y1), M = models.map((maps) => maps.map((map) => rowsOf(map, y0, y1))), n = I.length / 3;
+    const I = rowsOf(input, y0, y1), M = models.map((maps) => maps.map((map) => rowsOf(map, y0, y1)));
     const out = layers.map(() => new Float32Array(I.length));
-    for (let p = 0; p < n; p++) {
-      const r = I[3 * p], g = I[3 * p + 1], b = I[3 * p + 2];
-      for (let c = 0; c < 3; c++) {
-        let mixed = 0;
-        for (let k = 0; k < K; k++) {
-          const [aR, aG, aB, b0] = M[k], i = 3 * p + c;
-          out[k][i] = aR[i] * r + aG[i] * g + aB[i] * b + b0[i];
-          mixed += weights[k] * out[k][3 * p + c];
-        }
-        const share = (I[3 * p + c] - mixed) / total;
-        for (let k = 0; k < K; k++) out[k][3 * p + c] = Math.min(1, Math.max(0, out[k][3 * p + c] + share));
+    for (let i = 0; i < I.length; i++) {
+      const p = i - (i % 3), r = I[p], g = I[p + 1], b = I[p + 2];
+      let mixed = 0;
+      for (let k = 0; k < K; k++) {
+        const m = M[k];
+        out[k][i] = m[0][i] * r + m[1][i] * g + m[2][i] * b + m[3][i];
+        mixed += weights[k] * out[k][i];
       }
+      const share = (I[i] - mixed) / total;
+      for (let k = 0; k < K; k++) out[k][i] = Math.min(1, Math.max(0, out[k][i] + share));
     }
     return out;
   };
