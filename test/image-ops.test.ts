@@ -203,22 +203,22 @@ describe('layers at the input size (one-image separation)', () => {
   const m = 0.4, I: Image = { ...a, data: a.data.map((v, i) => m * v + (1 - m) * b.data[i]) };
   const small = (img: Image) => resizeImage(img, 24, 16);
   test('the layers mix back to the input exactly; detail of the input comes back in the layer that holds it', () => {
-    const [A, B] = layersAtSize(I, [small(a), small(b)], [m, 1 - m], 4, 1e-4);
+    const [A, B] = layersAtSize(I, small(I), [small(a), small(b)], [m, 1 - m], 4, 1e-4);
     const mixed: Image = { ...A, data: A.data.map((v, i) => m * v + (1 - m) * B.data[i]) };
     assert.ok(psnr(mixed, I) > 60, `mix ${psnr(mixed, I).toFixed(1)} dB`);
     // A flat second layer: all of the input's edges are the first layer's.
     const flat = image(96, 64, 3, () => 0.5), J: Image = { ...a, data: a.data.map((v, i) => m * v + (1 - m) * flat.data[i]) };
-    const [A2, B2] = layersAtSize(J, [small(a), small(flat)], [m, 1 - m], 4, 1e-4);
+    const [A2, B2] = layersAtSize(J, small(J), [small(a), small(flat)], [m, 1 - m], 4, 1e-4);
     const plain = resizeImage(small(a), 96, 64);
     assert.ok(psnr(A2, a) > psnr(plain, a) + 6, `layer 1 ${psnr(A2, a).toFixed(2)} vs resize ${psnr(plain, a).toFixed(2)} dB`);
     assert.ok(psnr(B2, flat) > 30, `flat layer ${psnr(B2, flat).toFixed(2)} dB`);
   });
   test('made a strip of rows at a time, the same as made whole', () => {
-    const whole = layersAtSize(I, [small(a), small(b)], [m, 1 - m], 1, 1e-4).map((l) => Array.from(l.data));
+    const whole = layersAtSize(I, small(I), [small(a), small(b)], [m, 1 - m], 1, 1e-4).map((l) => Array.from(l.data));
     const saved = strip.values;
     strip.values = 96 * 3 * 2; // 2 rows a strip
     try {
-      const banded = layersAtSize(I, [small(a), small(b)], [m, 1 - m], 1, 1e-4);
+      const banded = layersAtSize(I, small(I), [small(a), small(b)], [m, 1 - m], 1, 1e-4);
       // Read as a writer does, a strip at a time, layer 1 then layer 2.
       banded.forEach((l, k) => {
         const rows: number[] = [];
@@ -230,11 +230,11 @@ describe('layers at the input size (one-image separation)', () => {
   test('a sum of layers (weights 1, 1) shares the rest equally; values stay in [0, 1]', () => {
     const half = (img: Image): Image => ({ ...img, data: img.data.map((v) => v / 2) });
     const S: Image = { ...a, data: a.data.map((v, i) => (v + b.data[i]) / 2) };
-    const [A, B] = layersAtSize(S, [small(half(a)), small(half(b))], [1, 1], 4, 1e-4);
+    const [A, B] = layersAtSize(S, small(S), [small(half(a)), small(half(b))], [1, 1], 4, 1e-4);
     const sum: Image = { ...A, data: A.data.map((v, i) => v + B.data[i]) };
     assert.ok(psnr(sum, S) > 60, `sum ${psnr(sum, S).toFixed(1)} dB`);
     assert.ok([...A.data, ...B.data].every((v) => v >= 0 && v <= 1));
-    assert.throws(() => layersAtSize(toGrey(S), [small(a), small(b)], [1, 1], 4, 1e-4), /RGB/);
+    assert.throws(() => layersAtSize(toGrey(S), small(S), [small(a), small(b)], [1, 1], 4, 1e-4), /RGB/);
   });
 });
 

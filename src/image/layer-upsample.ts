@@ -12,16 +12,17 @@
 import type { Image } from './image.js';
 import { guidedModel } from './guided-filter.js';
 import { LazyImage, rowsOf } from './lazy-image.js';
-import { resizeImage, resizeLazily } from './resize.js';
+import { resizeLazily } from './resize.js';
+import { clamp01 } from './pixel.js';
 
 /**
- * The layers (RGB, at the working size) at the RGB input's size. `weights`: each layer's share of
+ * The layers (RGB, at the working size) at the RGB input's size. `small`: the input at the working
+ * size, as the DIPs saw it (the full-size photo is not read twice). `weights`: each layer's share of
  * the mixture (blend: m, 1 - m; sum: 1, 1). `radius` (working pixels) and `eps`: the guided filter's.
  */
-export function layersAtSize(input: Image, layers: Image[], weights: number[], radius: number, eps: number): LazyImage[] {
-  if (input.channels !== 3 || layers.some((l) => l.channels !== 3)) throw new Error('layersAtSize: the input and the layers must be RGB');
-  const { width, height } = input, [{ width: w, height: h }] = layers;
-  const small = resizeImage(input, w, h);
+export function layersAtSize(input: Image, small: Image, layers: Image[], weights: number[], radius: number, eps: number): LazyImage[] {
+  if ([input, small, ...layers].some((l) => l.channels !== 3)) throw new Error('layersAtSize: the input and the layers must be RGB');
+  const { width, height } = input;
   // Per layer: its maps aR, aG, aB, b (RGB each), at full size when read.
   const models = layers.map((l) => guidedModel(small, l, radius, eps).map((map) => resizeLazily(map, width, height)));
   const total = weights.reduce((s, v) => s + v, 0), K = layers.length;
@@ -39,7 +40,7 @@ export function layersAtSize(input: Image, layers: Image[], weights: number[], r
         mixed += weights[k] * out[k][i];
       }
       const share = (I[i] - mixed) / total;
-      for (let k = 0; k < K; k++) out[k][i] = Math.min(1, Math.max(0, out[k][i] + share));
+      for (let k = 0; k < K; k++) out[k][i] = clamp01(out[k][i] + share);
     }
     return out;
   };

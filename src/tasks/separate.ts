@@ -137,7 +137,7 @@ export async function separate(images: Image[], o: SeparateOptions = {}): Promis
   const minGap = fromData ? SEPARATE_RECIPE.minEstimatedGap : MIN_COEFFICIENT_GAP;
   // One image: the layers at full size guided by the input, mixing back to it exactly.
   const [layer1, layer2] = model === 'two' ? [out(r.layers.y1[0]), out(r.layers.y2[0])]
-    : layersAtSize(toRgb(first), [r.layers.y1[0], r.layers.y2[0]], model === 'sum' ? [1, 1] : [coefficients![0], 1 - coefficients![0]],
+    : layersAtSize(toRgb(first), toRgb(plan.inputs[0]), [r.layers.y1[0], r.layers.y2[0]], model === 'sum' ? [1, 1] : [coefficients![0], 1 - coefficients![0]],
       SEPARATE_RECIPE.upsample.radius, SEPARATE_RECIPE.upsample.eps);
   const images_: Record<string, Image> = { layer1, layer2 };
   const solved = model === 'two' && want === 'solved' && gapOf(coefficients!) >= minGap;
