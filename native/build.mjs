@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Builds native/build/double_dip.node with CMake against libtorch.
 //   default:           Debian's libtorch-dev (apt-get install libtorch-dev)
-//   LIBTORCH=/path:    a downloaded libtorch (CPU or CUDA), the folder holding share/cmake/Torch
+//   LIBTORCH=/path:    a downloaded libtorch (CPU or CUDA), the folder holding share/cmake/Torch,
+//                      or PyTorch's Python package (its torch/ folder, or torch.utils.cmake_prefix_path)
+//   LIBTORCH=python:   the torch package that python3 (or $PYTHON) imports
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,11 +28,28 @@ const napiHeaders = require('node-api-headers').include_dir;
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
 const args = ['-S', here, '-B', build, '-DCMAKE_BUILD_TYPE=Release',
   `-DNODE_API_HEADERS_DIR=${napiHeaders}`, `-DNODE_ADDON_API_DIR=${addonApi}`];
-const libtorch = process.env.LIBTORCH;
-if (libtorch) {
+/** The torch package's folder of the Python that `python` runs. */
+function pythonTorch(python) {
+  const r = spawnSync(python, ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0)
+    fail(`LIBTORCH=python: ${python} could not import torch (${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || 'no output'}). ` +
+      'Install PyTorch for it (pip install torch), set PYTHON to the Python that has it, or set LIBTORCH to a libtorch folder.');
+  return r.stdout.trim();
+}
+
+const given = process.env.LIBTORCH;
+if (given) {
+  let libtorch = resolve(given === 'python' ? pythonTorch(process.env.PYTHON ?? 'python3') : given);
+  // torch.utils.cmake_prefix_path is <torch>/share/cmake.
+  if (basename(libtorch) === 'cmake' && basename(dirname(libtorch)) === 'share') libtorch = dirname(dirname(libtorch));
   if (!existsSync(join(libtorch, 'share', 'cmake', 'Torch')))
-    fail(`LIBTORCH=${libtorch} has no share/cmake/Torch. Point LIBTORCH at the unzipped libtorch folder.`);
-  args.push(`-DCMAKE_PREFIX_PATH=${libtorch}`, `-DTorch_DIR=${join(libtorch, 'share', 'cmake', 'Torch')}`);
+    fail(`LIBTORCH=${given} has no share/cmake/Torch. Point LIBTORCH at the unzipped libtorch folder, at PyTorch's torch folder, or set LIBTORCH=python.`);
+  if (existsSync(join(libtorch, '__init__.py'))) {
+    // PyTorch's Python wheel: linked directly (CMakeLists.txt says why).
+    args.push(`-DDD_TORCH_WHEEL=${realpathSync(libtorch)}`);
+  } else {
+    args.push(`-DCMAKE_PREFIX_PATH=${libtorch}`, `-DTorch_DIR=${join(libtorch, 'share', 'cmake', 'Torch')}`);
+  }
 } else if (!existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch') && !existsSync('/usr/lib/aarch64-linux-gnu/cmake/Torch')) {
   fail('libtorch not found. Install Debian\'s: apt-get install libtorch-dev (or run scripts/setup.sh), ' +
     'or set LIBTORCH=/path/to/libtorch for a downloaded CPU or CUDA build.');

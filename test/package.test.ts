@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,4 +40,19 @@ test('npm pack holds only what users need; the installed package runs', { timeou
   assert.ok(existsSync(join(app, 'out', 'mask.png')) && existsSync(join(app, 'out', 'report.json')), readdirSync(join(app, 'out')).join(', '));
   const lib = sh('node', ['-e', "import('double-dip').then((m) => console.log(typeof m.segment, typeof m.readImage))"], { cwd: app });
   assert.equal(lib.stdout.trim(), 'function function');
+});
+
+test('native/build.mjs: a LIBTORCH without libtorch, or a Python without torch, stops before CMake and names the fix', () => {
+  const addon = join(root, 'native', 'build', 'double_dip.node');
+  const before = existsSync(addon) ? statSync(addon).mtimeMs : null;
+  const empty = mkdtempSync(join(tmpdir(), 'dd-libtorch-'));
+  const build = (env: Record<string, string>) => spawnSync(process.execPath, [join(root, 'native', 'build.mjs')], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  const noTorch = build({ LIBTORCH: empty });
+  assert.equal(noTorch.status, 1);
+  assert.match(noTorch.stderr, /LIBTORCH=.* has no share\/cmake\/Torch\. Point LIBTORCH at the unzipped libtorch folder, at PyTorch's torch folder, or set LIBTORCH=python/);
+  const noPython = build({ LIBTORCH: 'python', PYTHON: join(empty, 'no-such-python') });
+  assert.equal(noPython.status, 1);
+  assert.match(noPython.stderr, /LIBTORCH=python: .*no-such-python could not import torch .*pip install torch/);
+  assert.equal(existsSync(addon) ? statSync(addon).mtimeMs : null, before, 'the addon was rebuilt or removed');
 });

@@ -35,6 +35,15 @@ static void PinOpenBlas() {
   if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(1);
 }
 
+// libtorch 2.x tries NNPACK for convolutions without gradients and, where it cannot start (as on
+// this project's machines), warns at every call: tens of thousands of lines a run. oneDNN
+// serves them as in 1.13, whose Debian build has no NNPACK switch.
+static void DisableNnpack() {
+#if TORCH_VERSION_MAJOR >= 2
+  at::globalContext().setUserEnabledNNPACK(false);
+#endif
+}
+
 static Napi::Value SetNumThreads(const Napi::CallbackInfo& i) {
   int64_t n = Int(i[0], "threads");
   if (n < 1) throw std::invalid_argument("threads must be >= 1");
@@ -90,6 +99,7 @@ static Napi::Value SetDeterministic(const Napi::CallbackInfo& i) {
 void InitRuntime(Napi::Env env, Napi::Object exports) {
   ConfigureAllocator();
   PinOpenBlas();
+  DisableNnpack();
   DD_EXPORT(exports, "setNumThreads", SetNumThreads);
   DD_EXPORT(exports, "getNumThreads", GetNumThreads);
   DD_EXPORT(exports, "manualSeed", ManualSeed);
