@@ -48,11 +48,15 @@ if (given) {
     // PyTorch's Python wheel: linked directly (CMakeLists.txt says why).
     args.push(`-DDD_TORCH_WHEEL=${realpathSync(libtorch)}`);
   } else {
-    args.push(`-DCMAKE_PREFIX_PATH=${libtorch}`, `-DTorch_DIR=${join(libtorch, 'share', 'cmake', 'Torch')}`);
+    args.push('-DDD_TORCH_WHEEL=', `-DCMAKE_PREFIX_PATH=${libtorch}`, `-DTorch_DIR=${join(libtorch, 'share', 'cmake', 'Torch')}`);
   }
-} else if (!existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch') && !existsSync('/usr/lib/aarch64-linux-gnu/cmake/Torch')) {
+} else {
+  // The last build's choice stays in CMake's cache: forget it, so that this one finds Debian's.
+  args.push('-DDD_TORCH_WHEEL=', '-UTorch_DIR', '-UCaffe2_DIR', '-UCMAKE_PREFIX_PATH');
+}
+if (!given && !existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch') && !existsSync('/usr/lib/aarch64-linux-gnu/cmake/Torch')) {
   fail('libtorch not found. Install Debian\'s: apt-get install libtorch-dev (or run scripts/setup.sh), ' +
-    'or set LIBTORCH=/path/to/libtorch for a downloaded CPU or CUDA build.');
+    'or set LIBTORCH=/path/to/libtorch for a downloaded CPU or CUDA build, or LIBTORCH=python for PyTorch\'s.');
 }
 run('cmake', args);
 run('cmake', ['--build', build, '--parallel', String(Math.max(1, Math.min(4, (await import('node:os')).availableParallelism())))]);
