@@ -196,6 +196,32 @@ describe('trainer', () => {
     torch.dispose([d.inputs, r.layers, r.reconstructions]);
   });
 
+  test('reading the loss every N steps (as on CUDA) trains the same steps; history, progress, stops and errors go by the reads', async () => {
+    const seen: number[] = [];
+    const sparse = fitOne(25, { keepBest: false }), dense = fitOne(25, { keepBest: false });
+    const r = await train(sparse, { seed: 1, readEvery: 10, onProgress: (p) => seen.push(p.iteration) });
+    const all = await train(dense, { seed: 1 });
+    assert.equal(r.iterations, 25);
+    assert.deepEqual(seen, [10, 20, 25]); // and the phase's last step
+    assert.deepEqual(r.history.map((h) => h.iteration), [10, 20, 25]);
+    assert.equal(all.history.length, 25);
+    assert.deepEqual(r.layers.y[0].toArray(), all.layers.y[0].toArray(), 'reads changed the training');
+    assert.equal(r.history[1].loss, all.history[19].loss);
+
+    const stopping = fitOne(500);
+    stopping.phases[0].stopAbovePsnr = 15;
+    const s = await train(stopping, { readEvery: 7 });
+    assert.equal(s.stopReason, 'psnr');
+    assert.equal(s.iterations % 7, 0);
+
+    const bad = fitOne(5, { given: { bad: torch.keep(torch.full([1, 3, 32, 32], NaN)) } });
+    bad.phases[0].terms.push({ kind: 'match', layer: 'y', target: 'bad', metric: 'l1' });
+    await assert.rejects(train(bad, { readEvery: 3 }), (e: Error) => e instanceof TrainingError && /NaN at iteration 3/.test(e.message));
+    await assert.rejects(train(bad, { readEvery: 0 }), /readEvery must be a whole number >= 1, got 0/);
+    torch.dispose([sparse.inputs, dense.inputs, stopping.inputs, bad.inputs, bad.given, r.layers, r.reconstructions, all.layers, all.reconstructions,
+      s.layers, s.reconstructions]);
+  });
+
   test('a NaN loss is a clear error', async () => {
     const d = fitOne(5, { given: { bad: torch.keep(torch.full([1, 3, 32, 32], NaN)) } });
     d.phases[0].terms.push({ kind: 'match', layer: 'y', target: 'bad', metric: 'l1' });

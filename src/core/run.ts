@@ -21,7 +21,7 @@ export interface RunSettings {
   maxSeconds?: number;
   /** Aborting it stops training; the task still returns the best result so far (report.stopReason 'aborted'). */
   signal?: AbortSignal;
-  /** Called after every iteration with the phase, iteration, loss, PSNR, elapsed seconds and ETA. */
+  /** Called after every iteration (on CUDA every CUDA_READ_EVERY-th) with the phase, iteration, loss, PSNR, elapsed seconds and ETA. */
   onProgress?: (p: Progress) => void;
   /** Called every previewEvery iterations with the current layers of input `input` (0-based) at the working size. */
   onPreview?: (p: { iteration: number; input: number; images: Record<string, Image> }) => void;

@@ -38,7 +38,16 @@ export interface TrainOptions {
   previewEvery?: number;
   /** Train DIPs of one shape as one grouped network (same maths, fewer kernel calls). Default true. */
   groupNets?: boolean;
+  /**
+   * Read the loss and PSNR every this many steps, and at the end of each phase: on a GPU each read
+   * waits for the queued kernels. The best result, the PSNR stop, the divergence check, progress
+   * and history go by these reads. Default 1 on the CPU (reading costs nothing there), CUDA_READ_EVERY on CUDA.
+   */
+  readEvery?: number;
 }
+
+/** Steps between reads of the loss on CUDA: the GPU runs ahead of the host between them. */
+export const CUDA_READ_EVERY = 10;
 
 export interface HistoryPoint { iteration: number; phase: string; loss: number; psnr: number; terms: Record<string, number> }
 
@@ -82,6 +91,8 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
   const params = groups.flatMap((g) => g.net.parameters());
   const keepBest = d.keepBest ?? true;
   const batchSize = Math.min(d.batch ?? K, K);
+  const readEvery = opts.readEvery ?? (d.inputs.device.startsWith('cuda') ? CUDA_READ_EVERY : 1);
+  if (!Number.isInteger(readEvery) || readEvery < 1) throw new Error(`readEvery must be a whole number >= 1, got ${readEvery}`);
   const total = d.phases.reduce((n, p) => n + p.iterations, 0);
   const start = performance.now();
   const history: HistoryPoint[] = [];
@@ -107,32 +118,33 @@ export async function train(d: Decomposition, opts: TrainOptions = {}): Promise<
         iteration++;
         const a = augmentation(phase, t, iteration === total, rng);
         const batch = nextBatch();
+        const read = (t + 1) % readEvery === 0 || t === phase.iterations - 1;
         const step = torch.tidy(() => {
           optimizer.zeroGrad();
           const ev = evaluate(d, gens, batch, a, t, true);
-          const { loss, terms } = objective(d, phase.terms, ev, t);
+          const { loss, terms } = objective(d, phase.terms, ev, t, read);
           loss.backward();
           optimizer.step();
-          const lossValue = loss.item();
-          const psnr = ev.psnr();
           if (opts.onPreview && a === IDENTITY && iteration % (opts.previewEvery ?? 50) === 0) {
             const k = batch[0];
             opts.onPreview({ iteration, input: k, reconstruction: ev.recon.get(k)!,
               layers: Object.fromEntries([...gens.keys()].filter((n) => gens.get(n)!.inputs.has(k)).map((n) => [n, ev.output(n, k)])) });
           }
-          return { lossValue, terms, psnr };
+          return read ? { lossValue: loss.item(), terms, psnr: ev.psnr() } : null;
         });
-        if (!Number.isFinite(step.lossValue)) {
-          throw new TrainingError(`Training diverged: the loss became ${step.lossValue} at iteration ${iteration} (phase "${phase.name}"). ` +
-            'Try a lower learning rate, a smaller --size, or another --seed.');
-        }
-        history.push({ iteration, phase: phase.name, loss: step.lossValue, psnr: step.psnr, terms: step.terms });
-        if (keepBest && a === IDENTITY && (!best || step.psnr > best.psnr)) best = snapshot(params, best, step.psnr);
-        opts.onProgress?.({ phase: phase.name, iteration, total, loss: step.lossValue, psnr: step.psnr, bestPsnr: best?.psnr ?? step.psnr,
-          terms: step.terms, elapsed, eta: (elapsed / iteration) * (total - iteration) });
-        if (phase.stopAbovePsnr !== undefined && step.psnr > phase.stopAbovePsnr) {
-          if (phase === d.phases[d.phases.length - 1]) { stopReason = 'psnr'; break outer; }
-          break;
+        if (step) {
+          if (!Number.isFinite(step.lossValue)) {
+            throw new TrainingError(`Training diverged: the loss became ${step.lossValue} at iteration ${iteration} (phase "${phase.name}"). ` +
+              'Try a lower learning rate, a smaller --size, or another --seed.');
+          }
+          history.push({ iteration, phase: phase.name, loss: step.lossValue, psnr: step.psnr, terms: step.terms });
+          if (keepBest && a === IDENTITY && (!best || step.psnr > best.psnr)) best = snapshot(params, best, step.psnr);
+          opts.onProgress?.({ phase: phase.name, iteration, total, loss: step.lossValue, psnr: step.psnr, bestPsnr: best?.psnr ?? step.psnr,
+            terms: step.terms, elapsed, eta: (elapsed / iteration) * (total - iteration) });
+          if (phase.stopAbovePsnr !== undefined && step.psnr > phase.stopAbovePsnr) {
+            if (phase === d.phases[d.phases.length - 1]) { stopReason = 'psnr'; break outer; }
+            break;
+          }
         }
         // Let signals (Ctrl-C), timers and servers run between steps.
         await new Promise((r) => setImmediate(r));
@@ -260,7 +272,7 @@ function mix(m: Mixture, layer: (n: string) => Tensor, given: (n: string) => Ten
 }
 
 /** The loss of eq. 1: sum of weighted terms, each averaged over the inputs it applies to. */
-function objective(d: Decomposition, terms: Term[], ev: Evaluation, t: number): { loss: Tensor; terms: Record<string, number> } {
+function objective(d: Decomposition, terms: Term[], ev: Evaluation, t: number, read = true): { loss: Tensor; terms: Record<string, number> } {
   let loss: Tensor | null = null;
   const values: Record<string, number> = {};
   for (const term of terms) {
@@ -278,7 +290,7 @@ function objective(d: Decomposition, terms: Term[], ev: Evaluation, t: number): 
       value = value ? value.add(v) : v;
     }
     value = value!.div(ks.length);
-    values[termLabel(term)] = value.item();
+    if (read) values[termLabel(term)] = value.item();
     const weighted = value.mul(w);
     loss = loss ? loss.add(weighted) : weighted;
   }
