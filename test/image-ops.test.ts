@@ -6,7 +6,8 @@ import { minCut } from '../src/image/graph-cut.js';
 import { grabCut, grabCutHints } from '../src/image/grabcut.js';
 import { guidedFilter } from '../src/image/guided-filter.js';
 import { layersAtSize } from '../src/image/layer-upsample.js';
-import { strip } from '../src/image/lazy-image.js';
+import { withInputDetail } from '../src/image/input-detail.js';
+import { rowsOf, strip } from '../src/image/lazy-image.js';
 import { psnr } from '../src/image/compare.js';
 import { createImage, crop, paste, type Image } from '../src/image/image.js';
 import { dilate, erode, open } from '../src/image/morphology.js';
@@ -235,6 +236,37 @@ describe('layers at the input size (one-image separation)', () => {
     assert.ok(psnr(sum, S) > 60, `sum ${psnr(sum, S).toFixed(1)} dB`);
     assert.ok([...A.data, ...B.data].every((v) => v >= 0 && v <= 1));
     assert.throws(() => layersAtSize(toGrey(S), small(S), [small(a), small(b)], [1, 1], 4, 1e-4), /RGB/);
+  });
+});
+
+describe('clean layers given the input\'s detail around a mark (several-image watermark)', () => {
+  // A sharp clean image T, a 3 px stroke of mark over it, and T as a DIP gives it: made at a quarter
+  // of the size and upsampled.
+  const T = image(64, 48, 3, (x, y, c) => 0.5 + 0.3 * Math.sin(x / 2.5 + c) * Math.cos(y / 3.5));
+  const marked = image(64, 48, 1, (x, y) => (x >= 30 && x < 33 && y > 8 && y < 40 ? 1 : 0));
+  const I = image(64, 48, 3, (x, y, c) => (px(marked, x, y) ? 0.5 * px(T, x, y, c) + 0.45 : px(T, x, y, c)));
+  const C = resizeImage(resizeImage(T, 16, 12), 64, 48);
+  const inStroke = (img: Image) => { const out: number[] = []; for (let y = 9; y < 40; y++) for (let x = 30; x < 33; x++) for (let c = 0; c < 3; c++) out.push(px(img, x, y, c)); return out; };
+  const err = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length);
+  test('the input where unmarked; under the mark nearer the clean image than the layer was; a constant offset comes back exactly', () => {
+    const D = withInputDetail(I, C, marked, 2);
+    for (let i = 0; i < 64 * 48; i++) if (!marked.data[i]) for (let c = 0; c < 3; c++) assert.equal(D.data[i * 3 + c], I.data[i * 3 + c]);
+    const before = err(inStroke(C), inStroke(T)), after = err(inStroke(D), inStroke(T));
+    assert.ok(after < 0.8 * before, `RMS error under the mark ${before.toFixed(4)} -> ${after.toFixed(4)}`);
+    // The layer short of the clean image by a constant: the marked pixels get the constant back.
+    const flat = image(64, 48, 3, () => 0.3), dark = image(64, 48, 3, () => 0.2);
+    const F = withInputDetail(image(64, 48, 3, (x, y) => (px(marked, x, y) ? 0.9 : 0.3)), dark, marked, 2);
+    assertClose(inStroke(F), inStroke(flat), 1e-6, 'offset');
+  });
+  test('made a strip of rows at a time, the same as made whole', () => {
+    const whole = Array.from(withInputDetail(I, C, marked, 1.5).data);
+    const saved = strip.values;
+    strip.values = 64 * 3 * 2; // 2 rows a strip
+    try {
+      const banded = withInputDetail(I, C, marked, 1.5), rows: number[] = [];
+      for (let y = 0; y < 48; y += 5) rows.push(...rowsOf(banded, y, Math.min(48, y + 5)));
+      assertClose(rows, whole, 1e-6, 'banded');
+    } finally { strip.values = saved; }
   });
 });
 
