@@ -17,7 +17,7 @@ import { fft1d } from '../src/image/fft.js';
 import { histogramEqualise } from '../src/image/equalise.js';
 import { CUT_GAMMA, cutMask, leanOnHints, threshold } from '../src/image/mask.js';
 import { SEGMENT_RECIPE, workingHints } from '../src/tasks/segment.js';
-import { focusRatio } from '../src/image/focus.js';
+import { focusMap, focusRatio } from '../src/image/focus.js';
 import { image, rng } from './support/images.js';
 
 
@@ -625,6 +625,68 @@ describe('GrabCut hints', () => {
     assert.ok(sharp > 0.7 && sharp < 1.4, `sharp scene: ${sharp}`);
     assert.equal(focusRatio(scene(0.4), createImage(w, h, 1), bg), 0, 'no fg hint: 0');
     assert.throws(() => focusRatio(scene(0.4), createImage(8, 8, 1), bg), /hints 8x8 and 40x32 for a 40x32 image/);
+  });
+
+  test('the focus map: near 1 on texture in focus, near 1 / (1 + k) on a background as flat as the known one', () => {
+    const w = 40, h = 32, r = rng(4), img = createImage(w, h, 3), bg = createImage(w, h, 1);
+    const inside = (x: number, y: number) => x >= 12 && x < 28 && y >= 8 && y < 24;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x, v = 0.5 + (inside(x, y) ? 0.4 : 0.01) * (r() - 0.5);
+      for (let k = 0; k < 3; k++) img.data[i * 3 + k] = v;
+      bg.data[i] = x < 6 || x >= 34 || y < 4 || y >= 28 ? 1 : 0;
+    }
+    const f = focusMap(img, bg, 1, 3);
+    assert.equal(f.channels, 1);
+    let inMin = 1, outSum = 0, outN = 0;
+    for (let y = 2; y < h - 2; y++) for (let x = 2; x < w - 2; x++) {
+      const v = f.data[y * w + x];
+      assert.ok(v >= 0 && v < 1, `in [0, 1): ${v}`);
+      if (x >= 14 && x < 26 && y >= 10 && y < 22) inMin = Math.min(inMin, v);
+      if (bg.data[y * w + x]) { outSum += v; outN++; }
+    }
+    assert.ok(inMin > 0.9, `texture in focus: ${inMin}`);
+    assert.ok(Math.abs(outSum / outN - 0.25) < 0.1, `flat background about 1 / (1 + 3): ${outSum / outN}`);
+  });
+
+  test('the focus term gives the background a flat region inside the box whose colour the object also has; a colour only the box holds stays the object', () => {
+    // A textured disc (red and brown pixels) with a fg hint at its centre, a flat brown patch beside
+    // it, both inside a box over flat blue; a flat brown strip outside the box, or none.
+    const scene = (strip: boolean) => {
+      const w = 48, h = 40, r = rng(3), img = createImage(w, h, 3), fg = createImage(w, h, 1), bg = createImage(w, h, 1);
+      const brown = [0.55, 0.35, 0.2];
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        const i = y * w + x, disc = (x - 30) ** 2 + (y - 20) ** 2 < 64, patch = x >= 10 && x < 20 && y >= 10 && y < 30;
+        const c = disc ? (r() < 0.5 ? [0.85, 0.15, 0.1] : brown) : patch || (strip && y >= 38) ? brown : [0.1, 0.5, 0.7];
+        for (let k = 0; k < 3; k++) img.data[i * 3 + k] = c[k] + (disc ? 0.5 : 0.01) * (r() - 0.5);
+        if (!(x >= 6 && x < 42 && y >= 6 && y < 34)) bg.data[i] = 1; else if ((x - 30) ** 2 + (y - 20) ** 2 < 9) fg.data[i] = 1;
+      }
+      return { img, fg, bg };
+    };
+    const count = (label: Image, inside: (x: number, y: number) => boolean) => {
+      let n = 0;
+      for (let y = 0; y < 40; y++) for (let x = 0; x < 48; x++) if (inside(x, y)) n += label.data[y * 48 + x];
+      return n;
+    };
+    const inPatch = (x: number, y: number) => x >= 10 && x < 20 && y >= 10 && y < 30, inDisc = (x: number, y: number) => (x - 30) ** 2 + (y - 20) ** 2 < 64;
+    for (const strip of [true, false]) {
+      const { img, fg, bg } = scene(strip), focus = focusMap(img, bg, 1, 3);
+      assert.equal(count(grabCut(img, fg, bg), inPatch), 200, 'colour alone: the patch is the object');
+      const withFocus = grabCut(img, fg, bg, { focus, focusWeight: 2 });
+      assert.equal(count(withFocus, inPatch), strip ? 0 : 200, strip ? 'with focus the flat patch is background' : 'brown only inside the box: colour decides');
+      assert.ok(count(withFocus, inDisc) >= 190, `the disc stays the object (${count(withFocus, inDisc)} of 197)`);
+      assert.throws(() => grabCut(img, fg, bg, { focus: createImage(4, 4, 1) }), /focus map is 4x4x1 but the image is 48x40/);
+      // segment's box growing applies the recipe's weight only where the core is in focus over the outside.
+      const size = { width: 48, height: 40 }, recipe = SEGMENT_RECIPE.focusCut, before = recipe.box;
+      try {
+        recipe.box = 2;
+        const grown = workingHints(img, { fg, bg, source: 'box' }, size, true);
+        assert.ok(grown.focus! >= SEGMENT_RECIPE.saliencyPriorFocus, `focus ratio ${grown.focus}`);
+        if (strip) assert.ok(count(grown.fg, inPatch) === 0 && count(grown.bg, inPatch) > 50, `box hints: the patch is hinted background (${count(grown.bg, inPatch)} of 200)`);
+        else assert.ok(count(grown.fg, inPatch) > 50, `box hints: the patch is hinted foreground (${count(grown.fg, inPatch)} of 200)`);
+        recipe.box = 0;
+        assert.ok(count(workingHints(img, { fg, bg, source: 'box' }, size, true).fg, inPatch) > 50, 'weight 0: the patch is hinted foreground');
+      } finally { recipe.box = before; }
+    }
   });
 
   test('automatic hints use the saliency prior by default only when the object is in focus over a defocused background', () => {

@@ -29,6 +29,13 @@ export interface GrabCutOptions {
    * gives the fg every other background colour (dev set, docs/benchmarks.md).
    */
   prior?: Image;
+  /**
+   * How likely each pixel is in focus, 0..1 (focus.ts's focusMap), at the image's size: a third
+   * term of every cut, -focusWeight * log P(label | focus), where colour alone cannot tell the object from a
+   * defocused background of its colours.
+   */
+  focus?: Image;
+  focusWeight?: number;
 }
 
 /**
@@ -53,7 +60,7 @@ export function contrastEdges(img: Image, gamma: number): (i: number, j: number)
 
 /** The GrabCut labelling (1-channel, 1 = fg). Given bg pixels always stay bg. */
 export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}): Image {
-  const { iterations = 5, gamma = 25, keepFg = false, start = 'box', prior } = o;
+  const { iterations = 5, gamma = 25, keepFg = false, start = 'box', prior, focus, focusWeight = 1 } = o;
   const { width: w, height: h } = img;
   const n = w * h;
   const bin = colourBins(img);
@@ -66,6 +73,9 @@ export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}
   if (prior && (prior.width !== w || prior.height !== h || prior.channels !== 1))
     throw new Error(`grabCut: the prior is ${prior.width}x${prior.height}x${prior.channels} but the image is ${w}x${h}: give a 1-channel map at the image's size.`);
   const p = start === 'hints' && prior ? prior.data : null;
+  if (focus && (focus.width !== w || focus.height !== h || focus.channels !== 1))
+    throw new Error(`grabCut: the focus map is ${focus.width}x${focus.height}x${focus.channels} but the image is ${w}x${h}: give a 1-channel map at the image's size.`);
+  const q = focus ? focus.data : null;
   let fgWeight = Float32Array.from(label, (v, i) => (isFg(i) ? 2 : start === 'box' ? v : p ? p[i] : 0));
   let bgWeight = Float32Array.from(label, (v, i) => (p && !isBg(i) ? 1 - p[i] : 1 - v));
   for (let it = 0; it < iterations; it++) {
@@ -77,6 +87,10 @@ export function grabCut(img: Image, fg: Image, bg: Image, o: GrabCutOptions = {}
       if (keepFg && isFg(i)) { bgCost[i] = Infinity; continue; }
       fgCost[i] = -Math.log(hf[bin[i]]);
       bgCost[i] = -Math.log(hb[bin[i]]);
+      if (q) {
+        fgCost[i] -= focusWeight * Math.log(Math.max(q[i], 1e-3));
+        bgCost[i] -= focusWeight * Math.log(Math.max(1 - q[i], 1e-3));
+      }
     }
     const next = minCut({ width: w, height: h, fgCost, bgCost, pair });
     let changed = 0;

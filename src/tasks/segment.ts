@@ -5,7 +5,7 @@ import { createImage, mapPixels, type Image } from '../image/image.js';
 import { resizeImage, resizeLazily } from '../image/resize.js';
 import { grabCutHints } from '../image/grabcut.js';
 import { histogramEqualise } from '../image/equalise.js';
-import { focusRatio } from '../image/focus.js';
+import { focusMap, focusRatio } from '../image/focus.js';
 import { referencePerturbation } from '../core/schedule.js';
 import { run, type Plan } from '../core/run.js';
 import { makeReport } from '../core/report.js';
@@ -64,6 +64,14 @@ export const SEGMENT_RECIPE = {
    * but sharp photos fell (0.81 -> 0.16, 0.97 -> 0.32); 20: above the sharp tuning row it cost (star over rocket, 15.6).
    */
   saliencyPriorFocus: 20,
+  /**
+   * Where the object is in focus over a defocused background (focus ratio >= saliencyPriorFocus), GrabCut's cut also weighs
+   * how in focus each pixel is (focus.ts's focusMap: local |Laplacian|, Gaussian sigma px, against k times the known
+   * background's mean; weight in nats): colour alone gives the object a background of its colours (the dev set's horse
+   * over snow). Box: chosen on the tuning composites' GrabCut labellings; dev check half 0.886 -> 0.971, no row lower by
+   * 0.01. Automatic hints (`auto`): off, measured in docs/benchmarks.md ("Segmentation: focus in the cut").
+   */
+  focusCut: { sigma: 1, k: 3, box: 0.5, auto: 0 },
 };
 
 export const SEGMENT_ITERATIONS = SEGMENT_RECIPE.iterations;
@@ -141,10 +149,15 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   // Automatic hints: the whole saliency map, equalised, seeds the colour models when asked, or by
   // default when the object is in focus over a defocused background (SEGMENT_RECIPE.saliencyPriorFocus):
   // there the map is mostly right and its extremes alone too thin a start; on sharp photos it misleads as often as not.
-  const focus = h.saliency ? focusRatio(small, fg, bg) : undefined;
+  const focus = h.saliency || h.source === 'box' ? focusRatio(small, fg, bg) : undefined;
   const usePrior = saliencyPrior === 'when-defocused' ? inFocusOverDefocused(focus) : saliencyPrior;
   const prior = h.saliency && usePrior ? histogramEqualise(resizeImage(h.saliency, size.width, size.height)) : undefined;
-  return { ...grabCutHints(small, fg, bg, { keepFg: h.source === 'mask', start, prior }), source: h.source, grown: true,
+  // An object in focus over a defocused background: colour alone gives the object any background
+  // of its colours (the dev set's horse over snow); focus tells them apart.
+  const { sigma, k, box: boxWeight, auto: autoWeight } = SEGMENT_RECIPE.focusCut;
+  const focusWeight = h.source === 'box' && inFocusOverDefocused(focus) ? boxWeight : prior ? autoWeight : 0;
+  const sharp = focusWeight > 0 ? { focus: focusMap(small, bg, sigma, k), focusWeight } : {};
+  return { ...grabCutHints(small, fg, bg, { keepFg: h.source === 'mask', start, prior, ...sharp }), source: h.source, grown: true,
     ...(focus !== undefined ? { focus } : {}) };
 }
 
