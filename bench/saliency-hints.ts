@@ -7,6 +7,9 @@
 // the hints alone without the border cue. The first set (fruits, baboon, spiff over four photos,
 // sharp and defocused 4 px) chose the focus threshold with the dev set's tuning half; the second
 // (apple, astronaut, riaphotographs over four others, defocused 0, 2, 4, 6 px) was held back.
+// Then the same composites with a box around the object (the truth's, 5% margin): GrabCut's labelling
+// from the box with colour alone and with focus in the cut (segment's default where the core is in
+// focus over the outside: SEGMENT_RECIPE.focusCut).
 // No training: a few minutes. Needs ../shared/data beside the clone.
 //   node bin/fast-node.mjs dist/bench/saliency-hints.js
 import { existsSync } from 'node:fs';
@@ -15,12 +18,14 @@ import { readImage } from '../src/io/image-file.js';
 import { resizeImage, toRgb } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { saliencyHints, saliencyMap } from '../src/image/saliency.js';
-import { inFocusOverDefocused, segmentSize, workingHints } from '../src/tasks/segment.js';
-import { focusRatio } from '../src/image/focus.js';
+import { SEGMENT_RECIPE, inFocusOverDefocused, segmentSize, workingHints } from '../src/tasks/segment.js';
+import { hintsFromBox } from '../src/tasks/hints.js';
+import { focusMap, focusRatio } from '../src/image/focus.js';
 import { defocus } from './devset.js';
 import { grabCut } from '../src/image/grabcut.js';
 import { histogramEqualise } from '../src/image/equalise.js';
 import { iou } from './metrics.js';
+import { boxAround } from './cases.js';
 
 const shared = join(process.cwd(), '..', 'shared', 'data');
 if (!existsSync(shared)) { console.log(`bench/saliency-hints: ${shared} not found; this benchmark needs ../shared/data beside the clone.`); process.exit(0); }
@@ -82,4 +87,28 @@ console.log('\n| set | images | with the saliency prior | hints alone | segment\
 for (const [set, rows] of bySet) {
   const mean = (k: number) => f(rows.reduce((s, r) => s + r[k], 0) / rows.length);
   console.log(`| ${set} | ${rows.length} | ${mean(0)} | ${mean(1)} | ${mean(2)} | ${mean(3)} | ${rows.filter((r) => r[2] - r[1] > 0.05).length} / ${rows.filter((r) => r[1] - r[2] > 0.05).length} |`);
+}
+
+/** GrabCut labelling from a box around the truth, colour alone and as segment's default (focus in the cut when gated). */
+function boxIou(image: Image, truth: Image): { focus: number; alone: number; auto: number } {
+  const size = segmentSize(image.width, image.height);
+  const h = workingHints(image, hintsFromBox(boxAround(truth), image.width, image.height), size, false), small = resizeImage(image, size.width, size.height);
+  const focus = focusRatio(small, h.fg, h.bg), t = resizeImage(truth, size.width, size.height);
+  const { sigma, k, box: weight } = SEGMENT_RECIPE.focusCut;
+  const alone = iou(grabCut(small, h.fg, h.bg, { start: 'box' }), t);
+  const gated = inFocusOverDefocused(focus) && weight > 0;
+  return { focus, alone, auto: gated ? iou(grabCut(small, h.fg, h.bg, { start: 'box', focus: focusMap(small, h.bg, sigma, k), focusWeight: weight }), t) : alone };
+}
+
+console.log('\n| set | case | focus ratio (box) | box: colour alone | box: segment\'s default |\n|---|---|---|---|---|');
+const boxBySet = new Map<string, number[][]>();
+for (const c of cases) {
+  const r = boxIou(c.image, c.truth);
+  boxBySet.set(c.set, [...(boxBySet.get(c.set) ?? []), [r.alone, r.auto]]);
+  console.log(`| ${c.set} | ${c.name} | ${r.focus.toFixed(1)} | ${f(r.alone)} | ${f(r.auto)} |`);
+}
+console.log('\n| set | images | box: colour alone | box: segment\'s default | better / worse by > 0.05 |\n|---|---|---|---|---|');
+for (const [set, rows] of boxBySet) {
+  const mean = (k: number) => f(rows.reduce((s, r) => s + r[k], 0) / rows.length);
+  console.log(`| ${set} | ${rows.length} | ${mean(0)} | ${mean(1)} | ${rows.filter((r) => r[1] - r[0] > 0.05).length} / ${rows.filter((r) => r[0] - r[1] > 0.05).length} |`);
 }

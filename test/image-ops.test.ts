@@ -646,6 +646,7 @@ describe('GrabCut hints', () => {
     }
     assert.ok(inMin > 0.9, `texture in focus: ${inMin}`);
     assert.ok(Math.abs(outSum / outN - 0.25) < 0.1, `flat background about 1 / (1 + 3): ${outSum / outN}`);
+    assert.throws(() => focusMap(img, createImage(8, 8, 1), 1, 3), /focusMap: a 8x8 background hint for a 40x32 image/);
   });
 
   test('the focus term gives the background a flat region inside the box whose colour the object also has; a colour only the box holds stays the object', () => {

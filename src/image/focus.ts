@@ -1,7 +1,8 @@
 // How much sharper the hinted object is than the hinted background: the mean Laplacian magnitude
 // of the grey image over each hint. An object in focus over a defocused background scores tens
 // (composites, background defocused 4-6 px: 7-220); a sharp scene 0.5-8, up to 19 over smooth
-// snow or sky; the real photos in ../shared 0.55-19 (docs/benchmarks.md).
+// snow or sky; the real photos in ../shared 0.55-19 (docs/benchmarks.md). The focus map says the
+// same per pixel, for GrabCut's cut.
 import { createImage, type Image } from './image.js';
 import { gaussianKernel, separableBlur } from './filters.js';
 
@@ -46,6 +47,8 @@ function laplacianMagnitude(img: Image): Float32Array {
  */
 export function focusMap(img: Image, bg: Image, sigma: number, k: number): Image {
   const { width: w, height: h } = img;
+  if (bg.width !== w || bg.height !== h)
+    throw new Error(`focusMap: a ${bg.width}x${bg.height} background hint for a ${w}x${h} image: give it at the image's size.`);
   const lap = laplacianMagnitude(img);
   let sum = 0, n = 0;
   for (let i = 0; i < w * h; i++) if (bg.data[i] > 0.5) { sum += lap[i]; n++; }
