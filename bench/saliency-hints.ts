@@ -18,9 +18,9 @@ import { readImage } from '../src/io/image-file.js';
 import { resizeImage, toRgb } from '../src/image/resize.js';
 import { createImage, type Image } from '../src/image/image.js';
 import { saliencyHints, saliencyMap } from '../src/image/saliency.js';
-import { SEGMENT_RECIPE, inFocusOverDefocused, segmentSize, workingHints } from '../src/tasks/segment.js';
+import { focusCut, inFocusOverDefocused, segmentSize, workingHints } from '../src/tasks/segment.js';
 import { hintsFromBox } from '../src/tasks/hints.js';
-import { focusMap, focusRatio } from '../src/image/focus.js';
+import { focusRatio } from '../src/image/focus.js';
 import { defocus } from './devset.js';
 import { grabCut } from '../src/image/grabcut.js';
 import { histogramEqualise } from '../src/image/equalise.js';
@@ -94,10 +94,7 @@ function boxIou(image: Image, truth: Image): { focus: number; alone: number; aut
   const size = segmentSize(image.width, image.height);
   const h = workingHints(image, hintsFromBox(boxAround(truth), image.width, image.height), size, false), small = resizeImage(image, size.width, size.height);
   const focus = focusRatio(small, h.fg, h.bg), t = resizeImage(truth, size.width, size.height);
-  const { sigma, k, box: weight } = SEGMENT_RECIPE.focusCut;
-  const alone = iou(grabCut(small, h.fg, h.bg, { start: 'box' }), t);
-  const gated = inFocusOverDefocused(focus) && weight > 0;
-  return { focus, alone, auto: gated ? iou(grabCut(small, h.fg, h.bg, { start: 'box', focus: focusMap(small, h.bg, sigma, k), focusWeight: weight }), t) : alone };
+  return { focus, alone: iou(grabCut(small, h.fg, h.bg, { start: 'box' }), t), auto: iou(grabCut(small, h.fg, h.bg, { start: 'box', ...focusCut(small, h.bg, 'box', focus) }), t) };
 }
 
 console.log('\n| set | case | focus ratio (box) | box: colour alone | box: segment\'s default |\n|---|---|---|---|---|');

@@ -152,13 +152,20 @@ export function workingHints(image: Image, h: Hints, size: { width: number; heig
   const focus = h.saliency || h.source === 'box' ? focusRatio(small, fg, bg) : undefined;
   const usePrior = saliencyPrior === 'when-defocused' ? inFocusOverDefocused(focus) : saliencyPrior;
   const prior = h.saliency && usePrior ? histogramEqualise(resizeImage(h.saliency, size.width, size.height)) : undefined;
-  // An object in focus over a defocused background: colour alone gives the object any background
-  // of its colours (the dev set's horse over snow); focus tells them apart.
-  const { sigma, k, box: boxWeight, auto: autoWeight } = SEGMENT_RECIPE.focusCut;
-  const focusWeight = h.source === 'box' && inFocusOverDefocused(focus) ? boxWeight : prior ? autoWeight : 0;
-  const sharp = focusWeight > 0 ? { focus: focusMap(small, bg, sigma, k), focusWeight } : {};
+  const sharp = focusCut(small, bg, h.source === 'box' ? 'box' : prior ? 'auto' : null, focus);
   return { ...grabCutHints(small, fg, bg, { keepFg: h.source === 'mask', start, prior, ...sharp }), source: h.source, grown: true,
     ...(focus !== undefined ? { focus } : {}) };
+}
+
+/**
+ * GrabCut's focus term for hints at the working size (SEGMENT_RECIPE.focusCut), or none: where the object is in focus
+ * over a defocused background, colour alone gives the object any background of its colours (the dev set's horse over
+ * snow) and focus tells them apart. `kind`: a box, automatic hints grown with the saliency prior, or neither.
+ */
+export function focusCut(small: Image, bg: Image, kind: 'box' | 'auto' | null, focus: number | undefined): { focus?: Image; focusWeight?: number } {
+  const { sigma, k, box, auto } = SEGMENT_RECIPE.focusCut;
+  const weight = kind === 'box' && inFocusOverDefocused(focus) ? box : kind === 'auto' ? auto : 0;
+  return weight > 0 ? { focus: focusMap(small, bg, sigma, k), focusWeight: weight } : {};
 }
 
 /** segment's default for automatic hints: the saliency prior when the hinted object is this much sharper than the background (SEGMENT_RECIPE.saliencyPriorFocus). */
